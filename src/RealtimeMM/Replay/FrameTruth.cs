@@ -1,0 +1,7 @@
+namespace RealtimeMM.Replay;
+
+/// <summary>A frame's entry in a sidecar: its timestamp and, where known, ground truth.</summary>
+public sealed record FrameTruth(long Index, double TimestampMs, ObjectTruth[]? Objects = null, QuestionTruth[]? Questions = null)
+{
+    public TimeSpan Timestamp => TimeSpan.FromMilliseconds(TimestampMs);
+}
