@@ -1,1 +1,3 @@
-return 0;
+using RealtimeMM.Cli;
+
+return RtmmCli.Run(args, new Terminal(Console.Out, Console.Error, !Console.IsErrorRedirected));

@@ -1,0 +1,35 @@
+using RealtimeMM.Frames;
+using RealtimeMM.Replay;
+
+namespace RealtimeMM.Scenes;
+
+/// <summary>A rendered scene: BGR24 pixels (tightly packed) with full ground truth.</summary>
+public sealed class SceneFrame
+{
+    internal SceneFrame(int width, int height, byte[] bgr, ObjectTruth[] objects, QuestionTruth[] questions)
+    {
+        Width = width;
+        Height = height;
+        Bgr = bgr;
+        Objects = objects;
+        Questions = questions;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+
+    /// <summary>Pixels, <c>Width * 3</c> bytes a row.</summary>
+    public byte[] Bgr { get; }
+
+    /// <summary>Objects with at least half of their area visible, in drawing order.</summary>
+    public ObjectTruth[] Objects { get; }
+
+    /// <summary>Questions about this frame with their answers.</summary>
+    public QuestionTruth[] Questions { get; }
+
+    /// <summary>A pooled copy of the pixels as a frame (the caller owns and disposes it).</summary>
+    public Frame ToFrame(long index, TimeSpan timestamp) => Frame.CopyFrom(Bgr, Width, Height, Width * 3, index, timestamp);
+
+    /// <summary>Ground truth as a sidecar entry.</summary>
+    public FrameTruth ToTruth(long index, TimeSpan timestamp) => new(index, timestamp.TotalMilliseconds, Objects, Questions);
+}

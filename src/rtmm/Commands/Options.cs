@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Globalization;
+using RealtimeMM.Replay;
+
+namespace RealtimeMM.Cli.Commands;
+
+/// <summary>Options several commands share, parsed and checked in one place.</summary>
+internal static class Options
+{
+    public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per line" };
+
+    public static Option<string> Size(string defaultSize) => new("--size")
+    {
+        Description = "Frame size WIDTHxHEIGHT",
+        DefaultValueFactory = _ => defaultSize,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count > 0 ? r.Tokens[0].Value : defaultSize;
+            if (ParseSize(text) is null)
+                r.AddError($"--size: '{text}' is not WIDTHxHEIGHT with both in 32..4096, e.g. 320x240");
+            return text;
+        },
+    };
+
+    public static (int W, int H)? ParseSize(string text)
+    {
+        var parts = text.Split('x', 'X');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h) && w is >= 32 and <= 4096 && h is >= 32 and <= 4096)
+            return (w, h);
+        return null;
+    }
+
+    public static Option<double> Fps(double defaultFps) => new("--fps")
+    {
+        Description = "Frames per second",
+        DefaultValueFactory = _ => defaultFps,
+        Validators = { r => { if (r.GetValueOrDefault<double>() is not (> 0 and <= 1000)) r.AddError("--fps must be in (0, 1000]"); } },
+    };
+
+    public static Option<int> Positive(string name, string description, int defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        Validators = { r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError($"{name} must be a positive number"); } },
+    };
+
+    public static Option<ClipFormat> Format() => new("--format")
+    {
+        Description = "How the clip stores frames: Ffv1 (lossless video), Mjpeg (small, lossy) or Png (image folder)",
+        DefaultValueFactory = _ => ClipFormat.Ffv1,
+    };
+}

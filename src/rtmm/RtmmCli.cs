@@ -1,0 +1,60 @@
+using System.CommandLine;
+using RealtimeMM.Capture;
+using RealtimeMM.Cli.Commands;
+using RealtimeMM.Replay;
+
+namespace RealtimeMM.Cli;
+
+/// <summary>The <c>rtmm</c> command line: builds the commands and turns user errors into one line and exit code 1.</summary>
+public static class RtmmCli
+{
+    /// <summary>Exit code for a user error (bad input, missing file, unreachable source).</summary>
+    public const int UserError = 1;
+
+    /// <summary>Exit code when interrupted (Ctrl+C).</summary>
+    public const int Interrupted = 130;
+
+    public static int Run(string[] args, Terminal terminal)
+    {
+        var root = new RootCommand("rtmm: ask questions about what a camera sees, live (RealtimeMM)")
+        {
+            InfoCommand.Create(terminal),
+            SceneCommand.Create(terminal),
+            RecordCommand.Create(terminal),
+            ReplayCommand.Create(terminal),
+            DemoCommand.Create(terminal),
+        };
+        var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
+        return root.Parse(args).Invoke(config);
+    }
+
+    /// <summary>
+    /// Runs a command body: user errors become "rtmm: message" on stderr and exit code 1, never a
+    /// stack trace (set RTMM_DEBUG=1 to see one).
+    /// </summary>
+    internal static void SetGuardedAction(this Command command, Terminal terminal, Func<ParseResult, CancellationToken, int> body) =>
+        command.SetAction((parse, cancel) =>
+        {
+            try
+            {
+                return Task.FromResult(body(parse, cancel));
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                terminal.Error.WriteLine("rtmm: interrupted");
+                return Task.FromResult(Interrupted);
+            }
+            catch (Exception e) when (IsUserError(e))
+            {
+                terminal.Error.WriteLine($"rtmm: {OneLine(e.Message)}");
+                if (Environment.GetEnvironmentVariable("RTMM_DEBUG") == "1")
+                    terminal.Error.WriteLine(e);
+                return Task.FromResult(UserError);
+            }
+        });
+
+    static bool IsUserError(Exception e) => e is FrameSourceException or ReplayFormatException or IOException
+        or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException or InvalidOperationException;
+
+    static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+}
