@@ -51,7 +51,12 @@ internal sealed class VideoFileSource : FrameSourceBase
             return f;
         }
         if (!capture.Read(mat) || mat.Empty())
+        {
+            // The container's count can be an estimate (duration x fps): allow a little slack.
+            if (Info.FrameCount is long expected && index < expected - Math.Max(2, expected / 50))
+                throw new FrameSourceException(Info.Name, $"video ends at frame {index} but its header says {expected} frames (truncated or corrupt)");
             return null;
+        }
         if (mat.Cols != Info.Width || mat.Rows != Info.Height)
             throw new FrameSourceException(Info.Name, $"frame {index} is {mat.Cols}x{mat.Rows}, the video started at {Info.Width}x{Info.Height}");
         return MatFrames.ToFrame(mat, index, TimeSpan.FromSeconds(index / fps));
