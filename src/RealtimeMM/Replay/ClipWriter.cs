@@ -78,7 +78,7 @@ public sealed class ClipWriter : IDisposable
         else if (frame.Width != width || frame.Height != height)
             throw new ArgumentException($"frame {frame.Index} is {frame.Width}x{frame.Height}, the clip is {width}x{height}", nameof(frame));
         var ts = frame.Timestamp - first;
-        if (truths.Count > 0 && ts.TotalMilliseconds <= truths[^1].TimestampMs)
+        if (truths.Count > 0 && ts <= truths[^1].Timestamp)
             throw new ArgumentException($"frame {frame.Index} at {ts.TotalMilliseconds} ms is not after the previous frame ({truths[^1].TimestampMs} ms)", nameof(frame));
 
         using (var mat = MatFrames.Wrap(frame))
@@ -94,7 +94,7 @@ public sealed class ClipWriter : IDisposable
                 video!.Write(mat);
             }
         }
-        truths.Add(new FrameTruth(truths.Count, ts.TotalMilliseconds, truth?.Objects, truth?.Questions));
+        truths.Add(new FrameTruth(truths.Count, FrameTruth.ToMilliseconds(ts), truth?.Objects, truth?.Questions));
     }
 
     void Begin(Frame frame)

@@ -31,5 +31,5 @@ public sealed class SceneFrame
     public Frame ToFrame(long index, TimeSpan timestamp) => Frame.CopyFrom(Bgr, Width, Height, Width * 3, index, timestamp);
 
     /// <summary>Ground truth as a sidecar entry.</summary>
-    public FrameTruth ToTruth(long index, TimeSpan timestamp) => new(index, timestamp.TotalMilliseconds, Objects, Questions);
+    public FrameTruth ToTruth(long index, TimeSpan timestamp) => new(index, FrameTruth.ToMilliseconds(timestamp), Objects, Questions);
 }
