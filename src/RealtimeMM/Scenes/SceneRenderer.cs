@@ -11,15 +11,16 @@ internal static class SceneRenderer
 {
     static readonly (byte R, byte G, byte B) DarkTone = (30, 30, 33), LightTone = (200, 204, 208);
 
-    /// <summary>Camera look of one frame: exposure, white balance, blur, sensor noise.</summary>
-    public readonly record struct CameraLook(float Gain, float WbR, float WbG, float WbB, bool Blur, float Noise)
+    /// <summary>Camera look of one frame: exposure, white balance, blur, sensor noise, JPEG quality (0: none).</summary>
+    public readonly record struct CameraLook(float Gain, float WbR, float WbG, float WbB, bool Blur, float Noise, int JpegQuality)
     {
-        public static readonly CameraLook Clean = new(1, 1, 1, 1, false, 0);
+        public static readonly CameraLook Clean = new(1, 1, 1, 1, false, 0, 0);
 
         public static CameraLook Sample(Random rng) => new(
             0.82f + (float)rng.NextDouble() * 0.33f,
             0.94f + (float)rng.NextDouble() * 0.12f, 0.94f + (float)rng.NextDouble() * 0.12f, 0.94f + (float)rng.NextDouble() * 0.12f,
-            rng.NextDouble() < 0.3, (float)rng.NextDouble() * 7);
+            rng.NextDouble() < 0.3, (float)rng.NextDouble() * 7,
+            rng.NextDouble() < 0.35 ? 35 + rng.Next(56) : 0);
     }
 
     /// <summary>What became of an object after drawing.</summary>
@@ -131,6 +132,8 @@ internal static class SceneRenderer
             bgr[i + 1] = Clamp(bgr[i + 1] * gg + ng);
             bgr[i + 2] = Clamp(bgr[i + 2] * gr + nr);
         }
+        if (look.JpegQuality > 0)
+            Capture.OpenCv.MatFrames.JpegRoundTrip(bgr, width, height, look.JpegQuality);
     }
 
     static void BoxBlur3(byte[] bgr, int width, int height)
