@@ -38,7 +38,7 @@ public static unsafe class VulkanDevices
                     var devices = new PhysicalDevice[count];
                     fixed (PhysicalDevice* p = devices)
                         vk.EnumeratePhysicalDevices(instance, ref count, p);
-                    return devices.Select((d, i) => Describe(vk, d, i)).ToArray();
+                    return Describe(vk, devices);
                 }
                 finally
                 {
@@ -51,6 +51,9 @@ public static unsafe class VulkanDevices
             }
         }
     }
+
+    internal static IReadOnlyList<GpuDeviceInfo> Describe(Vk vk, PhysicalDevice[] devices) =>
+        devices.Select((d, i) => Describe(vk, d, i)).ToArray();
 
     static GpuDeviceInfo Describe(Vk vk, PhysicalDevice device, int index)
     {

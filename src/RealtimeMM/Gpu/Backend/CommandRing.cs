@@ -1,0 +1,124 @@
+using Silk.NET.Vulkan;
+
+namespace RealtimeMM.Gpu.Backend;
+
+/// <summary>
+/// N command buffers, each with a fence and two timestamp queries: one per frame in flight. A slot
+/// is reused only after its fence has signalled, so buffers tied to a slot are safe to rewrite.
+/// </summary>
+internal sealed unsafe class CommandRing : IDisposable
+{
+    readonly VulkanDevice device;
+    readonly CommandPool pool;
+    readonly CommandBuffer[] commands;
+    readonly Fence[] fences;
+    readonly bool[] submitted;
+    readonly QueryPool queries;
+
+    public CommandRing(VulkanDevice device, int slots)
+    {
+        this.device = device;
+        var api = device.Api;
+        var dev = device.Handle;
+        commands = new CommandBuffer[slots];
+        fences = new Fence[slots];
+        submitted = new bool[slots];
+        try
+        {
+            var poolInfo = new CommandPoolCreateInfo(flags: CommandPoolCreateFlags.ResetCommandBufferBit, queueFamilyIndex: device.QueueFamily);
+            api.CreateCommandPool(dev, in poolInfo, null, out pool).Check();
+            var alloc = new CommandBufferAllocateInfo(commandPool: pool, level: CommandBufferLevel.Primary, commandBufferCount: (uint)slots);
+            fixed (CommandBuffer* p = commands)
+                api.AllocateCommandBuffers(dev, in alloc, p).Check();
+            for (int i = 0; i < slots; i++)
+            {
+                var fenceInfo = new FenceCreateInfo(flags: 0);
+                api.CreateFence(dev, in fenceInfo, null, out fences[i]).Check();
+            }
+            if (device.SupportsTimestamps)
+            {
+                var qInfo = new QueryPoolCreateInfo(queryType: QueryType.Timestamp, queryCount: (uint)(2 * slots));
+                api.CreateQueryPool(dev, in qInfo, null, out queries).Check();
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public int Count => commands.Length;
+
+    /// <summary>Waits for slot <paramref name="slot"/>'s previous work, then begins recording into it.</summary>
+    public CommandBuffer Begin(int slot)
+    {
+        Wait(slot);
+        var cmd = commands[slot];
+        device.Api.ResetCommandBuffer(cmd, 0).Check();
+        var begin = new CommandBufferBeginInfo(flags: CommandBufferUsageFlags.OneTimeSubmitBit);
+        device.Api.BeginCommandBuffer(cmd, in begin).Check();
+        if (queries.Handle != 0)
+        {
+            device.Api.CmdResetQueryPool(cmd, queries, (uint)(2 * slot), 2);
+            device.Api.CmdWriteTimestamp(cmd, PipelineStageFlags.TopOfPipeBit, queries, (uint)(2 * slot));
+        }
+        return cmd;
+    }
+
+    /// <summary>Ends recording and submits; the slot's fence signals when the GPU is done.</summary>
+    public void Submit(int slot)
+    {
+        var cmd = commands[slot];
+        if (queries.Handle != 0)
+            device.Api.CmdWriteTimestamp(cmd, PipelineStageFlags.BottomOfPipeBit, queries, (uint)(2 * slot + 1));
+        device.Api.EndCommandBuffer(cmd).Check();
+        var fence = fences[slot];
+        device.Api.ResetFences(device.Handle, 1, in fence).Check();
+        device.Submit(cmd, fence);
+        submitted[slot] = true;
+    }
+
+    /// <summary>Blocks until the slot's last submission is done (no-op if none is pending).</summary>
+    public void Wait(int slot)
+    {
+        if (!submitted[slot])
+            return;
+        var fence = fences[slot];
+        device.Api.WaitForFences(device.Handle, 1, in fence, true, ulong.MaxValue).Check();
+        submitted[slot] = false;
+    }
+
+    /// <summary>GPU time of the slot's last submission in milliseconds, or NaN without timestamps. Call after <see cref="Wait"/>.</summary>
+    public double GpuMilliseconds(int slot)
+    {
+        if (queries.Handle == 0)
+            return double.NaN;
+        var ts = stackalloc ulong[2];
+        var r = device.Api.GetQueryPoolResults(device.Handle, queries, (uint)(2 * slot), 2, 16, ts, 8, QueryResultFlags.Result64Bit);
+        if (r == Result.NotReady)
+            return double.NaN;
+        r.Check();
+        return (ts[1] - ts[0]) * device.TimestampPeriodNs / 1e6;
+    }
+
+    public void WaitAll()
+    {
+        for (int i = 0; i < commands.Length; i++)
+            Wait(i);
+    }
+
+    public void Dispose()
+    {
+        var api = device.Api;
+        var dev = device.Handle;
+        // Nothing here may be destroyed while the GPU still runs it.
+        for (int i = 0; i < fences.Length; i++)
+            if (submitted[i] && fences[i].Handle != 0)
+                api.WaitForFences(dev, 1, in fences[i], true, ulong.MaxValue);
+        if (queries.Handle != 0) api.DestroyQueryPool(dev, queries, null);
+        foreach (var f in fences)
+            if (f.Handle != 0) api.DestroyFence(dev, f, null);
+        if (pool.Handle != 0) api.DestroyCommandPool(dev, pool, null);
+    }
+}

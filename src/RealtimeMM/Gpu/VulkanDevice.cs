@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using RealtimeMM.Gpu.Backend;
+using Silk.NET.Vulkan;
+using VkApi = Silk.NET.Vulkan.Vk;
+
+namespace RealtimeMM.Gpu;
+
+/// <summary>
+/// One Vulkan logical device with a compute queue: the owner of every Vulkan object the library
+/// creates on it. Kernels (preprocessing, overlay, fusion) borrow it; dispose it after them. It
+/// waits for the GPU to go idle before destroying anything.
+/// </summary>
+public sealed unsafe partial class VulkanDevice : IDisposable
+{
+    readonly ConcurrentQueue<string> messages = new();
+    GCHandle messagesHandle;
+    Instance instance;
+    DebugUtilsMessengerEXT messenger;
+    PhysicalDevice physical;
+    Device device;
+    Queue queue;
+    uint queueFamily;
+    PhysicalDeviceMemoryProperties memory;
+    readonly object submitGate = new();
+    bool disposed;
+
+    VulkanDevice(VkApi api, VulkanOptions options)
+    {
+        Api = api;
+        Options = options;
+    }
+
+    /// <summary>Opens a device. Throws <see cref="PlatformNotSupportedException"/> naming what to install when Vulkan is missing.</summary>
+    public static VulkanDevice Create(VulkanOptions? options = null)
+    {
+        options ??= new VulkanOptions();
+        if (options.FramesInFlight is < 1 or > 8)
+            throw new ArgumentOutOfRangeException(nameof(options), options.FramesInFlight, "frames in flight must be within 1..8");
+        VkApi api;
+        try
+        {
+            api = VkApi.GetApi();
+        }
+        catch (Exception e) when (e is DllNotFoundException or FileNotFoundException or InvalidOperationException)
+        {
+            throw new PlatformNotSupportedException("no Vulkan loader (libvulkan.so.1): install Debian's libvulkan1 and mesa-vulkan-drivers (or your GPU's driver)", e);
+        }
+        var d = new VulkanDevice(api, options);
+        try
+        {
+            d.CreateInstance();
+            d.PickPhysicalDevice();
+            d.CreateLogicalDevice();
+            return d;
+        }
+        catch
+        {
+            d.Dispose();
+            throw;
+        }
+    }
+
+    internal VkApi Api { get; }
+    internal Device Handle => device;
+    internal Queue Queue => queue;
+    internal uint QueueFamily => queueFamily;
+    internal VulkanOptions Options { get; }
+
+    /// <summary>The device in use.</summary>
+    public GpuDeviceInfo Info { get; private set; } = null!;
+
+    /// <summary>Whether the validation layer is on (asked for and installed).</summary>
+    public bool ValidationEnabled { get; private set; }
+
+    /// <summary>Validation warnings and errors so far (empty when validation is off).</summary>
+    public IReadOnlyList<string> ValidationMessages => messages.ToArray();
+
+    /// <summary>Forgets the validation messages recorded so far.</summary>
+    public void ClearValidationMessages() => messages.Clear();
+
+    /// <summary>Whether the compute queue writes timestamps, so kernels can be timed on the GPU.</summary>
+    public bool SupportsTimestamps { get; private set; }
+
+    /// <summary>Nanoseconds per timestamp tick.</summary>
+    public double TimestampPeriodNs { get; private set; }
+
+    internal long MinStorageBufferOffsetAlignment { get; private set; }
+
+    /// <summary>The device type as <see cref="GpuDeviceInfo.Type"/> names it, then the name.</summary>
+    public override string ToString() => $"vulkan:{Info.Name}";
+
+    void CreateLogicalDevice()
+    {
+        float priority = 1f;
+        var queueInfo = new DeviceQueueCreateInfo(queueFamilyIndex: queueFamily, queueCount: 1, pQueuePriorities: &priority);
+        var info = new DeviceCreateInfo(queueCreateInfoCount: 1, pQueueCreateInfos: &queueInfo);
+        Api.CreateDevice(physical, in info, null, out device).Check();
+        Api.GetDeviceQueue(device, queueFamily, 0, out queue);
+        Api.GetPhysicalDeviceMemoryProperties(physical, out memory);
+    }
+
+    /// <summary>Submits one command buffer; the queue is shared, so submissions are serialised.</summary>
+    internal void Submit(CommandBuffer commands, Fence fence)
+    {
+        var si = new SubmitInfo(commandBufferCount: 1, pCommandBuffers: &commands);
+        lock (submitGate)
+            Api.QueueSubmit(queue, 1, in si, fence).Check();
+    }
+
+    /// <summary>Blocks until all submitted work is done.</summary>
+    public void WaitIdle()
+    {
+        if (device.Handle != 0)
+            lock (submitGate)
+                Api.DeviceWaitIdle(device).Check();
+    }
+
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        if (device.Handle != 0)
+        {
+            Api.DeviceWaitIdle(device); // best effort: never throw from Dispose
+            Api.DestroyDevice(device, null);
+        }
+        DestroyInstance();
+        Api.Dispose();
+    }
+}

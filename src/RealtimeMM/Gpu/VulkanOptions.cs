@@ -1,0 +1,20 @@
+namespace RealtimeMM.Gpu;
+
+/// <summary>How to open a Vulkan device.</summary>
+public sealed record VulkanOptions
+{
+    /// <summary>
+    /// Enable the Khronos validation layer (with synchronization validation) and record its
+    /// warnings and errors in <see cref="VulkanDevice.ValidationMessages"/>. Always on in tests.
+    /// </summary>
+    public bool Validation { get; init; }
+
+    /// <summary>
+    /// A device by its index in <c>rtmm info</c>'s list; null picks the best: discrete GPU, then
+    /// integrated, virtual, and last a CPU implementation (lavapipe).
+    /// </summary>
+    public int? DeviceIndex { get; init; }
+
+    /// <summary>Frames in flight: each has its own buffers, command buffer and fence.</summary>
+    public int FramesInFlight { get; init; } = 2;
+}

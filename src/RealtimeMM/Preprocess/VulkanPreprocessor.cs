@@ -1,0 +1,215 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using RealtimeMM.Gpu;
+using RealtimeMM.Gpu.Backend;
+using Silk.NET.Vulkan;
+
+namespace RealtimeMM.Preprocess;
+
+/// <summary>
+/// Preprocessing as a Vulkan compute shader (<c>shaders/preprocess.comp</c>). Each frame in flight
+/// has its own upload buffer, output buffer, descriptor set and command buffer; a frame is copied
+/// once into persistently mapped memory, dispatched with one command buffer, and read back after
+/// its fence. Does not take ownership of the <see cref="VulkanDevice"/>: keep it alive until this
+/// is disposed.
+/// </summary>
+public sealed unsafe class VulkanPreprocessor : IPreprocessor
+{
+    [StructLayout(LayoutKind.Sequential)]
+    struct PreprocessPush
+    {
+        public int SrcWidth, SrcHeight, SrcStride, DstWidth;
+        public int DstHeight, Area, Letterbox, Pad0; // Pad0: keeps the floats 16-byte aligned as in std430
+        public float ScaleX, ScaleY, OriginX, OriginY;
+        public Vector4 Mean;
+        public Vector4 InvStd;
+    }
+
+    readonly VulkanDevice device;
+    readonly bool ownsDevice;
+    readonly ComputePipeline pipeline;
+    readonly CommandRing ring;
+    readonly GpuBuffer[] outputs;
+    readonly GpuBuffer?[] inputs;
+    readonly DescriptorSet[] sets;
+    readonly int outputBytes;
+    readonly long[] pendingStart;
+    readonly double[] pendingUpload;
+    int srcWidth, srcHeight, srcStride;
+    PreprocessGeometry geometry;
+    int next;
+    bool disposed;
+
+    public VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec) : this(device, spec, ownsDevice: false)
+    {
+    }
+
+    /// <param name="ownsDevice">Dispose the device with this preprocessor (the factory opened it).</param>
+    internal VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, bool ownsDevice)
+    {
+        this.ownsDevice = ownsDevice;
+        ArgumentNullException.ThrowIfNull(device);
+        spec.Validate();
+        this.device = device;
+        Spec = spec;
+        int slots = device.Options.FramesInFlight;
+        outputBytes = spec.Element == TensorElement.Float16 ? (spec.OutputLength + 1) / 2 * 4 : spec.OutputLength * 4;
+        outputs = new GpuBuffer[slots];
+        inputs = new GpuBuffer?[slots];
+        sets = new DescriptorSet[slots];
+        pendingStart = new long[slots];
+        pendingUpload = new double[slots];
+        try
+        {
+            pipeline = new ComputePipeline(device, spec.Element == TensorElement.Float16 ? "preprocess_f16" : "preprocess", 2, (uint)sizeof(PreprocessPush), slots);
+            ring = new CommandRing(device, slots);
+            for (int i = 0; i < slots; i++)
+                outputs[i] = device.CreateBuffer((ulong)outputBytes, VulkanDevice.BufferUse.Readback);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public PreprocessSpec Spec { get; }
+    public string Device => device.ToString();
+    public int Reconfigurations { get; private set; }
+
+    /// <summary>Timings of the last frame: host copy in, GPU kernel (timestamps; NaN if unsupported), whole call.</summary>
+    public (double UploadMs, double KernelMs, double TotalMs) LastTimings { get; private set; }
+
+    public void Run(ImageView image, Span<float> output)
+    {
+        if (Spec.Element != TensorElement.Float32)
+            throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<Half>");
+        Complete(Submit(image), output);
+    }
+
+    public void Run(ImageView image, Span<Half> output)
+    {
+        if (Spec.Element != TensorElement.Float16)
+            throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<float>");
+        Complete(Submit(image), output);
+    }
+
+    /// <summary>
+    /// Uploads and dispatches a frame without waiting and returns its ticket; <c>Complete</c> reads it back. Up to
+    /// FramesInFlight frames can be in flight; submitting one more waits for the oldest.
+    /// </summary>
+    public int Submit(ImageView image)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        image.Validate();
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (image.Width != srcWidth || image.Height != srcHeight || image.Stride != srcStride)
+            Reconfigure(image.Width, image.Height, image.Stride);
+        int slot = next;
+        next = (next + 1) % ring.Count;
+        var cmd = ring.Begin(slot); // waits for this slot's previous frame
+        var input = inputs[slot]!;
+        image.Pixels[..(int)image.Span].CopyTo(new Span<byte>(input.Mapped, (int)image.Span));
+        input.Flush();
+        double uploadMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+
+        var api = device.Api;
+        // Earlier frames' shader writes and this frame's host write, before this dispatch reads and writes.
+        var before = new MemoryBarrier(srcAccessMask: AccessFlags.HostWriteBit | AccessFlags.ShaderWriteBit, dstAccessMask: AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit);
+        api.CmdPipelineBarrier(cmd, PipelineStageFlags.HostBit | PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.ComputeShaderBit, 0, 1, &before, 0, null, 0, null);
+        api.CmdBindPipeline(cmd, PipelineBindPoint.Compute, pipeline.Handle);
+        var set = sets[slot];
+        api.CmdBindDescriptorSets(cmd, PipelineBindPoint.Compute, pipeline.Layout, 0, 1, &set, 0, null);
+        var push = new PreprocessPush
+        {
+            SrcWidth = srcWidth, SrcHeight = srcHeight, SrcStride = srcStride, DstWidth = Spec.Width, DstHeight = Spec.Height,
+            Area = Spec.Filter == ResizeFilter.Area ? 1 : 0, Letterbox = geometry.Letterbox ? 1 : 0,
+            ScaleX = geometry.ScaleX, ScaleY = geometry.ScaleY, OriginX = geometry.OriginX, OriginY = geometry.OriginY,
+            Mean = new Vector4(Spec.Mean, 0),
+            InvStd = new Vector4(1f / Spec.Std.X, 1f / Spec.Std.Y, 1f / Spec.Std.Z, 0),
+        };
+        api.CmdPushConstants(cmd, pipeline.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(PreprocessPush), &push);
+        if (Spec.Element == TensorElement.Float16)
+            api.CmdDispatch(cmd, (uint)(((Spec.OutputLength + 1) / 2 + 255) / 256), 1, 1);
+        else
+            api.CmdDispatch(cmd, (uint)(Spec.Width + 15) / 16, (uint)(Spec.Height + 15) / 16, 1);
+        // The shader's writes, visible to the host once the fence signals.
+        var after = new BufferMemoryBarrier(srcAccessMask: AccessFlags.ShaderWriteBit, dstAccessMask: AccessFlags.HostReadBit,
+            srcQueueFamilyIndex: Silk.NET.Vulkan.Vk.QueueFamilyIgnored, dstQueueFamilyIndex: Silk.NET.Vulkan.Vk.QueueFamilyIgnored,
+            buffer: outputs[slot].Handle, offset: 0, size: Silk.NET.Vulkan.Vk.WholeSize);
+        api.CmdPipelineBarrier(cmd, PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.HostBit, 0, 0, null, 1, &after, 0, null);
+        ring.Submit(slot);
+        pendingStart[slot] = start;
+        pendingUpload[slot] = uploadMs;
+        return slot;
+    }
+
+    /// <summary>Waits for a frame from <see cref="Submit"/> and copies its float32 tensor into <paramref name="output"/>.</summary>
+    public void Complete(int ticket, Span<float> output)
+    {
+        if (Spec.Element != TensorElement.Float32)
+            throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<Half>");
+        CompleteBytes(ticket, MemoryMarshal.AsBytes(output), Spec.OutputLength * 4);
+    }
+
+    /// <summary>Waits for a frame from <see cref="Submit"/> and copies its float16 tensor into <paramref name="output"/>.</summary>
+    public void Complete(int ticket, Span<Half> output)
+    {
+        if (Spec.Element != TensorElement.Float16)
+            throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<float>");
+        CompleteBytes(ticket, MemoryMarshal.AsBytes(output), Spec.OutputLength * 2);
+    }
+
+    void CompleteBytes(int slot, Span<byte> output, int bytes)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if ((uint)slot >= (uint)ring.Count)
+            throw new ArgumentOutOfRangeException(nameof(slot), slot, "not a ticket from Submit");
+        if (output.Length < bytes)
+            throw new ArgumentException($"output holds {output.Length} bytes, the {Spec.Width}x{Spec.Height}x3 {Spec.Element} tensor needs {bytes}", nameof(output));
+        ring.Wait(slot);
+        outputs[slot].Invalidate();
+        new ReadOnlySpan<byte>(outputs[slot].Mapped, bytes).CopyTo(output);
+        LastTimings = (pendingUpload[slot], ring.GpuMilliseconds(slot), System.Diagnostics.Stopwatch.GetElapsedTime(pendingStart[slot]).TotalMilliseconds);
+    }
+
+    /// <summary>Sizes the upload buffers for a new source resolution (waits for frames in flight first).</summary>
+    void Reconfigure(int width, int height, int stride)
+    {
+        ring.WaitAll();
+        long bytes = ((long)stride * (height - 1) + (long)width * 3 + 3) & ~3L;
+        if (bytes > int.MaxValue)
+            throw new ArgumentException($"a {width}x{height} frame with stride {stride} is too large to upload ({bytes} bytes)", "image");
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if (sets[i].Handle != 0)
+                pipeline.FreeSet(sets[i]);
+            inputs[i]?.Dispose();
+            inputs[i] = null;
+        }
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = device.CreateBuffer((ulong)bytes, VulkanDevice.BufferUse.Upload);
+            sets[i] = pipeline.AllocateSet(inputs[i]!, outputs[i]);
+        }
+        if (srcWidth != 0)
+            Reconfigurations++;
+        (srcWidth, srcHeight, srcStride) = (width, height, stride);
+        geometry = PreprocessGeometry.For(width, height, Spec);
+    }
+
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        ring?.Dispose(); // waits for frames in flight before anything they use goes
+        foreach (var b in inputs)
+            b?.Dispose();
+        foreach (var b in outputs)
+            b?.Dispose();
+        pipeline?.Dispose();
+        if (ownsDevice)
+            device.Dispose();
+    }
+}
