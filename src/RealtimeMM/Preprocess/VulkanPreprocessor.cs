@@ -84,6 +84,7 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     {
         if (Spec.Element != TensorElement.Float32)
             throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<Half>");
+        CheckOutput(output.Length, "floats");
         Complete(Submit(image), output);
     }
 
@@ -91,6 +92,7 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     {
         if (Spec.Element != TensorElement.Float16)
             throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<float>");
+        CheckOutput(output.Length, "halves");
         Complete(Submit(image), output);
     }
 
@@ -149,6 +151,7 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     {
         if (Spec.Element != TensorElement.Float32)
             throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<Half>");
+        CheckOutput(output.Length, "floats");
         CompleteBytes(ticket, MemoryMarshal.AsBytes(output), Spec.OutputLength * 4);
     }
 
@@ -157,7 +160,14 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     {
         if (Spec.Element != TensorElement.Float16)
             throw new InvalidOperationException($"the spec asks for {Spec.Element} output; pass a Span<float>");
+        CheckOutput(output.Length, "halves");
         CompleteBytes(ticket, MemoryMarshal.AsBytes(output), Spec.OutputLength * 2);
+    }
+
+    void CheckOutput(int length, string unit)
+    {
+        if (length < Spec.OutputLength)
+            throw new ArgumentException($"output holds {length} {unit}, {Spec.Width}x{Spec.Height}x3 needs {Spec.OutputLength}", "output");
     }
 
     void CompleteBytes(int slot, Span<byte> output, int bytes)
@@ -165,8 +175,6 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         ObjectDisposedException.ThrowIf(disposed, this);
         if ((uint)slot >= (uint)ring.Count)
             throw new ArgumentOutOfRangeException(nameof(slot), slot, "not a ticket from Submit");
-        if (output.Length < bytes)
-            throw new ArgumentException($"output holds {output.Length} bytes, the {Spec.Width}x{Spec.Height}x3 {Spec.Element} tensor needs {bytes}", nameof(output));
         ring.Wait(slot);
         outputs[slot].Invalidate();
         new ReadOnlySpan<byte>(outputs[slot].Mapped, bytes).CopyTo(output);
