@@ -1,3 +1,4 @@
+using RealtimeMM.Frames;
 using System.Runtime.InteropServices;
 
 namespace RealtimeMM.Preprocess;

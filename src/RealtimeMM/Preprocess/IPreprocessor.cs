@@ -1,3 +1,4 @@
+using RealtimeMM.Frames;
 namespace RealtimeMM.Preprocess;
 
 /// <summary>

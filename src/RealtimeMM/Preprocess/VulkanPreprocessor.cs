@@ -1,8 +1,10 @@
+using RealtimeMM.Frames;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using RealtimeMM.Gpu;
 using RealtimeMM.Gpu.Backend;
 using Silk.NET.Vulkan;
+using ImageView = RealtimeMM.Frames.ImageView;
 
 namespace RealtimeMM.Preprocess;
 

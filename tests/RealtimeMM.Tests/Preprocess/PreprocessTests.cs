@@ -1,3 +1,4 @@
+using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
 using RealtimeMM.Preprocess;
 using RealtimeMM.Tests.Gpu;

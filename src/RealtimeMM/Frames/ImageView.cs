@@ -1,4 +1,4 @@
-namespace RealtimeMM.Preprocess;
+namespace RealtimeMM.Frames;
 
 /// <summary>
 /// Borrowed pixels of an interleaved 8-bit image: the preprocessors read it and keep nothing.
@@ -40,5 +40,5 @@ public readonly ref struct ImageView
             throw new ArgumentException($"image buffer holds {Pixels.Length} bytes, a {Width}x{Height} BGR24 image with stride {Stride} needs {Span}", "image");
     }
 
-    public static implicit operator ImageView(Frames.Frame frame) => new(frame.Pixels, frame.Width, frame.Height, frame.Stride);
+    public static implicit operator ImageView(Frame frame) => new(frame.Pixels, frame.Width, frame.Height, frame.Stride);
 }
