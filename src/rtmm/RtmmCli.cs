@@ -23,6 +23,7 @@ public static class RtmmCli
             RecordCommand.Create(terminal),
             ReplayCommand.Create(terminal),
             DemoCommand.Create(terminal),
+            BenchCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         return root.Parse(args).Invoke(config);

@@ -62,71 +62,102 @@ public sealed class CpuPreprocessor : IPreprocessor
         image.Validate();
         if (image.Width != srcWidth || image.Height != srcHeight)
             Configure(image.Width, image.Height);
-        int w = Spec.Width, h = Spec.Height, stride = image.Stride;
+        int w = Spec.Width, h = Spec.Height;
         fixed (byte* src = image.Pixels)
         fixed (float* dst = output)
+        fixed (float* rowsPtr = rows)
         {
-            byte* s = src;
-            float* d = dst;
-            // horizontal: each needed source row once
-            Parallel.For(0, srcHeight, ParallelOptionsFor(srcHeight * w), j =>
+            var job = new Job(this, src, image.Stride, dst, rowsPtr);
+            // Rows are split across cores only when there is enough work to pay for it.
+            if ((long)srcHeight * w < 150_000)
             {
-                int slot = rowSlot[j];
-                if (slot < 0)
-                    return;
-                var row = rows.AsSpan(slot * w * 3, w * 3);
-                byte* line = s + (long)j * stride;
+                for (int j = 0; j < srcHeight; j++)
+                    job.Horizontal(j);
+                for (int y = 0; y < h; y++)
+                    job.Vertical(y);
+            }
+            else
+            {
+                Parallel.For(0, srcHeight, job.Horizontal);
+                Parallel.For(0, h, job.Vertical);
+            }
+        }
+    }
+
+    /// <summary>One frame's passes over pinned memory (a class so Parallel.For can call its methods).</summary>
+    sealed unsafe class Job(CpuPreprocessor p, byte* src, int stride, float* dst, float* rows)
+    {
+        readonly int w = p.Spec.Width, plane = p.Spec.Width * p.Spec.Height;
+        readonly float ir = 1f / p.Spec.Std.X / 255f, ig = 1f / p.Spec.Std.Y / 255f, ib = 1f / p.Spec.Std.Z / 255f;
+        readonly float mr = p.Spec.Mean.X / p.Spec.Std.X, mg = p.Spec.Mean.Y / p.Spec.Std.Y, mb = p.Spec.Mean.Z / p.Spec.Std.Z;
+
+        /// <summary>Filters source row <paramref name="j"/> horizontally, if any output row reads it.</summary>
+        public void Horizontal(int j)
+        {
+            int slot = p.rowSlot[j];
+            if (slot < 0)
+                return;
+            float* row = rows + (long)slot * w * 3;
+            byte* line = src + (long)j * stride;
+            int taps = p.xStride;
+            fixed (int* first = p.xFirst, count = p.xCount)
+            fixed (float* weights = p.xWeights)
+            {
                 for (int x = 0; x < w; x++)
                 {
                     float r = 0, g = 0, b = 0;
-                    int first = xFirst[x], n = xCount[x];
-                    for (int t = 0; t < n; t++)
+                    byte* px = line + first[x] * 3;
+                    float* wt = weights + x * taps;
+                    for (int t = 0, n = count[x]; t < n; t++, px += 3)
                     {
-                        float wt = xWeights[x * xStride + t];
-                        byte* p = line + (first + t) * 3;
-                        b += wt * p[0];
-                        g += wt * p[1];
-                        r += wt * p[2];
+                        b += wt[t] * px[0];
+                        g += wt[t] * px[1];
+                        r += wt[t] * px[2];
                     }
                     row[x * 3] = r;
                     row[x * 3 + 1] = g;
                     row[x * 3 + 2] = b;
                 }
-            });
-            // vertical and normalise
-            float mr = Spec.Mean.X, mg = Spec.Mean.Y, mb = Spec.Mean.Z;
-            float ir = 1f / Spec.Std.X / 255f, ig = 1f / Spec.Std.Y / 255f, ib = 1f / Spec.Std.Z / 255f;
-            float sr = 1f / Spec.Std.X, sg = 1f / Spec.Std.Y, sb = 1f / Spec.Std.Z;
-            int plane = w * h;
-            Parallel.For(0, h, ParallelOptionsFor(h * w), y =>
+            }
+        }
+
+        /// <summary>Combines the filtered rows for output row <paramref name="y"/> and normalises.</summary>
+        public void Vertical(int y)
+        {
+            float* outR = dst + y * w, outG = outR + plane, outB = outG + plane;
+            if (!p.yInside[y])
+            {
+                new Span<float>(outR, w).Clear();
+                new Span<float>(outG, w).Clear();
+                new Span<float>(outB, w).Clear();
+                return;
+            }
+            int n = p.yCount[y], first = p.yFirst[y];
+            fixed (float* wy = &p.yWeights[y * p.yStride])
+            fixed (bool* inside = p.xInside)
             {
                 for (int x = 0; x < w; x++)
                 {
-                    int o = y * w + x;
-                    if (!yInside[y] || !xInside[x])
+                    if (!inside[x])
                     {
-                        d[o] = d[o + plane] = d[o + 2 * plane] = 0f;
+                        outR[x] = outG[x] = outB[x] = 0f;
                         continue;
                     }
                     float r = 0, g = 0, b = 0;
-                    int first = yFirst[y], n = yCount[y];
                     for (int t = 0; t < n; t++)
                     {
-                        float wt = yWeights[y * yStride + t];
-                        int at = (rowSlot[first + t] * w + x) * 3;
-                        r += wt * rows[at];
-                        g += wt * rows[at + 1];
-                        b += wt * rows[at + 2];
+                        float* at = rows + ((long)p.rowSlot[first + t] * w + x) * 3;
+                        r += wy[t] * at[0];
+                        g += wy[t] * at[1];
+                        b += wy[t] * at[2];
                     }
-                    d[o] = r * ir - mr * sr;
-                    d[o + plane] = g * ig - mg * sg;
-                    d[o + 2 * plane] = b * ib - mb * sb;
+                    outR[x] = r * ir - mr;
+                    outG[x] = g * ig - mg;
+                    outB[x] = b * ib - mb;
                 }
-            });
+            }
         }
     }
-
-    static ParallelOptions ParallelOptionsFor(long work) => new() { MaxDegreeOfParallelism = work < 20_000 ? 1 : Environment.ProcessorCount };
 
     /// <summary>Tap tables and row buffers for one source resolution: the only allocations.</summary>
     void Configure(int width, int height)

@@ -1,0 +1,100 @@
+using OpenCvSharp;
+using OpenCvSharp.Dnn;
+using RealtimeMM.Frames;
+using RealtimeMM.Gpu;
+using RealtimeMM.Preprocess;
+using RealtimeMM.Scenes;
+
+namespace RealtimeMM.Cli.Bench;
+
+/// <summary>
+/// Preprocessing to 224x224 (bilinear, stretch, CLIP normalisation), every path in one run on one
+/// machine: Vulkan wall (upload + dispatch + readback), Vulkan kernel (GPU timestamps), the fast
+/// CPU path, the C# reference, and OpenCV's blobFromImage plus the division by std it lacks.
+/// </summary>
+internal static class PreprocessBench
+{
+    public sealed record SizeResult(string Input, IReadOnlyList<Timing.Stats> Paths, double MaxDiffVulkan, double MaxDiffCpu, double MaxDiffOpenCv);
+
+    public static (string Machine, string Vulkan, List<SizeResult> Sizes) Run(IEnumerable<(int W, int H)> sizes, int maxRuns, TimeSpan budget, Action<string> progress)
+    {
+        var spec = new PreprocessSpec();
+        VulkanDevice? device = null;
+        try
+        {
+            device = VulkanDevice.Create();
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            progress($"warning: Vulkan unavailable, timing the CPU paths only ({e.Message})");
+        }
+        using var owned = device;
+        var results = new List<SizeResult>();
+        foreach (var (w, h) in sizes)
+        {
+            progress($"preprocess {w}x{h} -> 224x224");
+            var scene = SceneGenerator.Render(1, 0, new SceneOptions { Width = w, Height = h });
+            var view = new Func<ImageView>(() => new ImageView(scene.Bgr, w, h, w * 3));
+            var reference = new float[spec.OutputLength];
+            var output = new float[spec.OutputLength];
+            var paths = new List<Timing.Stats>();
+
+            var refStats = Timing.Measure("C# reference", () => PreprocessReference.Run(view(), spec, reference), Math.Max(5, maxRuns / 10), budget).Wall;
+
+            double dVk = double.NaN;
+            if (device is not null)
+            {
+                using var vk = new VulkanPreprocessor(device, spec);
+                var (vkWall, vkKernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name})", () => vk.Run(view(), output), maxRuns, budget,
+                    "Vulkan kernel (GPU timestamps)", () => vk.LastTimings.KernelMs);
+                dVk = MaxAbs(reference, output);
+                paths.Add(vkWall);
+                if (vkKernel is not null)
+                    paths.Add(vkKernel);
+            }
+
+            using var cpu = new CpuPreprocessor(spec);
+            var cpuStats = Timing.Measure("fast CPU path", () => cpu.Run(view(), output), maxRuns, budget).Wall;
+            double dCpu = MaxAbs(reference, output);
+
+            using var mat = Mat.FromPixelData(h, w, MatType.CV_8UC3, scene.Bgr);
+            var cvStats = Timing.Measure("OpenCV blobFromImage + std", () => BlobFromImage(mat, spec, output), maxRuns, budget).Wall;
+            double dCv = MaxAbs(reference, output);
+
+            paths.Add(cpuStats);
+            paths.Add(refStats);
+            paths.Add(cvStats);
+            results.Add(new SizeResult($"{w}x{h}", paths, dVk, dCpu, dCv));
+        }
+        return (Timing.Machine(), device is null ? "none" : $"{device.Info.Name} ({device.Info.Type})", results);
+    }
+
+    /// <summary>OpenCV's path: resize, BGR→RGB, scale and mean in blobFromImage, then divide each plane by std.</summary>
+    static unsafe void BlobFromImage(Mat bgr, PreprocessSpec spec, float[] output)
+    {
+        var mean = new Scalar(spec.Mean.X * 255, spec.Mean.Y * 255, spec.Mean.Z * 255);
+        using var blob = CvDnn.BlobFromImage(bgr, 1 / 255.0, new Size(spec.Width, spec.Height), mean, swapRB: true, crop: false);
+        var data = new ReadOnlySpan<float>((void*)blob.Data, spec.OutputLength);
+        int plane = spec.Width * spec.Height;
+        float[] inv = [1 / spec.Std.X, 1 / spec.Std.Y, 1 / spec.Std.Z];
+        for (int c = 0; c < 3; c++)
+        {
+            var src = data.Slice(c * plane, plane);
+            var dst = output.AsSpan(c * plane, plane);
+            var k = new System.Numerics.Vector<float>(inv[c]);
+            int i = 0;
+            for (; i <= plane - System.Numerics.Vector<float>.Count; i += System.Numerics.Vector<float>.Count)
+                (new System.Numerics.Vector<float>(src[i..]) * k).CopyTo(dst[i..]);
+            for (; i < plane; i++)
+                dst[i] = src[i] * inv[c];
+        }
+    }
+
+    static double MaxAbs(float[] a, float[] b)
+    {
+        double m = 0;
+        for (int i = 0; i < a.Length; i++)
+            m = Math.Max(m, Math.Abs(a[i] - b[i]));
+        return m;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+
+namespace RealtimeMM.Cli.Bench;
+
+/// <summary>Times an action: warm-up, then runs until an iteration count or a time budget, whichever comes first.</summary>
+internal static class Timing
+{
+    public sealed record Stats(string Name, int Runs, double MedianMs, double P10Ms, double P90Ms, double MinMs)
+    {
+        public static Stats From(string name, List<double> samples)
+        {
+            samples.Sort();
+            double At(double q) => samples[Math.Clamp((int)Math.Round(q * (samples.Count - 1)), 0, samples.Count - 1)];
+            return new Stats(name, samples.Count, At(0.5), At(0.1), At(0.9), samples[0]);
+        }
+    }
+
+    /// <summary>Runs <paramref name="run"/> and takes its wall time; <paramref name="extra"/> reads a second figure after each run (e.g. GPU time).</summary>
+    public static (Stats Wall, Stats? Extra) Measure(string name, Action run, int maxRuns, TimeSpan budget, string? extraName = null, Func<double>? extra = null)
+    {
+        for (int i = 0; i < 3; i++)
+            run();
+        var wall = new List<double>();
+        var other = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (wall.Count < maxRuns && (wall.Count < 5 || total.Elapsed < budget))
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            run();
+            wall.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            if (extra is not null && extra() is var e && double.IsFinite(e))
+                other.Add(e);
+        }
+        return (Stats.From(name, wall), other.Count > 0 ? Stats.From(extraName!, other) : null);
+    }
+
+    /// <summary>CPU model and core count, from /proc/cpuinfo where there is one.</summary>
+    public static string Machine()
+    {
+        string cpu = "unknown CPU";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException)
+        {
+        }
+        return $"{cpu}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+    }
+}

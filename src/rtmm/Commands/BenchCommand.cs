@@ -1,0 +1,54 @@
+using System.CommandLine;
+using RealtimeMM.Cli.Bench;
+
+namespace RealtimeMM.Cli.Commands;
+
+/// <summary><c>rtmm bench preprocess</c>: every preprocessing path timed in one run on this machine.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var json = Options.Json();
+        var runs = Options.Positive("--runs", "Most timed runs per path (after warm-up)", 300);
+        var seconds = new Option<double>("--seconds") { Description = "Time budget per path", DefaultValueFactory = _ => 2.0 };
+        var preprocess = new Command("preprocess", "Time preprocessing to 224x224 for 640x480 and 1920x1080 frames: Vulkan (wall and kernel), fast CPU, C# reference, OpenCV blobFromImage") { json, runs, seconds };
+        preprocess.SetGuardedAction(terminal, (parse, _) =>
+        {
+            bool asJson = parse.GetValue(json);
+            var (machine, vulkan, sizes) = PreprocessBench.Run([(640, 480), (1920, 1080)], parse.GetValue(runs), TimeSpan.FromSeconds(parse.GetValue(seconds)),
+                line => terminal.Error.WriteLine(line));
+            if (asJson)
+            {
+                JsonLines.Write(terminal.Out, new
+                {
+                    benchmark = "preprocess",
+                    output = "224x224 bilinear stretch float32 NCHW",
+                    machine,
+                    vulkan,
+                    sizes = sizes.Select(s => new
+                    {
+                        input = s.Input,
+                        max_abs_diff = new { vulkan = double.IsNaN(s.MaxDiffVulkan) ? (double?)null : s.MaxDiffVulkan, cpu = s.MaxDiffCpu, opencv = s.MaxDiffOpenCv },
+                        paths = s.Paths.Select(p => new { name = p.Name, runs = p.Runs, median_ms = Math.Round(p.MedianMs, 4), p10_ms = Math.Round(p.P10Ms, 4), p90_ms = Math.Round(p.P90Ms, 4) }),
+                    }),
+                });
+                return 0;
+            }
+            var o = terminal.Out;
+            o.WriteLine($"machine: {machine}");
+            o.WriteLine($"vulkan:  {vulkan}");
+            foreach (var s in sizes)
+            {
+                var baseline = s.Paths.Last(); // OpenCV
+                o.WriteLine();
+                o.WriteLine($"{s.Input} -> 224x224 (bilinear, stretch, float32 NCHW)");
+                o.WriteLine($"  {"path",-62} {"median ms",10} {"p90 ms",9} {"vs OpenCV",10}");
+                foreach (var p in s.Paths)
+                    o.WriteLine($"  {p.Name,-62} {p.MedianMs,10:F3} {p.P90Ms,9:F3} {baseline.MedianMs / p.MedianMs,9:F2}x");
+                o.WriteLine($"  max |x - reference|: vulkan {s.MaxDiffVulkan:E1}, fast CPU {s.MaxDiffCpu:E1}, OpenCV {s.MaxDiffOpenCv:E1} (OpenCV resizes in fixed point)");
+            }
+            return 0;
+        });
+        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess };
+    }
+}
