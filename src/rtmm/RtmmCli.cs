@@ -24,6 +24,9 @@ public static class RtmmCli
             ReplayCommand.Create(terminal),
             DemoCommand.Create(terminal),
             BenchCommand.Create(terminal),
+            DatasetCommand.Create(terminal),
+            AskCommand.Create(terminal),
+            EvalCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         return root.Parse(args).Invoke(config);
@@ -54,7 +57,7 @@ public static class RtmmCli
             }
         });
 
-    static bool IsUserError(Exception e) => e is FrameSourceException or ReplayFormatException or IOException
+    static bool IsUserError(Exception e) => e is FrameSourceException or ReplayFormatException or RealtimeMM.Models.ModelBundleException or FormatException or IOException
         or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException or InvalidOperationException;
 
     static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();

@@ -43,6 +43,15 @@ public static class FrameSource
         };
     }
 
+    /// <summary>Loads one still image as a frame (the caller owns it).</summary>
+    /// <exception cref="FrameSourceException">The file is missing or not an image.</exception>
+    public static Frames.Frame LoadImage(string path)
+    {
+        if (!File.Exists(path))
+            throw new FrameSourceException(path, "file not found");
+        return ImageFolderSource.LoadFrame(path);
+    }
+
     /// <summary>Camera device nodes on this machine that open and deliver a frame.</summary>
     public static IReadOnlyList<(string Device, int Width, int Height)> FindCameras() => Cameras.Probe();
 }

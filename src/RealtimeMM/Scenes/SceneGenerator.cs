@@ -26,9 +26,10 @@ public static class SceneGenerator
         new Backdrop(rng).Render(bgr, w, h);
         int n = rng.Next(options.MinObjects, options.MaxObjects + 1);
         var objects = new List<SceneObject>();
+        var pairs = new PairRules(options);
         for (int k = 0; k < n; k++)
         {
-            var o = Place(rng, bgr, w, h, objects, k, inside: true);
+            var o = Place(rng, bgr, w, h, objects, k, inside: true, pairs, favor: k == 0 && pairs.Favor(rng));
             if (o is not null)
                 objects.Add(o);
         }
@@ -58,11 +59,12 @@ public static class SceneGenerator
         new Backdrop(rng).Render(backdrop, w, h);
         int n = rng.Next(options.MinObjects, options.MaxObjects + 1);
         var objects = new List<SceneObject>();
+        var pairs = new PairRules(options);
         for (int k = 0; k < n; k++)
         {
             // about a third of the objects start outside and drive in
             bool enters = k > 0 && rng.NextDouble() < 0.35;
-            var o = Place(rng, backdrop, w, h, objects, k, inside: !enters);
+            var o = Place(rng, backdrop, w, h, objects, k, inside: !enters, pairs, favor: k == 0 && pairs.Favor(rng));
             if (o is null)
                 continue;
             float speed = (0.04f + (float)rng.NextDouble() * 0.16f) * w; // pixels per second
@@ -123,7 +125,7 @@ public static class SceneGenerator
     /// differs clearly from the backdrop behind it, and it overlaps any placed object by at most a
     /// third of the smaller box. Null when no free spot was found.
     /// </summary>
-    static SceneObject? Place(Random rng, byte[] backdrop, int w, int h, List<SceneObject> placed, int id, bool inside)
+    static SceneObject? Place(Random rng, byte[] backdrop, int w, int h, List<SceneObject> placed, int id, bool inside, PairRules pairs, bool favor)
     {
         for (int attempt = 0; attempt < 40; attempt++)
         {
@@ -137,6 +139,8 @@ public static class SceneGenerator
                 LightAngle = (float)(rng.NextDouble() * Math.PI * 2),
                 LightStrength = (float)rng.NextDouble() * 0.22f,
             };
+            if (favor)
+                (o.ClassIndex, o.ColorIndex) = pairs.PickFavored(rng);
             float extent = (MinExtent + (float)rng.NextDouble() * (MaxExtent - MinExtent)) * h;
             o.Size = extent / Math.Max(1, o.Shape.Aspect * o.Squash);
             var (hx, hy) = o.HalfExtent;
@@ -149,13 +153,31 @@ public static class SceneGenerator
             var bg = BackdropAt(backdrop, w, h, o.Cx, o.Cy);
             for (int c = 0; c < 8; c++)
             {
-                o.Rgb = ColorRegions.Sample(o.ColorIndex, rng);
-                if (ColorRegions.Distance(o.Rgb, bg) >= 25)
-                    return o;
+                if (!pairs.Excluded(o.ClassIndex, o.ColorIndex))
+                {
+                    o.Rgb = ColorRegions.Sample(o.ColorIndex, rng);
+                    if (ColorRegions.Distance(o.Rgb, bg) >= 25)
+                        return o;
+                }
+                if (favor)
+                    break; // a favoured pair keeps its color: try another spot instead
                 o.ColorIndex = rng.Next(SceneWorld.Colors.Count);
             }
         }
         return null;
+    }
+
+    /// <summary>The compositional hold-out: pairs never drawn, and pairs to favour in a test split.</summary>
+    sealed class PairRules(SceneOptions options)
+    {
+        readonly HashSet<(int, int)> excluded = options.ParsePairs(options.ExcludedPairs).ToHashSet();
+        readonly (int Class, int Color)[] favored = options.ParsePairs(options.FavoredPairs);
+
+        public bool Excluded(int cls, int color) => excluded.Contains((cls, color));
+
+        public bool Favor(Random rng) => favored.Length > 0 && rng.NextDouble() < options.FavoredPairChance;
+
+        public (int, int) PickFavored(Random rng) => favored[rng.Next(favored.Length)];
     }
 
     /// <summary>Intersection of the two boxes over the smaller box's area.</summary>

@@ -14,8 +14,35 @@ public sealed record SceneOptions
     /// <summary>Questions generated per frame (of all kinds, with paraphrases).</summary>
     public int QuestionsPerFrame { get; init; } = 10;
 
+    /// <summary>Class–color pairs never drawn ("car:green"): the compositional hold-out of a training split.</summary>
+    public IReadOnlyList<string> ExcludedPairs { get; init; } = [];
+
+    /// <summary>Class–color pairs to favour: with <see cref="FavoredPairChance"/> the first object is one of them (a hold-out test split).</summary>
+    public IReadOnlyList<string> FavoredPairs { get; init; } = [];
+
+    public double FavoredPairChance { get; init; } = 0.5;
+
+    internal (int Class, int Color)[] ParsePairs(IReadOnlyList<string> pairs) => pairs.Select(p =>
+    {
+        var parts = p.Split(':');
+        int c = parts.Length == 2 ? IndexOf(SceneWorld.Classes, parts[0]) : -1, k = parts.Length == 2 ? IndexOf(SceneWorld.Colors, parts[1]) : -1;
+        if (c < 0 || k < 0)
+            throw new ArgumentException($"'{p}' is not a CLASS:COLOR pair of the scene world (e.g. car:green)");
+        return (c, k);
+    }).ToArray();
+
+    static int IndexOf(IReadOnlyList<string> list, string item)
+    {
+        for (int i = 0; i < list.Count; i++)
+            if (list[i] == item)
+                return i;
+        return -1;
+    }
+
     internal void Validate()
     {
+        ParsePairs(ExcludedPairs);
+        ParsePairs(FavoredPairs);
         if (Width < 32 || Height < 32 || Width > 4096 || Height > 4096)
             throw new ArgumentOutOfRangeException(nameof(Width), $"scene size {Width}x{Height} must be within 32..4096 each way");
         if (MinObjects < 1 || MaxObjects > 6 || MinObjects > MaxObjects)

@@ -39,6 +39,13 @@ internal sealed class ImageFolderSource : FrameSourceBase
         return MatFrames.ToFrame(mat, index, TimeSpan.FromSeconds(index / fps));
     }
 
+    public static Frame LoadFrame(string file)
+    {
+        MatFrames.QuietLogs();
+        using var mat = Load(file);
+        return MatFrames.ToFrame(mat, 0, TimeSpan.Zero);
+    }
+
     static Mat Load(string file)
     {
         var mat = Cv2.ImRead(file, ImreadModes.Color);

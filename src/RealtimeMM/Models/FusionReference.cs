@@ -1,0 +1,223 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace RealtimeMM.Models;
+
+/// <summary>
+/// The cross-attention fusion in plain C#: the test oracle for the Vulkan kernels and the CPU path.
+/// Per layer, question tokens attend to themselves (padding masked), then to the image tokens, then
+/// pass an MLP (pre-LayerNorm, ReLU); the [CLS] state goes through the answer head. The image's
+/// keys and values depend only on the frame, so <see cref="PrepareImage"/> computes them once for
+/// every question about that frame. Only [CLS] is carried through the last layer's
+/// cross-attention and MLP: no other row reaches the answer.
+/// </summary>
+public sealed class FusionReference(FusionWeights weights)
+{
+    const float LayerNormEps = 1e-5f, MaskValue = -1e4f;
+
+    public FusionWeights Weights { get; } = weights;
+
+    /// <summary>A frame's image tokens projected to every layer's cross-attention keys and values.</summary>
+    public sealed class ImageKeys
+    {
+        internal ImageKeys(int tokens, float[][] k, float[][] v)
+        {
+            Tokens = tokens;
+            K = k;
+            V = v;
+        }
+
+        public int Tokens { get; }
+        internal float[][] K { get; }
+        internal float[][] V { get; }
+    }
+
+    /// <summary>Projects image tokens (<paramref name="tokens"/> rows of Dim floats) for every layer.</summary>
+    public ImageKeys PrepareImage(ReadOnlySpan<float> image, int tokens)
+    {
+        int d = Weights.Dim;
+        if (image.Length < tokens * d)
+            throw new ArgumentException($"image tokens hold {image.Length} floats, {tokens} x {d} needs {tokens * d}", nameof(image));
+        var k = new float[Weights.Layers.Length][];
+        var v = new float[Weights.Layers.Length][];
+        for (int l = 0; l < Weights.Layers.Length; l++)
+        {
+            k[l] = new float[tokens * d];
+            v[l] = new float[tokens * d];
+            for (int m = 0; m < tokens; m++)
+            {
+                Apply(Weights.Layers[l].Ck, image.Slice(m * d, d), k[l].AsSpan(m * d, d));
+                Apply(Weights.Layers[l].Cv, image.Slice(m * d, d), v[l].AsSpan(m * d, d));
+            }
+        }
+        return new ImageKeys(tokens, k, v);
+    }
+
+    /// <summary>
+    /// Answers one question. <paramref name="text"/>: the text encoder's states (T rows of Dim);
+    /// <paramref name="mask"/>: 1 for real tokens, 0 for padding. Writes the answer logits and, per
+    /// layer and head, the [CLS] token's cross-attention over the image tokens
+    /// (<paramref name="attention"/>: layers x heads x tokens).
+    /// </summary>
+    public void Run(ImageKeys image, ReadOnlySpan<float> text, ReadOnlySpan<float> mask, Span<float> logits, Span<float> attention)
+    {
+        var w = Weights;
+        int d = w.Dim, heads = w.Heads, hd = d / heads, t = mask.Length, m = image.Tokens, layers = w.Layers.Length;
+        if (text.Length < t * d)
+            throw new ArgumentException($"text states hold {text.Length} floats, {t} x {d} needs {t * d}", nameof(text));
+        if (logits.Length < w.Answers || attention.Length < layers * heads * m)
+            throw new ArgumentException($"outputs need {w.Answers} logits and {layers * heads * m} attention values");
+        var x = text[..(t * d)].ToArray();
+        var a = new float[t * d];
+        var q = new float[t * d];
+        var k = new float[t * d];
+        var v = new float[t * d];
+        var ctx = new float[t * d];
+        var tmp = new float[Math.Max(d, w.FeedForward)];
+        var scores = new float[Math.Max(t, m)];
+        float scale = 1f / MathF.Sqrt(hd);
+
+        for (int l = 0; l < layers; l++)
+        {
+            var L = w.Layers[l];
+            bool last = l == layers - 1;
+            int rows = last ? 1 : t; // rows whose output is still needed after this layer's self-attention
+
+            // self-attention over the question (keys: every token, padding masked)
+            for (int i = 0; i < t; i++)
+                LayerNorm(L.LnSelf, x.AsSpan(i * d, d), a.AsSpan(i * d, d));
+            for (int i = 0; i < t; i++)
+            {
+                Apply(L.Sk, a.AsSpan(i * d, d), k.AsSpan(i * d, d));
+                Apply(L.Sv, a.AsSpan(i * d, d), v.AsSpan(i * d, d));
+            }
+            for (int i = 0; i < rows; i++)
+                Apply(L.Sq, a.AsSpan(i * d, d), q.AsSpan(i * d, d));
+            for (int i = 0; i < rows; i++)
+            {
+                for (int h = 0; h < heads; h++)
+                {
+                    var qh = q.AsSpan(i * d + h * hd, hd);
+                    for (int j = 0; j < t; j++)
+                        scores[j] = Dot(qh, k.AsSpan(j * d + h * hd, hd)) * scale + (1f - mask[j]) * MaskValue;
+                    Softmax(scores.AsSpan(0, t));
+                    var outH = ctx.AsSpan(i * d + h * hd, hd);
+                    outH.Clear();
+                    for (int j = 0; j < t; j++)
+                        Axpy(scores[j], v.AsSpan(j * d + h * hd, hd), outH);
+                }
+                Apply(L.So, ctx.AsSpan(i * d, d), tmp.AsSpan(0, d));
+                Add(tmp.AsSpan(0, d), x.AsSpan(i * d, d));
+            }
+
+            // cross-attention: question rows over the image tokens
+            for (int i = 0; i < rows; i++)
+            {
+                LayerNorm(L.LnCross, x.AsSpan(i * d, d), a.AsSpan(i * d, d));
+                Apply(L.Cq, a.AsSpan(i * d, d), q.AsSpan(i * d, d));
+                for (int h = 0; h < heads; h++)
+                {
+                    var qh = q.AsSpan(i * d + h * hd, hd);
+                    var kk = image.K[l];
+                    for (int j = 0; j < m; j++)
+                        scores[j] = Dot(qh, kk.AsSpan(j * d + h * hd, hd)) * scale;
+                    Softmax(scores.AsSpan(0, m));
+                    if (i == 0)
+                        scores.AsSpan(0, m).CopyTo(attention.Slice((l * heads + h) * m, m));
+                    var outH = ctx.AsSpan(i * d + h * hd, hd);
+                    outH.Clear();
+                    var vv = image.V[l];
+                    for (int j = 0; j < m; j++)
+                        Axpy(scores[j], vv.AsSpan(j * d + h * hd, hd), outH);
+                }
+                Apply(L.Co, ctx.AsSpan(i * d, d), tmp.AsSpan(0, d));
+                Add(tmp.AsSpan(0, d), x.AsSpan(i * d, d));
+
+                // MLP
+                LayerNorm(L.LnMlp, x.AsSpan(i * d, d), a.AsSpan(i * d, d));
+                var hidden = tmp.AsSpan(0, w.FeedForward);
+                Apply(L.Fc1, a.AsSpan(i * d, d), hidden);
+                Relu(hidden);
+                var back = new float[d];
+                Apply(L.Fc2, hidden, back);
+                Add(back, x.AsSpan(i * d, d));
+            }
+        }
+
+        var cls = new float[d];
+        LayerNorm(w.Final, x.AsSpan(0, d), cls);
+        var h1 = new float[d];
+        Apply(w.Head1, cls, h1);
+        Relu(h1);
+        Apply(w.Head2, h1, logits[..w.Answers]);
+    }
+
+    /// <summary>y = W x + b for a row-major (out, in) weight.</summary>
+    static void Apply(FusionWeights.Linear lin, ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int o = 0; o < lin.Out; o++)
+            y[o] = Dot(lin.W.AsSpan(o * lin.In, lin.In), x) + lin.B[o];
+    }
+
+    static void LayerNorm(FusionWeights.Norm n, ReadOnlySpan<float> x, Span<float> y)
+    {
+        float mean = 0;
+        for (int i = 0; i < x.Length; i++)
+            mean += x[i];
+        mean /= x.Length;
+        float var = 0;
+        for (int i = 0; i < x.Length; i++)
+            var += (x[i] - mean) * (x[i] - mean);
+        var /= x.Length;
+        float inv = 1f / MathF.Sqrt(var + LayerNormEps);
+        for (int i = 0; i < x.Length; i++)
+            y[i] = (x[i] - mean) * inv * n.W[i] + n.B[i];
+    }
+
+    static void Softmax(Span<float> s)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in s)
+            max = MathF.Max(max, v);
+        float sum = 0;
+        for (int i = 0; i < s.Length; i++)
+        {
+            s[i] = MathF.Exp(s[i] - max);
+            sum += s[i];
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < s.Length; i++)
+            s[i] *= inv;
+    }
+
+    static void Relu(Span<float> s)
+    {
+        for (int i = 0; i < s.Length; i++)
+            s[i] = MathF.Max(s[i], 0);
+    }
+
+    static void Add(ReadOnlySpan<float> src, Span<float> dst)
+    {
+        for (int i = 0; i < dst.Length; i++)
+            dst[i] += src[i];
+    }
+
+    static void Axpy(float a, ReadOnlySpan<float> x, Span<float> y)
+    {
+        for (int i = 0; i < y.Length; i++)
+            y[i] += a * x[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var acc = Vector<float>.Zero;
+        int i = 0, n = a.Length, w = Vector<float>.Count;
+        for (; i <= n - w; i += w)
+            acc += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
+        float s = Vector.Sum(acc);
+        for (; i < n; i++)
+            s += a[i] * b[i];
+        return s;
+    }
+}

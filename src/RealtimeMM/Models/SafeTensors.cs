@@ -1,0 +1,60 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace RealtimeMM.Models;
+
+/// <summary>
+/// Reads float32 tensors from a safetensors file (u64 header length, JSON header of name → dtype,
+/// shape, data offsets, then raw little-endian data). Sizes from the header are checked against
+/// the file before anything is allocated.
+/// </summary>
+internal static class SafeTensors
+{
+    public static Dictionary<string, (int[] Shape, float[] Data)> Read(string path)
+    {
+        using var f = File.OpenRead(path);
+        long length = f.Length;
+        Span<byte> head = stackalloc byte[8];
+        if (f.Read(head) != 8)
+            throw new ModelBundleException(path, "header", "file is shorter than the 8-byte header length");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(head);
+        if (headerLength == 0 || headerLength > (ulong)Math.Min(length - 8, 16 << 20))
+            throw new ModelBundleException(path, "header", $"header length {headerLength} does not fit the {length}-byte file");
+        var headerBytes = new byte[headerLength];
+        f.ReadExactly(headerBytes);
+        long dataStart = 8 + (long)headerLength;
+        var result = new Dictionary<string, (int[], float[])>();
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(headerBytes);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelBundleException(path, "header", $"not valid JSON ({e.Message})", e);
+        }
+        using (doc)
+        {
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Name == "__metadata__")
+                    continue;
+                string at = $"tensor '{p.Name}'";
+                if (!p.Value.TryGetProperty("dtype", out var dtype) || dtype.GetString() != "F32")
+                    throw new ModelBundleException(path, at, "dtype must be F32");
+                var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+                var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                long count = shape.Aggregate(1L, (a, b) => a * b);
+                if (shape.Any(s => s < 0) || offsets.Length != 2 || offsets[1] - offsets[0] != count * 4 || offsets[0] < 0 || dataStart + offsets[1] > length)
+                    throw new ModelBundleException(path, at, $"shape [{string.Join(", ", shape)}] and offsets [{string.Join(", ", offsets)}] do not fit the file");
+                var data = new float[count];
+                f.Position = dataStart + offsets[0];
+                f.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+                if (!BitConverter.IsLittleEndian)
+                    throw new PlatformNotSupportedException("safetensors data is little-endian");
+                result[p.Name] = (shape, data);
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Diagnostics;
+using RealtimeMM.Frames;
+using RealtimeMM.Models;
+using RealtimeMM.Scenes;
+
+namespace RealtimeMM.Cli.Commands;
+
+/// <summary>
+/// <c>rtmm eval</c>: the shipped model on the held-out test split, through the whole C# pipeline:
+/// accuracy per question kind, on the compositional hold-out pairs, the pointing game, and
+/// text→image retrieval among 100 frames. The split is the one <c>models/training/evaluate.py</c>
+/// scores (seed 2, 320x240, hold-out pairs favoured, 5% out-of-world questions).
+/// </summary>
+internal static class EvalCommand
+{
+    public sealed record Result(Dictionary<string, double> Accuracy, Dictionary<string, int> Counts, double PointingGame, double RetrievalR1,
+        double VisionMsMedian, double QuestionMsMedian, int Scenes, string Device);
+
+    public static Command Create(Terminal terminal)
+    {
+        var count = Options.Positive("--count", "Test scenes (10 questions each)", 1000);
+        var seed = new Option<int>("--seed") { Description = "Seed of the test split", DefaultValueFactory = _ => 2 };
+        var clean = new Option<bool>("--clean") { Description = "Without camera effects (to measure the cost of blur, noise, JPEG and lighting)" };
+        var json = Options.Json();
+        var model = AskCommand.ModelOption();
+        var device = AskCommand.DeviceOption();
+        var command = new Command("eval", "Score the model on the held-out test split: accuracy per kind, hold-out pairs, pointing game, retrieval") { count, seed, clean, json, model, device };
+        command.SetGuardedAction(terminal, (parse, cancel) =>
+        {
+            using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
+            var r = Run(answerer, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(clean), terminal, cancel);
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(terminal.Out, new
+                {
+                    accuracy = r.Accuracy,
+                    counts = r.Counts,
+                    pointing_game = r.PointingGame,
+                    retrieval_r1_100 = r.RetrievalR1,
+                    vision_ms_median = Math.Round(r.VisionMsMedian, 3),
+                    question_ms_median = Math.Round(r.QuestionMsMedian, 3),
+                    scenes = r.Scenes,
+                    device = r.Device,
+                });
+                return 0;
+            }
+            var o = terminal.Out;
+            o.WriteLine($"{r.Scenes} test scenes (seed {parse.GetValue(seed)}), device {r.Device}");
+            foreach (var (k, v) in r.Accuracy)
+                o.WriteLine($"  {k,-10} {v,6:F2}%  ({r.Counts[k]} questions)");
+            o.WriteLine($"  pointing game {r.PointingGame:F2}%   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
+            o.WriteLine($"  vision encoder {r.VisionMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms (medians)");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Result Run(QuestionAnswerer answerer, int seed, int count, bool clean, Terminal terminal, CancellationToken cancel)
+    {
+        var m = answerer.Bundle.Manifest;
+        var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, CameraEffects = !clean };
+        var holdout = m.HoldoutPairs.ToHashSet();
+        var hits = new Dictionary<string, (int Ok, int N)>();
+        int pointHit = 0, pointN = 0, retrievalHit = 0, retrievalN = 0;
+        var visionMs = new List<double>();
+        var questionMs = new List<double>();
+        var images = new List<float[]>();
+        var captions = new List<string>();
+        using (var progress = new Progress(terminal, "eval", count))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var scene = SceneGenerator.Render(seed, i, options);
+                var frame = answerer.Encode(new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3));
+                visionMs.Add(frame.PreprocessMs + frame.VisionMs);
+                var rng = new Random(DatasetCommand.QuestionRng(seed, i));
+                var pairs = scene.Objects.ToDictionary(o => o.Id, o => $"{o.Class}:{o.Color}");
+                foreach (var q in scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)))
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    var a = answerer.Ask(frame, q.Question);
+                    questionMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    bool ok = a.ModelAnswer == AnswerVocabulary.Label(q.Answer);
+                    var ids = q.ObjectIds ?? [];
+                    foreach (var key in new[] { q.Kind, "overall" }.Concat(ids.Any(id => holdout.Contains(pairs[id])) ? ["holdout"] : Array.Empty<string>()))
+                    {
+                        var (k, n) = hits.GetValueOrDefault(key);
+                        hits[key] = (k + (ok ? 1 : 0), n + 1);
+                    }
+                    if (ids.Length == 1 && q.Answer != AnswerVocabulary.Unanswerable && a.Attention is { } att)
+                    {
+                        var box = scene.Objects.First(o => o.Id == ids[0]).Box;
+                        pointN++;
+                        if (box.Contains(att.PeakX, att.PeakY))
+                            pointHit++;
+                    }
+                }
+                images.Add(frame.Embedding);
+                captions.Add(SceneCaptions.For(scene.Objects));
+                if (images.Count == 100)
+                {
+                    (int h, int n) = Retrieval(answerer, images, captions);
+                    retrievalHit += h;
+                    retrievalN += n;
+                    images.Clear();
+                    captions.Clear();
+                }
+                progress.Report(i + 1);
+            }
+        }
+        visionMs.Sort();
+        questionMs.Sort();
+        return new Result(
+            hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => Math.Round(100.0 * p.Value.Ok / p.Value.N, 2)),
+            hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.N),
+            Math.Round(100.0 * pointHit / Math.Max(pointN, 1), 2), Math.Round(100.0 * retrievalHit / Math.Max(retrievalN, 1), 2),
+            visionMs[visionMs.Count / 2], questionMs[questionMs.Count / 2], count, answerer.Device);
+    }
+
+    /// <summary>Each caption against the 100 frames: a hit when its own frame scores highest.</summary>
+    static (int Hits, int N) Retrieval(QuestionAnswerer answerer, List<float[]> images, List<string> captions)
+    {
+        int hits = 0;
+        for (int c = 0; c < captions.Count; c++)
+        {
+            var t = answerer.EmbedText(captions[c]);
+            if (t is null)
+                continue;
+            int best = 0;
+            float bestScore = float.NegativeInfinity;
+            for (int i = 0; i < images.Count; i++)
+            {
+                float s = 0;
+                for (int k = 0; k < t.Length; k++)
+                    s += t[k] * images[i][k];
+                if (s > bestScore)
+                    (bestScore, best) = (s, i);
+            }
+            if (best == c)
+                hits++;
+        }
+        return (hits, captions.Count);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.OnnxRuntime;
+using RealtimeMM.Models;
+
+namespace RealtimeMM.Tests.Models;
+
+public class ModelBundleTests : TestBase
+{
+    [Test]
+    public void Load_ShippedBundle_FieldsAndShapesAgree()
+    {
+        using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
+        var m = bundle.Manifest;
+        TestContext.Out.WriteLine($"{m.Name}: input {m.ImageWidth}x{m.ImageHeight}, grid {m.GridWidth}x{m.GridHeight}+{m.ExtraTokens}, d={m.ModelDim}, {m.Answers.Length} answers");
+        Assert.That(m.Answers, Is.EqualTo(AnswerVocabulary.Default));
+        Assert.That(bundle.Tokenizer.Vocabulary.Take(3), Is.EqualTo(new[] { "[PAD]", "[CLS]", "[UNK]" }));
+        Assert.That(bundle.Fusion.Layers, Has.Length.EqualTo(m.FusionLayers));
+        var size = Directory.GetFiles(ModelBundle.DefaultFolder).Sum(f => new FileInfo(f).Length);
+        TestContext.Out.WriteLine($"bundle size {size / 1e6:F1} MB");
+        Assert.That(size, Is.LessThanOrEqualTo(30_000_000));
+    }
+
+    [Test]
+    public void FusionReference_MatchesTheOnnxOracle()
+    {
+        using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
+        var m = bundle.Manifest;
+        var fusion = new FusionReference(bundle.Fusion);
+        using var oracle = new InferenceSession(Path.Combine(ModelBundle.DefaultFolder, m.FusionOracleFile!));
+        var rng = new Random(5);
+        double worstLogit = 0, worstAttention = 0;
+        int argmaxAgree = 0, trials = 20;
+        for (int trial = 0; trial < trials; trial++)
+        {
+            int words = 1 + rng.Next(m.MaxTokens - 1);
+            var patches = Enumerable.Range(0, m.ImageTokens * m.ModelDim).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            var text = Enumerable.Range(0, m.MaxTokens * m.ModelDim).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            var mask = Enumerable.Range(0, m.MaxTokens).Select(i => i <= words ? 1f : 0f).ToArray();
+            var logits = new float[m.Answers.Length];
+            var attention = new float[m.FusionLayers * m.Heads * m.ImageTokens];
+            fusion.Run(fusion.PrepareImage(patches, m.ImageTokens), text, mask, logits, attention);
+
+            using var p = OrtValue.CreateTensorValueFromMemory(patches, [1, m.ImageTokens, m.ModelDim]);
+            using var t = OrtValue.CreateTensorValueFromMemory(text, [1, m.MaxTokens, m.ModelDim]);
+            using var k = OrtValue.CreateTensorValueFromMemory(mask, [1, m.MaxTokens]);
+            using var outputs = oracle.Run(new RunOptions(), ["patches", "text", "mask"], [p, t, k], ["logits", "attention"]);
+            var expectedLogits = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            var expectedAttention = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+            worstLogit = Math.Max(worstLogit, expectedLogits.Zip(logits).Max(z => Math.Abs(z.First - z.Second)));
+            worstAttention = Math.Max(worstAttention, expectedAttention.Zip(attention).Max(z => Math.Abs(z.First - z.Second)));
+            if (Array.IndexOf(expectedLogits, expectedLogits.Max()) == Array.IndexOf(logits, logits.Max()))
+                argmaxAgree++;
+        }
+        TestContext.Out.WriteLine($"C# fusion vs fusion.onnx over {trials} inputs: max |logit diff| = {worstLogit:E2}, max |attention diff| = {worstAttention:E2}, same answer {argmaxAgree}/{trials}");
+        Assert.That(worstLogit, Is.LessThanOrEqualTo(1e-4));
+        Assert.That(worstAttention, Is.LessThanOrEqualTo(1e-5));
+        Assert.That(argmaxAgree, Is.EqualTo(trials));
+    }
+
+    /// <summary>A copy of the shipped bundle with one thing broken, and the file and field the error must name.</summary>
+    static IEnumerable<TestCaseData> Broken()
+    {
+        yield return Case("missing vision encoder", d => File.Delete(Path.Combine(d, "vision.onnx")), "vision.onnx", "not found");
+        yield return Case("manifest typo", d => EditManifest(d, j => j["dims"]!["heads"] = "four"), "manifest.json", "dims.heads");
+        yield return Case("manifest field missing", d => EditManifest(d, j => j["image"]!.AsObject().Remove("width")), "manifest.json", "image.width: missing");
+        yield return Case("wrong model width", d => EditManifest(d, j => j["dims"]!["model"] = 64), "fusion.safetensors", "shape");
+        yield return Case("wrong grid", d => EditManifest(d, j => j["grid"]!["width"] = 8), "vision.onnx", "'tokens' [1, 129, 128]");
+        yield return Case("path escapes the bundle", d => EditManifest(d, j => j["text"]!["file"] = "../text.onnx"), "manifest.json", "text.file");
+        yield return Case("fusion weights truncated", d => Truncate(Path.Combine(d, "fusion.safetensors")), "fusion.safetensors", "do not fit the file");
+        yield return Case("not JSON", d => File.WriteAllText(Path.Combine(d, "manifest.json"), "{ nope"), "manifest.json", "not valid JSON");
+        yield return Case("vocabulary without specials", d => File.WriteAllText(Path.Combine(d, "vocab.json"), "[\"car\"]"), "vocab.json", "[PAD]");
+
+        static TestCaseData Case(string name, Action<string> breakIt, string file, string field) =>
+            new TestCaseData(breakIt, file, field).SetName($"Load_{name.Replace(' ', '_')}_NamesFileAndField");
+        static void EditManifest(string dir, Action<JsonObject> edit)
+        {
+            var path = Path.Combine(dir, "manifest.json");
+            var j = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            edit(j);
+            File.WriteAllText(path, j.ToJsonString());
+        }
+        static void Truncate(string path)
+        {
+            var b = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, b[..(b.Length / 2)]);
+        }
+    }
+
+    [TestCaseSource(nameof(Broken))]
+    public void Load_BrokenBundle_Throws(Action<string> breakIt, string file, string field)
+    {
+        var dir = Path.Combine(Temp, "bundle");
+        Directory.CreateDirectory(dir);
+        foreach (var f in Directory.GetFiles(ModelBundle.DefaultFolder))
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        breakIt(dir);
+        var e = Assert.Throws<ModelBundleException>(() => ModelBundle.Load(dir).Dispose());
+        TestContext.Out.WriteLine(e!.Message);
+        Assert.That(e.Message, Does.Contain(file).And.Contain(field));
+        Assert.That(e.Message, Does.Not.Contain("\n"));
+    }
+}

@@ -1,0 +1,67 @@
+using RealtimeMM.Frames;
+using RealtimeMM.Gpu;
+using RealtimeMM.Models;
+using RealtimeMM.Scenes;
+
+namespace RealtimeMM.Tests.Models;
+
+public class QuestionAnswererTests : TestBase
+{
+    static QuestionAnswerer? answerer;
+    static SceneFrame scene = null!;
+
+    [OneTimeSetUp]
+    public void Open()
+    {
+        answerer = QuestionAnswerer.Open(device: DevicePreference.Cpu);
+        scene = SceneGenerator.Render(2, 0);
+    }
+
+    [OneTimeTearDown]
+    public void Close() => answerer?.Dispose();
+
+    static Answer Ask(string q) => answerer!.Ask(new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3), q);
+
+    [TestCase("", "the question is empty")]
+    [TestCase("   ", "the question is empty")]
+    [TestCase("что это", "no words the model reads")]
+    [TestCase("what color is the unicorn", "unknown word 'unicorn'")]
+    [TestCase("what colour is the zebra near the spaceship", "unknown words 'zebra', 'near', 'spaceship'")]
+    public void Ask_QuestionOutsideTheWorld_LowConfidenceCantAnswer(string question, string reason)
+    {
+        var a = Ask(question);
+        TestContext.Out.WriteLine($"{question} -> {a.Text} ({a.Confidence:F3})");
+        Assert.That(a.Answered, Is.False);
+        Assert.That(a.Reason, Does.Contain(reason));
+        Assert.That(a.Text, Does.StartWith("I can't answer that about this scene"));
+        Assert.That(a.Confidence, Is.LessThanOrEqualTo(0.1f));
+    }
+
+    [Test]
+    public void Ask_TenThousandCharacters_CantAnswerWithoutCrash()
+    {
+        var a = Ask(string.Concat(Enumerable.Repeat("what color is the car ", 455)));
+        Assert.That(a.Answered, Is.False);
+        Assert.That(a.Reason, Does.Contain("words; the model reads at most"));
+    }
+
+    [Test]
+    public void Ask_InWorldQuestion_AnswerFromTheVocabularyWithAttention()
+    {
+        var a = Ask("what color is the car");
+        TestContext.Out.WriteLine($"{a.Text} {a.Kind} {a.Confidence:F3} peak ({a.Attention?.PeakX}, {a.Attention?.PeakY}) {string.Join(", ", a.TimingsMs.Select(t => $"{t.Key} {t.Value} ms"))}");
+        Assert.That(a.Kind, Is.EqualTo("color"));
+        Assert.That(a.ModelAnswer, Is.AnyOf(AnswerVocabulary.Default.ToArray()));
+        Assert.That(a.Attention!.Values.Sum(), Is.InRange(0f, 1.0001f));
+        Assert.That(a.Attention.PeakX, Is.InRange(0, scene.Width));
+        Assert.That(a.Attention.PeakY, Is.InRange(0, scene.Height));
+        Assert.That(a.TimingsMs.Keys, Is.SupersetOf(new[] { "preprocess", "vision", "text", "fusion" }));
+    }
+
+    [TestCase("what's the color of the bus", "color")]
+    [TestCase("how many dogs do you see", "count")]
+    [TestCase("is there an orange ball", "exist")]
+    [TestCase("where's the red box", "position")]
+    [TestCase("what is the purple object", "identify")]
+    public void KindOf_Paraphrases(string question, string kind) => Assert.That(QuestionAnswerer.KindOf(question), Is.EqualTo(kind));
+}
