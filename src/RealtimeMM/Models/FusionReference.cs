@@ -67,6 +67,16 @@ public sealed class FusionReference(FusionWeights weights)
             throw new ArgumentException($"text states hold {text.Length} floats, {t} x {d} needs {t * d}", nameof(text));
         if (logits.Length < w.Answers || attention.Length < layers * heads * m)
             throw new ArgumentException($"outputs need {w.Answers} logits and {layers * heads * m} attention values");
+        // Padding never reaches a real token (it is masked as a key), so only the real tokens are
+        // computed when they come first, as the tokenizer lays them out.
+        int real = 0;
+        while (real < t && mask[real] != 0)
+            real++;
+        bool prefix = true;
+        for (int j = real; j < t; j++)
+            prefix &= mask[j] == 0;
+        if (prefix && real > 0)
+            t = real;
         var x = text[..(t * d)].ToArray();
         var a = new float[t * d];
         var q = new float[t * d];
