@@ -14,7 +14,7 @@ public static class TruthOverlay
 {
     /// <summary>
     /// Returns an annotated copy of <paramref name="frame"/> (the caller owns it; the input is not
-    /// changed). <paramref name="caption"/> goes at the bottom, <paramref name="status"/> at the top left.
+    /// changed). <paramref name="caption"/> goes at the bottom (lines split on '\n'), <paramref name="status"/> at the top left.
     /// </summary>
     public static Frame Draw(Frame frame, FrameTruth? truth, string? caption = null, string? status = null)
     {
@@ -34,7 +34,13 @@ public static class TruthOverlay
         if (status is not null)
             Label(mat, status, new Point(4, (int)(14 * scale / 0.4)), scale, Scalar.White);
         if (caption is not null)
-            Label(mat, caption, new Point(4, frame.Height - 6), scale * 1.1, Scalar.White);
+        {
+            // one line per '\n', the last at the bottom edge
+            var lines = caption.Split('\n');
+            int step = (int)Math.Ceiling(30 * scale * 1.1);
+            for (int i = 0; i < lines.Length; i++)
+                Label(mat, lines[i], new Point(4, frame.Height - 6 - (lines.Length - 1 - i) * step), scale * 1.1, Scalar.White);
+        }
         return copy;
     }
 

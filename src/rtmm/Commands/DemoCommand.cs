@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
+using RealtimeMM.Models;
 using RealtimeMM.Overlay;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
@@ -23,7 +24,8 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "Folder for the generated clip and the annotated output", DefaultValueFactory = _ => "rtmm-demo" };
         var window = new Option<bool?>("--window") { Description = "Show a window (default: when a display is available)" };
         var json = Options.Json();
-        var command = new Command("demo", "Play the bundled generated clip with ground truth: in a window, or headless into an annotated clip") { output, window, json };
+        var model = AskCommand.ModelOption();
+        var command = new Command("demo", "Play the bundled generated clip: the model answers its questions live with attention heatmaps, in a window or headless into an annotated clip") { output, window, json, model };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             string dir = Path.GetFullPath(parse.GetValue(output)!);
@@ -35,6 +37,9 @@ internal static class DemoCommand
             using var pump = FramePump.Start(clip, slot, new FrameSourceOptions { Pacing = Pacing.RealTime });
             using var win = show ? new FrameWindow("RealtimeMM demo") : null;
             using var annotated = show ? null : ClipWriter.Create(Path.Combine(dir, "annotated"), ClipFormat.Mjpeg, replay.Info.Fps, "rtmm demo", overwrite: true);
+            using var answerer = OpenModel(parse.GetValue(model), terminal);
+            using var heat = new CpuOverlayRenderer(new OverlaySpec());
+            byte[] blended = [];
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long shown = 0;
             while (slot.TakeAsync(cancel).AsTask().GetAwaiter().GetResult() is { } frame)
@@ -44,8 +49,11 @@ internal static class DemoCommand
                     var truth = replay.Truth(frame.Index);
                     var question = truth.Questions is { Length: > 0 } qs ? qs[(int)(frame.Index / 30 % qs.Length)] : null;
                     double fps = ++shown / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                    string caption = question is null ? "" : $"Q: {question.Question}?  truth: {question.Answer}";
-                    using var view = TruthOverlay.Draw(frame, truth, caption, $"frame {frame.Index}  {fps:F0} fps  dropped {slot.Dropped}");
+                    Answer? answer = question is null ? null : answerer?.Ask(frame, question.Question);
+                    string caption = question is null ? "" : answer is null ? $"Q: {question.Question}?  truth: {question.Answer}"
+                        : $"Q: {question.Question}?\nA: {answer.Text} ({answer.Confidence:P0})   truth: {question.Answer}";
+                    using var shownFrame = WithHeatmap(frame, answer, heat, ref blended);
+                    using var view = TruthOverlay.Draw(shownFrame, truth, caption, $"frame {frame.Index}  {fps:F0} fps  dropped {slot.Dropped}");
                     if (win is not null)
                     {
                         if (win.Show(view) is 'q' or 27)
@@ -56,7 +64,19 @@ internal static class DemoCommand
                         annotated!.Append(view);
                     }
                     if (frame.Index % 30 == 0 && question is not null && parse.GetValue(json))
-                        JsonLines.Write(terminal.Out, new { frame = frame.Index, timestamp_ms = Math.Round(frame.Timestamp.TotalMilliseconds, 1), query = question.Question, kind = question.Kind, truth = question.Answer, objects = truth.Objects?.Length ?? 0 });
+                        JsonLines.Write(terminal.Out, new
+                        {
+                            frame = frame.Index,
+                            timestamp_ms = Math.Round(frame.Timestamp.TotalMilliseconds, 1),
+                            query = question.Question,
+                            answer = answer?.Text,
+                            confidence = answer is null ? (double?)null : Math.Round(answer.Confidence, 4),
+                            kind = answer?.Kind ?? question.Kind,
+                            attention = answer?.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null,
+                            timings_ms = answer?.TimingsMs,
+                            device = answer?.Device,
+                            truth = question.Answer,
+                        });
                 }
             }
             string? written = annotated?.Complete();
@@ -66,6 +86,31 @@ internal static class DemoCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The shipped model, or none (with one warning line) when the bundle cannot be loaded: the demo then shows ground truth only.</summary>
+    static QuestionAnswerer? OpenModel(string? folder, Terminal terminal)
+    {
+        try
+        {
+            return QuestionAnswerer.Open(folder, warn: terminal.Error.WriteLine);
+        }
+        catch (ModelBundleException e)
+        {
+            terminal.Error.WriteLine($"warning: no model ({e.Message}); showing ground truth only");
+            return null;
+        }
+    }
+
+    /// <summary>The frame with the answer's attention blended in as a heatmap (a copy; the caller owns it).</summary>
+    static Frame WithHeatmap(Frame frame, Answer? answer, CpuOverlayRenderer heat, ref byte[] buffer)
+    {
+        if (answer?.Attention is not { } map)
+            return frame.Clone(frame.Index, frame.Timestamp);
+        if (buffer.Length != frame.Width * frame.Height * 3)
+            buffer = new byte[frame.Width * frame.Height * 3];
+        heat.Render(frame, map.Values, map.GridWidth, map.GridHeight, buffer);
+        return Frame.CopyFrom(buffer, frame.Width, frame.Height, frame.Width * 3, frame.Index, frame.Timestamp);
     }
 
     /// <summary>Generates the default clip once; later runs reuse it if it is still a valid clip.</summary>

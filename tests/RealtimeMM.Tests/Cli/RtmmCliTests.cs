@@ -163,9 +163,9 @@ public class RtmmCliTests : TestBase
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         var played = ReplayClip.LoadSidecar(Path.Combine(dir, "annotated", "clip.json")).FrameCount;
         Assert.That(r.Out, Does.Contain($"played {played} of 150 frames"));
-        // real-time pacing with a fast consumer: nearly every frame is shown, and none is lost uncounted
+        // real-time pacing: the consumer (model + heatmap) keeps up with most frames, and none is lost uncounted
         var dropped = int.Parse(System.Text.RegularExpressions.Regex.Match(r.Out, @"\((\d+) dropped\)").Groups[1].Value);
         Assert.That(played + dropped, Is.EqualTo(150));
-        Assert.That(played, Is.GreaterThan(120));
+        Assert.That(played, Is.GreaterThan(75));
     }
 }
