@@ -18,6 +18,8 @@ public sealed class QuestionAnswerer : IDisposable
     readonly bool ownsBundle;
     readonly IPreprocessor preprocessor;
     readonly FusionReference fusion;
+    readonly VulkanDevice? gpu;
+    readonly VulkanFusion? gpuFusion;
     readonly float[] tensor;
     readonly Dictionary<string, (float[] States, float[] Mask, float[] Embedding, string[] Unknown)> textCache = [];
     readonly LinkedList<string> textOrder = new();
@@ -27,9 +29,36 @@ public sealed class QuestionAnswerer : IDisposable
     {
         this.bundle = bundle;
         this.ownsBundle = ownsBundle;
-        preprocessor = Preprocessors.Create(bundle.Preprocess, device, warn: warn);
         fusion = new FusionReference(bundle.Fusion);
         tensor = new float[bundle.Preprocess.OutputLength];
+        // Device policy: Vulkan on a real GPU (or when asked for), the CPU paths otherwise.
+        if (device != DevicePreference.Cpu)
+        {
+            try
+            {
+                gpu = VulkanDevice.Create();
+            }
+            catch (PlatformNotSupportedException e) when (device == DevicePreference.Auto)
+            {
+                warn?.Invoke($"warning: Vulkan unavailable, running on the CPU ({e.Message})");
+            }
+            if (gpu is not null && device == DevicePreference.Auto && gpu.Info.IsCpu)
+            {
+                gpu.Dispose();
+                gpu = null;
+            }
+        }
+        try
+        {
+            preprocessor = gpu is null ? new CpuPreprocessor(bundle.Preprocess) : new VulkanPreprocessor(gpu, bundle.Preprocess);
+            gpuFusion = gpu is null ? null : new VulkanFusion(gpu, bundle.Fusion, bundle.Manifest.ImageTokens, bundle.Manifest.MaxTokens, maxQuestions: 4);
+        }
+        catch
+        {
+            preprocessor?.Dispose();
+            gpu?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Loads the bundle at <paramref name="folder"/> (default: the shipped one) and owns it.</summary>
@@ -38,14 +67,15 @@ public sealed class QuestionAnswerer : IDisposable
 
     public ModelBundle Bundle => bundle;
 
-    /// <summary>Where preprocessing runs (the fusion runs in the C# reference for now).</summary>
+    /// <summary>Where preprocessing and fusion run: <c>vulkan:NAME</c> or <c>cpu</c> (the encoders run in ONNX Runtime on the CPU).</summary>
     public string Device => preprocessor.Device;
 
     /// <summary>One frame's encoding: its image tokens ready for every question, and its embedding.</summary>
     public sealed class FrameEncoding
     {
-        internal FrameEncoding(int width, int height, FusionReference.ImageKeys keys, float[] embedding, double preprocessMs, double visionMs)
+        internal FrameEncoding(int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs)
         {
+            Tokens = tokens;
             Width = width;
             Height = height;
             Keys = keys;
@@ -56,7 +86,10 @@ public sealed class QuestionAnswerer : IDisposable
 
         public int Width { get; }
         public int Height { get; }
-        internal FusionReference.ImageKeys Keys { get; }
+        internal FusionReference.ImageKeys? Keys { get; }
+
+        /// <summary>The raw image tokens, kept for the Vulkan fusion.</summary>
+        internal float[]? Tokens { get; }
 
         /// <summary>The L2-normalised image embedding (for text search).</summary>
         public float[] Embedding { get; }
@@ -74,9 +107,10 @@ public sealed class QuestionAnswerer : IDisposable
         tensor.CopyTo(bundle.Vision.Input, 0);
         bundle.Vision.Run();
         var m = bundle.Manifest;
-        var keys = fusion.PrepareImage(bundle.Vision.Outputs[0], m.ImageTokens);
+        var keys = gpuFusion is null ? fusion.PrepareImage(bundle.Vision.Outputs[0], m.ImageTokens) : null;
+        var tokens = gpuFusion is null ? null : (float[])bundle.Vision.Outputs[0].Clone();
         long t2 = Stopwatch.GetTimestamp();
-        return new FrameEncoding(frame.Width, frame.Height, keys, (float[])bundle.Vision.Outputs[1].Clone(),
+        return new FrameEncoding(frame.Width, frame.Height, keys, tokens, (float[])bundle.Vision.Outputs[1].Clone(),
             Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
     }
 
@@ -121,7 +155,10 @@ public sealed class QuestionAnswerer : IDisposable
         var m = bundle.Manifest;
         var logits = new float[m.Answers.Length];
         var attention = new float[m.FusionLayers * m.Heads * m.ImageTokens];
-        fusion.Run(frame.Keys, states, mask, logits, attention);
+        if (gpuFusion is not null)
+            gpuFusion.Run(frame.Tokens, [(states, mask)], logits, attention);
+        else
+            fusion.Run(frame.Keys!, states, mask, logits, attention);
         int best = 0;
         for (int i = 1; i < logits.Length; i++)
             if (logits[i] > logits[best])
@@ -213,7 +250,9 @@ public sealed class QuestionAnswerer : IDisposable
 
     public void Dispose()
     {
+        gpuFusion?.Dispose();
         preprocessor.Dispose();
+        gpu?.Dispose();
         if (ownsBundle)
             bundle.Dispose();
     }

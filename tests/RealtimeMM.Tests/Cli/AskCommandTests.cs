@@ -31,6 +31,22 @@ public class AskCommandTests : TestBase
         Assert.That(j.GetProperty("device").GetString(), Is.EqualTo("cpu"));
     }
 
+    [Test, Category("Vulkan")]
+    public void Ask_DeviceVulkan_SameAnswerAsCpu()
+    {
+        foreach (var question in new[] { "what color is the car", "how many objects are there", "where is the dog" })
+        {
+            var cpu = JsonDocument.Parse(Rtmm.Run("ask", "--image", image, "--query", question, "--json", "--device", "Cpu").Out).RootElement;
+            var r = Rtmm.Run("ask", "--image", image, "--query", question, "--json", "--device", "Vulkan");
+            Assert.That(r.ExitCode, Is.Zero, r.ToString());
+            var vk = JsonDocument.Parse(r.Out).RootElement;
+            Assert.That(vk.GetProperty("device").GetString(), Does.StartWith("vulkan:llvmpipe"));
+            Assert.That(vk.GetProperty("answer").GetString(), Is.EqualTo(cpu.GetProperty("answer").GetString()), question);
+            Assert.That(vk.GetProperty("confidence").GetDouble(), Is.EqualTo(cpu.GetProperty("confidence").GetDouble()).Within(1e-3), question);
+            Assert.That(vk.GetProperty("attention").GetProperty("peak").ToString(), Is.EqualTo(cpu.GetProperty("attention").GetProperty("peak").ToString()), question);
+        }
+    }
+
     [Test]
     public void Ask_QuestionsFile_OneAnswerPerLineInOrder()
     {
