@@ -15,6 +15,9 @@ public sealed record AttentionMap(int GridWidth, int GridHeight, float[] Values,
 public sealed record Answer(string Query, string Text, float Confidence, string Kind, AttentionMap? Attention,
     IReadOnlyDictionary<string, double> TimingsMs, string Device, string? Reason = null, string? ModelAnswer = null)
 {
+    /// <summary>The model's probabilities over the answer vocabulary (null when it did not run).</summary>
+    public float[]? Probabilities { get; init; }
+
     /// <summary>True when the model gave an answer about the scene (not a "can't answer").</summary>
     public bool Answered => Reason is null;
 }

@@ -134,23 +134,23 @@ public sealed class QuestionAnswerer : IDisposable
         if (text is null)
             return CantAnswer(question, kind, timings, $"the question has {words.Length} words; the model reads at most {bundle.Manifest.MaxTokens - 1}");
         long t1 = Stopwatch.GetTimestamp();
-        var (answer, confidence, attention) = Fuse(frame, text.Value.States, text.Value.Mask);
+        var (answer, confidence, attention, probabilities) = Fuse(frame, text.Value.States, text.Value.Mask);
         long t2 = Stopwatch.GetTimestamp();
         timings["text"] = Round(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
         timings["fusion"] = Round(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
         string chosen = answer;
         if (text.Value.Unknown.Length > 0)
-            return CantAnswer(question, kind, timings, $"unknown word{(text.Value.Unknown.Length > 1 ? "s" : "")} {string.Join(", ", text.Value.Unknown.Select(u => $"'{u}'"))}", attention, confidence, chosen);
+            return CantAnswer(question, kind, timings, $"unknown word{(text.Value.Unknown.Length > 1 ? "s" : "")} {string.Join(", ", text.Value.Unknown.Select(u => $"'{u}'"))}", attention, confidence, chosen) with { Probabilities = probabilities };
         if (answer == AnswerVocabulary.Unanswerable)
-            return CantAnswer(question, kind, timings, "the question is about something outside the scene world", attention, confidence, chosen);
+            return CantAnswer(question, kind, timings, "the question is about something outside the scene world", attention, confidence, chosen) with { Probabilities = probabilities };
         if (answer == AnswerVocabulary.Several)
             answer = Several(frame, words) ?? answer;
         if (kind == "unknown")
             kind = KindOfAnswer(answer);
-        return new Answer(question, answer, confidence, kind, attention, timings, Device, null, chosen);
+        return new Answer(question, answer, confidence, kind, attention, timings, Device, null, chosen) { Probabilities = probabilities };
     }
 
-    (string Answer, float Confidence, AttentionMap Map) Fuse(FrameEncoding frame, float[] states, float[] mask)
+    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Fuse(FrameEncoding frame, float[] states, float[] mask)
     {
         var m = bundle.Manifest;
         var logits = new float[m.Answers.Length];
@@ -166,6 +166,7 @@ public sealed class QuestionAnswerer : IDisposable
         float sum = 0;
         foreach (float l in logits)
             sum += MathF.Exp(l - logits[best]);
+        var probabilities = logits.Select(l => MathF.Exp(l - logits[best]) / sum).ToArray();
         // the overlay's map: last layer, mean over heads, patch cells only
         int cells = m.GridWidth * m.GridHeight;
         var map = new float[cells];
@@ -178,7 +179,7 @@ public sealed class QuestionAnswerer : IDisposable
             if (map[c] > map[peak])
                 peak = c;
         double px = (peak % m.GridWidth + 0.5) * frame.Width / m.GridWidth, py = (peak / m.GridWidth + 0.5) * frame.Height / m.GridHeight;
-        return (m.Answers[best], 1f / sum, new AttentionMap(m.GridWidth, m.GridHeight, map, px, py));
+        return (m.Answers[best], 1f / sum, new AttentionMap(m.GridWidth, m.GridHeight, map, px, py), probabilities);
     }
 
     /// <summary>"the X" matched more than one: say how many, by asking the model to count them.</summary>
@@ -190,7 +191,7 @@ public sealed class QuestionAnswerer : IDisposable
         var count = TextFor($"how many {SceneWorld.Plural(noun)} are there");
         if (count is null)
             return null;
-        var (n, _, _) = Fuse(frame, count.Value.States, count.Value.Mask);
+        var (n, _, _, _) = Fuse(frame, count.Value.States, count.Value.Mask);
         return int.TryParse(n, out int k) && k > 1 ? $"there are {k} {SceneWorld.Plural(noun)}" : $"there is more than one {noun}";
     }
 

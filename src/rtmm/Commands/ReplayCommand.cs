@@ -18,9 +18,25 @@ internal static class ReplayCommand
         var realtime = new Option<bool>("--realtime") { Description = "Play at the clip's own pace (default: as fast as possible; always real time in a window)" };
         var window = new Option<bool>("--window") { Description = "Show the frames with their ground truth in a window (needs a display)" };
         var json = Options.Json();
-        var command = new Command("replay", "Play a replay clip frame by frame with its ground truth") { clip, realtime, window, json };
+        var standingFile = new Option<string?>("--questions") { Description = "Standing questions, one per line: answered on every frame" };
+        var output = new Option<string?>("--out") { Description = "With --questions: folder for the annotated clip and answers.jsonl" };
+        var stats = new Option<bool>("--stats") { Description = "With --questions: frames per second and per-frame latency percentiles" };
+        var model = AskCommand.ModelOption();
+        var device = AskCommand.DeviceOption();
+        var command = new Command("replay", "Play a replay clip frame by frame with its ground truth, or answer standing questions on every frame")
+        {
+            clip, realtime, window, json, standingFile, output, stats, model, device,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(standingFile) is null && (r.GetResult(output) is not null || r.GetResult(stats) is not null))
+                r.AddError("--out and --stats go with --questions");
+        });
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
+            if (parse.GetValue(standingFile) is { } file)
+                return Answer(parse, terminal, cancel, parse.GetValue(clip)!, file, parse.GetValue(output), parse.GetValue(stats), parse.GetValue(json),
+                    parse.GetValue(window), parse.GetValue(realtime), parse.GetValue(model), parse.GetValue(device));
             bool show = parse.GetValue(window);
             bool asJson = parse.GetValue(json);
             var pacing = show || parse.GetValue(realtime) ? Pacing.RealTime : Pacing.AsFastAsPossible;
@@ -69,5 +85,112 @@ internal static class ReplayCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Standing questions on every frame: one JSON line per answer (DESIGN.md's fields plus frame
+    /// and timestamp), the annotated clip with the first question's heatmap, and with --stats the
+    /// frame rate and per-frame latency percentiles.
+    /// </summary>
+    static int Answer(ParseResult parse, Terminal terminal, CancellationToken cancel, string clip, string file, string? output, bool stats, bool asJson,
+        bool show, bool realtime, string? model, Gpu.DevicePreference device)
+    {
+        if (!File.Exists(file))
+            throw new FileNotFoundException($"{file}: file not found");
+        var lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        if (lines.Length == 0)
+            throw new ArgumentException($"{file}: no questions (one per line)");
+        using var src = FrameSource.Open(clip, new FrameSourceOptions { Pacing = show || realtime ? Pacing.RealTime : Pacing.AsFastAsPossible });
+        using var answerer = Models.QuestionAnswerer.Open(model, device, warn: terminal.Error.WriteLine);
+        var standing = new Models.StandingQuestions(answerer);
+        foreach (var q in lines)
+            standing.Add(q);
+        var replay = src as ReplayClipSource;
+        string? dir = output is null ? null : Path.GetFullPath(output);
+        using var annotated = dir is null ? null : ClipWriter.Create(Path.Combine(dir, "annotated"), ClipFormat.Mjpeg, src.Info.Fps > 0 ? src.Info.Fps : 30, $"rtmm replay {clip}", overwrite: true);
+        using var answersFile = dir is null ? null : new StreamWriter(Path.Combine(dir, "answers.jsonl.partial"));
+        using var win = show ? new FrameWindow($"rtmm replay {src.Info.Name}") : null;
+        using var heat = new CpuOverlayRenderer(new OverlaySpec());
+        var latencies = new List<double>();
+        var clock = Stopwatch.StartNew();
+        byte[] blended = [];
+        using (var progress = asJson ? null : new Progress(terminal, "answering", src.Info.FrameCount ?? 0))
+        {
+            while (src.Read(cancel) is { } frame)
+            {
+                using (frame)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    var encoded = answerer.Encode(frame);
+                    var answers = standing.Update(encoded);
+                    latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    foreach (var a in answers)
+                    {
+                        var line = AnswerLine(a, frame.Index, frame.Timestamp);
+                        if (asJson)
+                            JsonLines.Write(terminal.Out, line);
+                        if (answersFile is not null)
+                            JsonLines.Write(answersFile, line);
+                    }
+                    if (annotated is null && win is null)
+                    {
+                        progress?.Report(frame.Index + 1);
+                        continue;
+                    }
+                    using var withHeat = Heatmap(frame, answers[0], heat, ref blended);
+                    string caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})"));
+                    using var view = TruthOverlay.Draw(withHeat, null, caption, $"frame {frame.Index}  {latencies[^1]:F0} ms");
+                    annotated?.Append(view);
+                    if (win is not null && win.Show(view) is 'q' or 27)
+                        break;
+                    progress?.Report(frame.Index + 1);
+                }
+            }
+        }
+        double wall = clock.Elapsed.TotalSeconds;
+        if (annotated is not null)
+        {
+            answersFile!.Close();
+            annotated.Complete();
+            File.Move(Path.Combine(dir!, "answers.jsonl.partial"), Path.Combine(dir!, "answers.jsonl"), overwrite: true);
+        }
+        latencies.Sort();
+        double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
+        if (stats)
+        {
+            var summary = new { frames = latencies.Count, questions = lines.Length, fps = Math.Round(latencies.Count / Math.Max(wall, 1e-6), 2),
+                latency_ms = new { p50 = Math.Round(P(0.5), 2), p90 = Math.Round(P(0.9), 2), p99 = Math.Round(P(0.99), 2), max = Math.Round(latencies.LastOrDefault(), 2) }, device = answerer.Device };
+            if (asJson)
+                JsonLines.Write(terminal.Out, new { stats = summary });
+            else
+                terminal.Out.WriteLine($"{summary.frames} frames x {summary.questions} questions in {wall:F1} s: {summary.fps} frames/s; per-frame latency p50 {summary.latency_ms.p50} ms, p90 {summary.latency_ms.p90} ms, p99 {summary.latency_ms.p99} ms ({summary.device})");
+        }
+        if (!asJson && dir is not null)
+            terminal.Out.WriteLine($"wrote {Path.Combine(dir, "annotated", "frames.avi")} and {Path.Combine(dir, "answers.jsonl")}");
+        return 0;
+    }
+
+    static object AnswerLine(Models.Answer a, long frame, TimeSpan timestamp) => new
+    {
+        frame,
+        timestamp_ms = Math.Round(timestamp.TotalMilliseconds, 3),
+        query = a.Query,
+        answer = a.Text,
+        confidence = Math.Round(a.Confidence, 4),
+        kind = a.Kind,
+        attention = a.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null,
+        timings_ms = a.TimingsMs,
+        device = a.Device,
+        reason = a.Reason,
+    };
+
+    static Frames.Frame Heatmap(Frames.Frame frame, Models.Answer answer, CpuOverlayRenderer heat, ref byte[] buffer)
+    {
+        if (answer.Attention is not { } map)
+            return frame.Clone(frame.Index, frame.Timestamp);
+        if (buffer.Length != frame.Width * frame.Height * 3)
+            buffer = new byte[frame.Width * frame.Height * 3];
+        heat.Render(frame, map.Values, map.GridWidth, map.GridHeight, buffer);
+        return Frames.Frame.CopyFrom(buffer, frame.Width, frame.Height, frame.Width * 3, frame.Index, frame.Timestamp);
     }
 }

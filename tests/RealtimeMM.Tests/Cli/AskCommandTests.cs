@@ -93,3 +93,41 @@ public class AskCommandTests : TestBase
         Assert.That(j.GetProperty("pointing_game").GetDouble(), Is.InRange(0, 100));
     }
 }
+
+public class ReplayQuestionsTests : TestBase
+{
+    [Test]
+    public void ReplayQuestions_AnswersEveryFrameIntoJsonAndAnnotatedClip()
+    {
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 12);
+        var questions = Path.Combine(Temp, "q.txt");
+        File.WriteAllLines(questions, ["what color is the car", "", "how many objects are there"]);
+        var outDir = Path.Combine(Temp, "out");
+        var r = Rtmm.Run("replay", clip, "--questions", questions, "--out", outDir, "--stats", "--json", "--device", "Cpu");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.That(lines, Has.Length.EqualTo(12 * 2 + 1));
+        Assert.That(lines.Take(24).Select(l => l.GetProperty("frame").GetInt32()), Is.EqualTo(Enumerable.Range(0, 12).SelectMany(f => new[] { f, f })));
+        Assert.That(lines[1].GetProperty("query").GetString(), Is.EqualTo("how many objects are there"));
+        var stats = lines[^1].GetProperty("stats");
+        Assert.That(stats.GetProperty("frames").GetInt32(), Is.EqualTo(12));
+        Assert.That(stats.GetProperty("latency_ms").GetProperty("p99").GetDouble(), Is.GreaterThan(0));
+        Assert.That(File.ReadAllLines(Path.Combine(outDir, "answers.jsonl")), Has.Length.EqualTo(24));
+        Assert.That(RealtimeMM.Replay.ReplayClip.LoadSidecar(Path.Combine(outDir, "annotated", "clip.json")).FrameCount, Is.EqualTo(12));
+    }
+
+    [Test]
+    public void StandingQuestions_NoSmoothing_SameAsAskingEachFrame()
+    {
+        using var answerer = RealtimeMM.Models.QuestionAnswerer.Open(device: RealtimeMM.Gpu.DevicePreference.Cpu);
+        var standing = new RealtimeMM.Models.StandingQuestions(answerer, smoothing: 1f, margin: 0f);
+        standing.Add("what color is the car");
+        standing.Add("is there a dog");
+        foreach (var scene in RealtimeMM.Scenes.SceneGenerator.RenderClip(8, 6, 30, Clips.Small))
+        {
+            var frame = answerer.Encode(new RealtimeMM.Frames.ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3));
+            var smoothed = standing.Update(frame);
+            Assert.That(smoothed.Select(a => a.ModelAnswer), Is.EqualTo(standing.Questions.Select(q => answerer.Ask(frame, q).ModelAnswer)));
+        }
+    }
+}

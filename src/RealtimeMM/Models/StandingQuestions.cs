@@ -1,0 +1,63 @@
+namespace RealtimeMM.Models;
+
+/// <summary>
+/// Questions that stay active and are re-answered on every new frame, like live prompts. The
+/// shown answer follows an exponential moving average of the model's probabilities and changes
+/// only when another answer leads by a margin, so the label does not flicker between frames.
+/// </summary>
+public sealed class StandingQuestions
+{
+    readonly QuestionAnswerer answerer;
+    readonly List<(string Question, float[]? Smoothed, string? Shown)> questions = [];
+
+    /// <param name="smoothing">Weight of the newest frame in the average, in (0, 1]; 1 means no smoothing.</param>
+    /// <param name="margin">How far another answer's averaged probability must lead before the shown answer changes.</param>
+    public StandingQuestions(QuestionAnswerer answerer, float smoothing = 0.4f, float margin = 0.1f)
+    {
+        if (!(smoothing > 0 && smoothing <= 1))
+            throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "smoothing must be in (0, 1]");
+        this.answerer = answerer;
+        Smoothing = smoothing;
+        Margin = margin;
+    }
+
+    public float Smoothing { get; }
+    public float Margin { get; }
+
+    public IReadOnlyList<string> Questions => questions.Select(q => q.Question).ToArray();
+
+    public void Add(string question) => questions.Add((question, null, null));
+
+    public bool Remove(string question) => questions.RemoveAll(q => q.Question == question) > 0;
+
+    /// <summary>Answers every standing question about a new frame, smoothed over the frames before it.</summary>
+    public IReadOnlyList<Answer> Update(QuestionAnswerer.FrameEncoding frame)
+    {
+        var answers = new Answer[questions.Count];
+        var vocabulary = answerer.Bundle.Manifest.Answers;
+        for (int i = 0; i < questions.Count; i++)
+        {
+            var (question, smoothed, shown) = questions[i];
+            var fresh = answerer.Ask(frame, question);
+            if (fresh.Probabilities is not { } p || !fresh.Answered || fresh.ModelAnswer is null)
+            {
+                questions[i] = (question, null, null);
+                answers[i] = fresh;
+                continue;
+            }
+            smoothed ??= (float[])p.Clone();
+            for (int k = 0; k < p.Length; k++)
+                smoothed[k] = Smoothing * p[k] + (1 - Smoothing) * smoothed[k];
+            int best = Array.IndexOf(smoothed, smoothed.Max());
+            int current = shown is null ? -1 : Array.IndexOf(vocabulary, shown);
+            if (current < 0 || smoothed[best] > smoothed[current] + Margin)
+                current = best;
+            string label = vocabulary[current];
+            questions[i] = (question, smoothed, label);
+            answers[i] = label == fresh.ModelAnswer
+                ? fresh with { Confidence = smoothed[current] }
+                : fresh with { Text = label, ModelAnswer = label, Confidence = smoothed[current] };
+        }
+        return answers;
+    }
+}
