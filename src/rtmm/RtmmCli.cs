@@ -27,6 +27,7 @@ public static class RtmmCli
             DatasetCommand.Create(terminal),
             AskCommand.Create(terminal),
             EvalCommand.Create(terminal),
+            LiveCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         return root.Parse(args).Invoke(config);

@@ -39,7 +39,7 @@ internal static class DemoCommand
             using var annotated = show ? null : ClipWriter.Create(Path.Combine(dir, "annotated"), ClipFormat.Mjpeg, replay.Info.Fps, "rtmm demo", overwrite: true);
             using var answerer = OpenModel(parse.GetValue(model), terminal);
             using var heat = new CpuOverlayRenderer(new OverlaySpec());
-            byte[] blended = [];
+
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long shown = 0;
             while (slot.TakeAsync(cancel).AsTask().GetAwaiter().GetResult() is { } frame)
@@ -52,7 +52,7 @@ internal static class DemoCommand
                     Answer? answer = question is null ? null : answerer?.Ask(frame, question.Question);
                     string caption = question is null ? "" : answer is null ? $"Q: {question.Question}?  truth: {question.Answer}"
                         : $"Q: {question.Question}?\nA: {answer.Text} ({answer.Confidence:P0})   truth: {question.Answer}";
-                    using var shownFrame = WithHeatmap(frame, answer, heat, ref blended);
+                    using var shownFrame = answer?.Attention is { } att ? heat.Blend(frame, att.Values, att.GridWidth, att.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
                     using var view = TruthOverlay.Draw(shownFrame, truth, caption, $"frame {frame.Index}  {fps:F0} fps  dropped {slot.Dropped}");
                     if (win is not null)
                     {
@@ -100,17 +100,6 @@ internal static class DemoCommand
             terminal.Error.WriteLine($"warning: no model ({e.Message}); showing ground truth only");
             return null;
         }
-    }
-
-    /// <summary>The frame with the answer's attention blended in as a heatmap (a copy; the caller owns it).</summary>
-    static Frame WithHeatmap(Frame frame, Answer? answer, CpuOverlayRenderer heat, ref byte[] buffer)
-    {
-        if (answer?.Attention is not { } map)
-            return frame.Clone(frame.Index, frame.Timestamp);
-        if (buffer.Length != frame.Width * frame.Height * 3)
-            buffer = new byte[frame.Width * frame.Height * 3];
-        heat.Render(frame, map.Values, map.GridWidth, map.GridHeight, buffer);
-        return Frame.CopyFrom(buffer, frame.Width, frame.Height, frame.Width * 3, frame.Index, frame.Timestamp);
     }
 
     /// <summary>Generates the default clip once; later runs reuse it if it is still a valid clip.</summary>

@@ -113,7 +113,6 @@ internal static class ReplayCommand
         using var heat = new CpuOverlayRenderer(new OverlaySpec());
         var latencies = new List<double>();
         var clock = Stopwatch.StartNew();
-        byte[] blended = [];
         using (var progress = asJson ? null : new Progress(terminal, "answering", src.Info.FrameCount ?? 0))
         {
             while (src.Read(cancel) is { } frame)
@@ -137,7 +136,7 @@ internal static class ReplayCommand
                         progress?.Report(frame.Index + 1);
                         continue;
                     }
-                    using var withHeat = Heatmap(frame, answers[0], heat, ref blended);
+                    using var withHeat = answers[0].Attention is { } map ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
                     string caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})"));
                     using var view = TruthOverlay.Draw(withHeat, null, caption, $"frame {frame.Index}  {latencies[^1]:F0} ms");
                     annotated?.Append(view);
@@ -183,14 +182,4 @@ internal static class ReplayCommand
         device = a.Device,
         reason = a.Reason,
     };
-
-    static Frames.Frame Heatmap(Frames.Frame frame, Models.Answer answer, CpuOverlayRenderer heat, ref byte[] buffer)
-    {
-        if (answer.Attention is not { } map)
-            return frame.Clone(frame.Index, frame.Timestamp);
-        if (buffer.Length != frame.Width * frame.Height * 3)
-            buffer = new byte[frame.Width * frame.Height * 3];
-        heat.Render(frame, map.Values, map.GridWidth, map.GridHeight, buffer);
-        return Frames.Frame.CopyFrom(buffer, frame.Width, frame.Height, frame.Width * 3, frame.Index, frame.Timestamp);
-    }
 }
