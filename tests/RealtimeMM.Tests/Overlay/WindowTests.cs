@@ -60,3 +60,48 @@ public class WindowTests : TestBase
         return (lit, lit == 0 ? 0 : sum / lit);
     }
 }
+
+/// <summary><c>rtmm live</c> in a real window: questions typed into it with xdotool become standing questions.</summary>
+[Category("Window")]
+public class LiveWindowTests : TestBase
+{
+    [Test]
+    public void Live_TypedQuestion_BecomesStanding()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+            Assert.Inconclusive("no DISPLAY: run through tools/test, which starts Xvfb");
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 240);
+        var rtmm = Path.Combine(AppContext.BaseDirectory, "rtmm");
+        using var live = Process.Start(new ProcessStartInfo(rtmm, $"live {clip} --ask \"what color is the car\" --device Cpu") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = live.StandardOutput.ReadToEndAsync();
+        var stderr = live.StandardError.ReadToEndAsync();
+        try
+        {
+            string? window = null;
+            for (int i = 0; i < 100 && string.IsNullOrEmpty(window); i++)
+            {
+                Thread.Sleep(100);
+                var search = Process.Start(new ProcessStartInfo("xdotool", "search --name \"RealtimeMM live\"") { RedirectStandardOutput = true })!;
+                window = search.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+                search.WaitForExit();
+            }
+            Assert.That(window, Is.Not.Null.And.Not.Empty, "the live window did not appear");
+            Tools.Run("xdotool", $"windowfocus --sync {window}"); // Xvfb has no window manager to activate windows
+            Tools.Run("xdotool", "type --delay 40 \"is there a dog\"");
+            Tools.Run("xdotool", "key Return");
+            Thread.Sleep(1500);
+            var png = Path.Combine(Temp, "live.png");
+            Tools.Run("sh", $"-c \"xwd -root -silent | convert xwd:- {png}\"");
+            TestContext.AddTestAttachment(png, "live window after typing a question");
+            Tools.Run("xdotool", "key Escape");
+        }
+        finally
+        {
+            if (!live.WaitForExit(15000))
+                live.Kill(true);
+        }
+        TestContext.Out.WriteLine(stdout.Result + stderr.Result);
+        Assert.That(live.ExitCode, Is.Zero, stderr.Result);
+        Assert.That(stdout.Result, Does.Contain("2 standing question(s)"));
+    }
+}
