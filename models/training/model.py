@@ -66,6 +66,16 @@ class FusionLayer(nn.Module):
         return x, weights
 
 
+def sine_2d(grid, d):
+    """(1, grid*grid, d): half the channels encode x, half y, with sines and cosines of a few frequencies."""
+    quarter = d // 4
+    freqs = torch.exp(torch.linspace(0, math.log(grid), quarter)) * math.pi / grid
+    coords = (torch.arange(grid).float() + 0.5)
+    ys, xs = torch.meshgrid(coords, coords, indexing="ij")
+    x, y = xs.flatten()[:, None] * freqs, ys.flatten()[:, None] * freqs
+    return torch.cat([x.sin(), x.cos(), y.sin(), y.cos()], 1)[None]
+
+
 def conv(cin, cout, stride=1, dilation=1):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, padding=dilation, dilation=dilation, bias=False),
                          nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
@@ -80,6 +90,7 @@ class VisionEncoder(nn.Module):
             conv(96, 96, dilation=2), conv(96, 96, dilation=4))
         self.proj = nn.Conv2d(96, d, 1)
         self.pos = nn.Parameter(torch.randn(1, grid * grid, d) * 0.02)
+        self.register_buffer("fixed_pos", sine_2d(grid, d), persistent=False)
         self.ln = nn.LayerNorm(d)
         self.null = nn.Parameter(torch.randn(1, 1, d) * 0.02)
         self.pool = nn.Linear(d, emb)
@@ -90,7 +101,10 @@ class VisionEncoder(nn.Module):
 
     def forward(self, image):
         f = self.proj(self.body(image))                       # (N, d, g, g)
-        tokens = self.ln(f.flatten(2).transpose(1, 2) + self.pos)  # (N, g*g, d)
+        # Position goes in after the LayerNorm, at unit scale, as a fixed 2D sine code plus a learned
+        # part: added before it, a small learned embedding was drowned by the CNN features and the
+        # model never learned where things are (position answers stuck at "center").
+        tokens = self.ln(f.flatten(2).transpose(1, 2)) + self.fixed_pos + self.pos  # (N, g*g, d)
         emb = F.normalize(self.pool(tokens.mean(1)), dim=-1)
         all_tokens = torch.cat([tokens, self.null.expand(tokens.shape[0], -1, -1)], 1)
         return all_tokens, emb

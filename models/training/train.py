@@ -221,6 +221,10 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=os.path.join(ROOT, "models/rtmm-tiny"))
     p.add_argument("--checkpoint", default="/tmp/rtmm-train.pt")
+    p.add_argument("--resume", help="start from this checkpoint (strict=False: layers added since are initialised fresh)")
+    p.add_argument("--prior-steps", type=int, default=0, help="steps the resumed checkpoint already had")
+    p.add_argument("--prior-minutes", type=float, default=0, help="minutes the resumed checkpoint already had")
+    p.add_argument("--warmup", type=int, default=200)
     args = p.parse_args()
 
     torch.manual_seed(args.seed)
@@ -239,6 +243,9 @@ def main():
     train = Stream(dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT), args.size, args.grid)
 
     model = Model(len(vocab), len(answers), grid=args.grid)
+    if args.resume:
+        missing, unexpected = model.load_state_dict(torch.load(args.resume), strict=False)
+        print(f"resumed from {args.resume} ({args.prior_steps} steps, {args.prior_minutes} min); missing {missing}, unexpected {unexpected}", flush=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"parameters: {params:,} (vision {sum(p.numel() for p in model.vision.parameters()):,}, "
           f"text {sum(p.numel() for p in model.text.parameters()):,}, fusion {sum(p.numel() for p in model.fusion.parameters()):,})", flush=True)
@@ -250,7 +257,7 @@ def main():
         frac = (time.time() - start) / budget
         # warm up, hold, then cosine down over the last 30% of the time (not earlier: a short
         # cosine decays the rate while the model is still learning to bind)
-        lr = args.lr * min(1.0, (step + 1) / 200) * (1.0 if frac < 0.7 else 0.5 * (1 + math.cos(math.pi * (frac - 0.7) / 0.3)))
+        lr = args.lr * min(1.0, (step + 1) / args.warmup) * (1.0 if frac < 0.7 else 0.5 * (1 + math.cos(math.pi * (frac - 0.7) / 0.3)))
         for g in opt.param_groups:
             g["lr"] = lr
         batch = make_batch(train.take(args.batch), tok, answers, args.grid, args.questions, rng)
@@ -265,7 +272,7 @@ def main():
             print(f"step {step} {minutes:.1f} min lr {lr:.2e} " + " ".join(f"{k} {v:.3f}" for k, v in parts.items()), flush=True)
         if step % 1000 == 0:
             r = evaluate(model, test[:300], tok, answers, args.grid, HOLDOUT)
-            history.append({"step": step, "minutes": round((time.time() - start) / 60, 1), **{k: v for k, v in r.items() if k != "counts"}})
+            history.append({"step": args.prior_steps + step, "minutes": round(args.prior_minutes + (time.time() - start) / 60, 1), **{k: v for k, v in r.items() if k != "counts"}})
             print("eval", json.dumps(history[-1]), flush=True)
             torch.save(model.state_dict(), args.checkpoint)
     train.close()
@@ -274,10 +281,12 @@ def main():
     print("final", json.dumps(final), flush=True)
     torch.save(model.state_dict(), args.checkpoint)
     from export import export_bundle
+    prior = json.load(open(args.resume + ".json")) if args.resume and os.path.exists(args.resume + ".json") else {"history": []}
     export_bundle(model, vocab, answers, args, {
-        "steps": step, "minutes": round(minutes, 1), "batch": args.batch, "questions_per_image": args.questions,
+        "steps": args.prior_steps + step, "minutes": round(args.prior_minutes + minutes, 1), "batch": args.batch, "questions_per_image": args.questions,
         "parameters": params, "hardware": f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {args.threads} threads",
-        "holdout_pairs": HOLDOUT, "python_eval": final, "history": history})
+        "holdout_pairs": HOLDOUT, "python_eval": final, "history": prior["history"] + history,
+        "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr}]})
 
 
 if __name__ == "__main__":
