@@ -43,6 +43,13 @@ def main():
         "## Training",
         f"{t['steps']} steps of {t['batch']} images x {t['questions_per_image']} questions in {t['minutes']} minutes on {t['hardware']}.",
         "",
+    ]
+    for i, ph in enumerate(t.get("phases", [])):
+        lines.append(f"- Phase {i + 1}: {ph['steps']} steps, {ph['minutes']} min, lr {ph['lr']}"
+                     + (f", resumed from the previous phase's checkpoint" if ph.get("resumed_from") else "")
+                     + (f". {ph['note']}." if ph.get("note") else "."))
+    lines += [
+        "",
         "| step | minutes | overall | color | count | exist | position | identify | hold-out | pointing | R@1 |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
