@@ -87,21 +87,32 @@ internal static class AskCommand
     /// <summary>The answer in DESIGN.md's JSON contract, or as a line of text.</summary>
     public static void Write(Terminal terminal, Answer a, bool asJson)
     {
-        if (!asJson)
-        {
+        if (asJson)
+            JsonLines.Write(terminal.Out, Contract(a));
+        else
             terminal.Out.WriteLine($"{a.Text}  ({a.Kind}, confidence {a.Confidence:F2}{(a.Attention is { } m ? $", looked at ({m.PeakX:F0}, {m.PeakY:F0})" : "")})");
-            return;
-        }
-        JsonLines.Write(terminal.Out, new
-        {
-            query = a.Query,
-            answer = a.Text,
-            confidence = Math.Round(a.Confidence, 4),
-            kind = a.Kind,
-            attention = a.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null,
-            timings_ms = a.TimingsMs,
-            device = a.Device,
-            reason = a.Reason,
-        });
+    }
+
+    /// <summary>
+    /// DESIGN.md's answer object (field names are the contract), led by the frame and timestamp
+    /// when the answer is about a frame of a stream. Callers may add fields (the demo adds "truth").
+    /// </summary>
+    public static Dictionary<string, object?> Contract(Answer a, long? frame = null, TimeSpan? timestamp = null)
+    {
+        var o = new Dictionary<string, object?>();
+        if (frame is not null)
+            o["frame"] = frame;
+        if (timestamp is { } t)
+            o["timestamp_ms"] = Math.Round(t.TotalMilliseconds, 3);
+        o["query"] = a.Query;
+        o["answer"] = a.Text;
+        o["confidence"] = Math.Round(a.Confidence, 4);
+        o["kind"] = a.Kind;
+        o["attention"] = a.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null;
+        o["timings_ms"] = a.TimingsMs;
+        o["device"] = a.Device;
+        if (a.Reason is not null)
+            o["reason"] = a.Reason;
+        return o;
     }
 }

@@ -64,19 +64,13 @@ internal static class DemoCommand
                         annotated!.Append(view);
                     }
                     if (frame.Index % 30 == 0 && question is not null && parse.GetValue(json))
-                        JsonLines.Write(terminal.Out, new
-                        {
-                            frame = frame.Index,
-                            timestamp_ms = Math.Round(frame.Timestamp.TotalMilliseconds, 1),
-                            query = question.Question,
-                            answer = answer?.Text,
-                            confidence = answer is null ? (double?)null : Math.Round(answer.Confidence, 4),
-                            kind = answer?.Kind ?? question.Kind,
-                            attention = answer?.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null,
-                            timings_ms = answer?.TimingsMs,
-                            device = answer?.Device,
-                            truth = question.Answer,
-                        });
+                    {
+                        var line = answer is null
+                            ? new Dictionary<string, object?> { ["frame"] = frame.Index, ["timestamp_ms"] = Math.Round(frame.Timestamp.TotalMilliseconds, 3), ["query"] = question.Question }
+                            : AskCommand.Contract(answer, frame.Index, frame.Timestamp);
+                        line["truth"] = question.Answer;
+                        JsonLines.Write(terminal.Out, line);
+                    }
                 }
             }
             string? written = annotated?.Complete();

@@ -125,7 +125,7 @@ internal static class ReplayCommand
                     latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                     foreach (var a in answers)
                     {
-                        var line = AnswerLine(a, frame.Index, frame.Timestamp);
+                        var line = AskCommand.Contract(a, frame.Index, frame.Timestamp);
                         if (asJson)
                             JsonLines.Write(terminal.Out, line);
                         if (answersFile is not null)
@@ -169,17 +169,4 @@ internal static class ReplayCommand
         return 0;
     }
 
-    static object AnswerLine(Models.Answer a, long frame, TimeSpan timestamp) => new
-    {
-        frame,
-        timestamp_ms = Math.Round(timestamp.TotalMilliseconds, 3),
-        query = a.Query,
-        answer = a.Text,
-        confidence = Math.Round(a.Confidence, 4),
-        kind = a.Kind,
-        attention = a.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null,
-        timings_ms = a.TimingsMs,
-        device = a.Device,
-        reason = a.Reason,
-    };
 }
