@@ -59,3 +59,55 @@ public class VulkanFusionTests : VulkanFixture
             Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("1..2 questions"));
     }
 }
+
+/// <summary>The Vulkan fusion on real activations: frames of the test split, all their questions in one dispatch.</summary>
+public class VulkanFusionOnTestSplitTests : VulkanFixture
+{
+    [Test]
+    public void Run_TestSplitFrames_SameAnswersAsReference()
+    {
+        using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
+        var m = bundle.Manifest;
+        var reference = new FusionReference(bundle.Fusion);
+        using var gpu = new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, m.MaxTokens, maxQuestions: 10);
+        using var pre = new RealtimeMM.Preprocess.CpuPreprocessor(bundle.Preprocess);
+        var options = new RealtimeMM.Scenes.SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs };
+        int total = 0, same = 0;
+        double worstLogit = 0, worstAttention = 0;
+        for (int i = 0; i < 3; i++)
+        {
+            var scene = RealtimeMM.Scenes.SceneGenerator.Render(2, i, options);
+            pre.Run(new RealtimeMM.Frames.ImageView(scene.Bgr, 320, 240, 960), bundle.Vision.Input);
+            bundle.Vision.Run();
+            var image = (float[])bundle.Vision.Outputs[0].Clone();
+            var questions = scene.Questions.Take(10).Select(q =>
+            {
+                bundle.Tokenizer.Encode(q.Question, bundle.Text.Input);
+                bundle.Text.Run();
+                return ((float[])bundle.Text.Outputs[0].Clone(), bundle.Text.Input.Select(t => t != 0 ? 1f : 0f).ToArray());
+            }).ToList();
+            int mapSize = m.FusionLayers * m.Heads * m.ImageTokens;
+            var logits = new float[questions.Count * m.Answers.Length];
+            var attention = new float[questions.Count * mapSize];
+            gpu.Run(image, questions, logits, attention);
+            var keys = reference.PrepareImage(image, m.ImageTokens);
+            for (int q = 0; q < questions.Count; q++)
+            {
+                var el = new float[m.Answers.Length];
+                var ea = new float[mapSize];
+                reference.Run(keys, questions[q].Item1, questions[q].Item2, el, ea);
+                var gl = logits.AsSpan(q * m.Answers.Length, m.Answers.Length).ToArray();
+                var ga = attention.AsSpan(q * mapSize, mapSize).ToArray();
+                worstLogit = Math.Max(worstLogit, el.Zip(gl).Max(z => Math.Abs(z.First - z.Second)));
+                worstAttention = Math.Max(worstAttention, ea.Zip(ga).Max(z => Math.Abs(z.First - z.Second)));
+                total++;
+                if (Array.IndexOf(el, el.Max()) == Array.IndexOf(gl, gl.Max()))
+                    same++;
+            }
+        }
+        TestContext.Out.WriteLine($"{total} test-split questions: same answer {same}/{total}; max |Δlogit| {worstLogit:E2}, max |Δattention| {worstAttention:E2}");
+        Assert.That(same, Is.EqualTo(total));
+        Assert.That(worstLogit, Is.LessThanOrEqualTo(1e-3));
+        Assert.That(worstAttention, Is.LessThanOrEqualTo(1e-4));
+    }
+}
