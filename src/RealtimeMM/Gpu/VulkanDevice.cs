@@ -61,6 +61,34 @@ public sealed unsafe partial class VulkanDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// The device policy (DESIGN.md) in one place: null means "use the CPU paths". Cpu gives null;
+    /// Vulkan opens a device or throws; Auto opens one only for a real GPU, and when Vulkan is
+    /// missing writes one warning line to <paramref name="warn"/> and gives null. The caller owns
+    /// the device.
+    /// </summary>
+    public static VulkanDevice? ForPolicy(DevicePreference preference, Action<string>? warn = null)
+    {
+        if (preference == DevicePreference.Cpu)
+            return null;
+        VulkanDevice device;
+        try
+        {
+            device = Create();
+        }
+        catch (PlatformNotSupportedException e) when (preference == DevicePreference.Auto)
+        {
+            warn?.Invoke($"warning: Vulkan unavailable, running on the CPU ({e.Message})");
+            return null;
+        }
+        if (preference == DevicePreference.Auto && device.Info.IsCpu)
+        {
+            device.Dispose(); // lavapipe proves correctness, not speed
+            return null;
+        }
+        return device;
+    }
+
     internal VkApi Api { get; }
     internal Device Handle => device;
     internal Queue Queue => queue;

@@ -31,23 +31,7 @@ public sealed class QuestionAnswerer : IDisposable
         this.ownsBundle = ownsBundle;
         fusion = new FusionReference(bundle.Fusion);
         tensor = new float[bundle.Preprocess.OutputLength];
-        // Device policy: Vulkan on a real GPU (or when asked for), the CPU paths otherwise.
-        if (device != DevicePreference.Cpu)
-        {
-            try
-            {
-                gpu = VulkanDevice.Create();
-            }
-            catch (PlatformNotSupportedException e) when (device == DevicePreference.Auto)
-            {
-                warn?.Invoke($"warning: Vulkan unavailable, running on the CPU ({e.Message})");
-            }
-            if (gpu is not null && device == DevicePreference.Auto && gpu.Info.IsCpu)
-            {
-                gpu.Dispose();
-                gpu = null;
-            }
-        }
+        gpu = VulkanDevice.ForPolicy(device, warn);
         try
         {
             preprocessor = gpu is null ? new CpuPreprocessor(bundle.Preprocess) : new VulkanPreprocessor(gpu, bundle.Preprocess);

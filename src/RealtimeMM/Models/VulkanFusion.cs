@@ -162,7 +162,7 @@ public sealed unsafe class VulkanFusion : IDisposable
             m.AsSpan(0, maxTokens).CopyTo(buf.Slice(mask + i * maxTokens, maxTokens));
         }
         work.Flush();
-        Barrier(cmd, PipelineStageFlags.HostBit | PipelineStageFlags.ComputeShaderBit, AccessFlags.HostWriteBit | AccessFlags.ShaderWriteBit);
+        Barriers.ToCompute(device, cmd, includeHost: true);
 
         int rows = n * maxTokens;
         for (int l = 0; l < layers; l++)
@@ -204,8 +204,7 @@ public sealed unsafe class VulkanFusion : IDisposable
         Linear(cmd, head1At, n, cls, h1, relu: true);
         Barrier(cmd);
         Linear(cmd, head2At, n, h1, logits);
-        var toHost = new MemoryBarrier(srcAccessMask: AccessFlags.ShaderWriteBit, dstAccessMask: AccessFlags.HostReadBit);
-        device.Api.CmdPipelineBarrier(cmd, PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.HostBit, 0, 1, &toHost, 0, null, 0, null);
+        Barriers.ToHost(device, cmd);
         ring.Submit(0);
         ring.Wait(0);
         LastKernelMs = ring.GpuMilliseconds(0);
@@ -215,11 +214,7 @@ public sealed unsafe class VulkanFusion : IDisposable
         buf.Slice(attn, n * mapSize).CopyTo(attentionOut);
     }
 
-    void Barrier(CommandBuffer cmd, PipelineStageFlags src = PipelineStageFlags.ComputeShaderBit, AccessFlags srcAccess = AccessFlags.ShaderWriteBit)
-    {
-        var b = new MemoryBarrier(srcAccessMask: srcAccess, dstAccessMask: AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit);
-        device.Api.CmdPipelineBarrier(cmd, src, PipelineStageFlags.ComputeShaderBit, 0, 1, &b, 0, null, 0, null);
-    }
+    void Barrier(CommandBuffer cmd) => Barriers.ToCompute(device, cmd);
 
     void Linear(CommandBuffer cmd, LinearAt l, int rows, int from, int to, bool relu = false, bool accumulate = false)
     {
@@ -228,13 +223,13 @@ public sealed unsafe class VulkanFusion : IDisposable
             Rows = rows, In = l.In, Out = l.Out, Flags = (relu ? 1 : 0) | (accumulate ? 2 : 0),
             X = from, Y = to, Weight = l.W, Bias = l.B, XStride = l.In, YStride = l.Out,
         };
-        Dispatch(cmd, linear, linearSet, &p, (uint)sizeof(LinearPush), (uint)((rows * l.Out + 63) / 64), 1, 1);
+        linear.Dispatch(cmd, linearSet, &p, (uint)sizeof(LinearPush), (uint)((rows * l.Out + 63) / 64));
     }
 
     void Norm(CommandBuffer cmd, NormAt ln, int rows, int from, int to, int fromStride, int toStride)
     {
         var p = new NormPush { Rows = rows, Dim = d, X = from, Y = to, Weight = ln.W, Bias = ln.B, XStride = fromStride, YStride = toStride };
-        Dispatch(cmd, norm, normSet, &p, (uint)sizeof(NormPush), (uint)rows, 1, 1);
+        norm.Dispatch(cmd, normSet, &p, (uint)sizeof(NormPush), (uint)rows);
     }
 
     void Attention(CommandBuffer cmd, int questions, int rows, int keyCount, bool shared, int qAt, int kAt, int vAt, int outAt, int maskAt, int clsOut)
@@ -245,16 +240,7 @@ public sealed unsafe class VulkanFusion : IDisposable
             KeysShared = shared ? 1 : 0, Mask = maskAt, ClsOut = clsOut, ClsStride = layers * heads * imageTokens,
             Scale = 1f / MathF.Sqrt(d / heads), Dim = d,
         };
-        Dispatch(cmd, attention, attentionSet, &p, (uint)sizeof(AttentionPush), (uint)rows, (uint)heads, (uint)questions);
-    }
-
-    void Dispatch(CommandBuffer cmd, ComputePipeline pipeline, DescriptorSet set, void* push, uint pushSize, uint gx, uint gy, uint gz)
-    {
-        var api = device.Api;
-        api.CmdBindPipeline(cmd, PipelineBindPoint.Compute, pipeline.Handle);
-        api.CmdBindDescriptorSets(cmd, PipelineBindPoint.Compute, pipeline.Layout, 0, 1, &set, 0, null);
-        api.CmdPushConstants(cmd, pipeline.Layout, ShaderStageFlags.ComputeBit, 0, pushSize, push);
-        api.CmdDispatch(cmd, gx, gy, gz);
+        attention.Dispatch(cmd, attentionSet, &p, (uint)sizeof(AttentionPush), (uint)rows, (uint)heads, (uint)questions);
     }
 
     public void Dispose()

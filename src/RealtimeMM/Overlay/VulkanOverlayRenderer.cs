@@ -71,28 +71,19 @@ public sealed unsafe class VulkanOverlayRenderer : IOverlayRenderer
         values.AsSpan(0, gridWidth * gridHeight).CopyTo(gridBuffer!.AsSpan<float>(gridWidth * gridHeight));
         frameBuffer.Flush();
         gridBuffer.Flush();
-        var api = device.Api;
-        var before = new MemoryBarrier(srcAccessMask: AccessFlags.HostWriteBit | AccessFlags.ShaderWriteBit, dstAccessMask: AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit);
-        api.CmdPipelineBarrier(cmd, PipelineStageFlags.HostBit | PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.ComputeShaderBit, 0, 1, &before, 0, null, 0, null);
-        api.CmdBindPipeline(cmd, PipelineBindPoint.Compute, pipeline.Handle);
-        var s = set;
-        api.CmdBindDescriptorSets(cmd, PipelineBindPoint.Compute, pipeline.Layout, 0, 1, &s, 0, null);
+        Barriers.ToCompute(device, cmd, includeHost: true);
         var push = new OverlayPush
         {
             Width = frame.Width, Height = frame.Height, Stride = frame.Stride, GridWidth = gridWidth, GridHeight = gridHeight,
             Colormap = Spec.Colormap == Colormap.Viridis ? 1 : 0,
             ScaleX = (float)gridWidth / frame.Width, ScaleY = (float)gridHeight / frame.Height, Alpha = Spec.Alpha,
         };
-        api.CmdPushConstants(cmd, pipeline.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(OverlayPush), &push);
         long words = ((long)frame.Width * frame.Height * 3 + 3) / 4;
-        api.CmdDispatch(cmd, (uint)((words + 255) / 256), 1, 1);
-        var after = new BufferMemoryBarrier(srcAccessMask: AccessFlags.ShaderWriteBit, dstAccessMask: AccessFlags.HostReadBit,
-            srcQueueFamilyIndex: Silk.NET.Vulkan.Vk.QueueFamilyIgnored, dstQueueFamilyIndex: Silk.NET.Vulkan.Vk.QueueFamilyIgnored,
-            buffer: outputBuffer!.Handle, offset: 0, size: Silk.NET.Vulkan.Vk.WholeSize);
-        api.CmdPipelineBarrier(cmd, PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.HostBit, 0, 0, null, 1, &after, 0, null);
+        pipeline.Dispatch(cmd, set, &push, (uint)sizeof(OverlayPush), (uint)((words + 255) / 256));
+        Barriers.ToHost(device, cmd);
         ring.Submit(0);
         ring.Wait(0);
-        outputBuffer.Invalidate();
+        outputBuffer!.Invalidate();
         new ReadOnlySpan<byte>(outputBuffer.Mapped, frame.Width * frame.Height * 3).CopyTo(output);
     }
 

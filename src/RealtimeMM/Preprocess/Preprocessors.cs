@@ -14,35 +14,19 @@ public static class Preprocessors
     public static IPreprocessor Create(PreprocessSpec spec, DevicePreference preference = DevicePreference.Auto, VulkanDevice? device = null, Action<string>? warn = null)
     {
         spec.Validate();
-        if (preference == DevicePreference.Cpu)
+        if (device is not null)
+            return preference == DevicePreference.Cpu || (preference == DevicePreference.Auto && device.Info.IsCpu)
+                ? new CpuPreprocessor(spec) : new VulkanPreprocessor(device, spec);
+        var owned = VulkanDevice.ForPolicy(preference, warn);
+        if (owned is null)
             return new CpuPreprocessor(spec);
-        bool owned = device is null;
-        if (device is null)
-        {
-            try
-            {
-                device = VulkanDevice.Create();
-            }
-            catch (PlatformNotSupportedException e) when (preference == DevicePreference.Auto)
-            {
-                warn?.Invoke($"warning: Vulkan unavailable, preprocessing on the CPU ({e.Message})");
-                return new CpuPreprocessor(spec);
-            }
-        }
-        if (preference == DevicePreference.Auto && device.Info.IsCpu)
-        {
-            if (owned)
-                device.Dispose();
-            return new CpuPreprocessor(spec);
-        }
         try
         {
-            return new VulkanPreprocessor(device, spec, owned);
+            return new VulkanPreprocessor(owned, spec, ownsDevice: true);
         }
         catch
         {
-            if (owned)
-                device.Dispose();
+            owned.Dispose();
             throw;
         }
     }

@@ -117,13 +117,8 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         input.Flush();
         double uploadMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
-        var api = device.Api;
-        // Earlier frames' shader writes and this frame's host write, before this dispatch reads and writes.
-        var before = new MemoryBarrier(srcAccessMask: AccessFlags.HostWriteBit | AccessFlags.ShaderWriteBit, dstAccessMask: AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit);
-        api.CmdPipelineBarrier(cmd, PipelineStageFlags.HostBit | PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.ComputeShaderBit, 0, 1, &before, 0, null, 0, null);
-        api.CmdBindPipeline(cmd, PipelineBindPoint.Compute, pipeline.Handle);
-        var set = sets[slot];
-        api.CmdBindDescriptorSets(cmd, PipelineBindPoint.Compute, pipeline.Layout, 0, 1, &set, 0, null);
+        // earlier frames' shader writes and this frame's host write, before this dispatch
+        Barriers.ToCompute(device, cmd, includeHost: true);
         var push = new PreprocessPush
         {
             SrcWidth = srcWidth, SrcHeight = srcHeight, SrcStride = srcStride, DstWidth = Spec.Width, DstHeight = Spec.Height,
@@ -132,16 +127,9 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
             Mean = new Vector4(Spec.Mean, 0),
             InvStd = new Vector4(1f / Spec.Std.X, 1f / Spec.Std.Y, 1f / Spec.Std.Z, 0),
         };
-        api.CmdPushConstants(cmd, pipeline.Layout, ShaderStageFlags.ComputeBit, 0, (uint)sizeof(PreprocessPush), &push);
-        if (Spec.Element == TensorElement.Float16)
-            api.CmdDispatch(cmd, (uint)(((Spec.OutputLength + 1) / 2 + 255) / 256), 1, 1);
-        else
-            api.CmdDispatch(cmd, (uint)(Spec.Width + 15) / 16, (uint)(Spec.Height + 15) / 16, 1);
-        // The shader's writes, visible to the host once the fence signals.
-        var after = new BufferMemoryBarrier(srcAccessMask: AccessFlags.ShaderWriteBit, dstAccessMask: AccessFlags.HostReadBit,
-            srcQueueFamilyIndex: Silk.NET.Vulkan.Vk.QueueFamilyIgnored, dstQueueFamilyIndex: Silk.NET.Vulkan.Vk.QueueFamilyIgnored,
-            buffer: outputs[slot].Handle, offset: 0, size: Silk.NET.Vulkan.Vk.WholeSize);
-        api.CmdPipelineBarrier(cmd, PipelineStageFlags.ComputeShaderBit, PipelineStageFlags.HostBit, 0, 0, null, 1, &after, 0, null);
+        uint groups = Spec.Element == TensorElement.Float16 ? (uint)(((Spec.OutputLength + 1) / 2 + 255) / 256) : (uint)(Spec.Width + 15) / 16;
+        pipeline.Dispatch(cmd, sets[slot], &push, (uint)sizeof(PreprocessPush), groups, Spec.Element == TensorElement.Float16 ? 1u : (uint)(Spec.Height + 15) / 16);
+        Barriers.ToHost(device, cmd);
         ring.Submit(slot);
         pendingStart[slot] = start;
         pendingUpload[slot] = uploadMs;

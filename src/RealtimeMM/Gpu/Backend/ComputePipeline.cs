@@ -87,6 +87,16 @@ internal sealed unsafe class ComputePipeline : IDisposable
         return set;
     }
 
+    /// <summary>Records bind, push constants and dispatch of this pipeline with <paramref name="set"/>.</summary>
+    public void Dispatch(CommandBuffer cmd, DescriptorSet set, void* push, uint pushSize, uint groupsX, uint groupsY = 1, uint groupsZ = 1)
+    {
+        var api = device.Api;
+        api.CmdBindPipeline(cmd, PipelineBindPoint.Compute, Handle);
+        api.CmdBindDescriptorSets(cmd, PipelineBindPoint.Compute, Layout, 0, 1, &set, 0, null);
+        api.CmdPushConstants(cmd, Layout, ShaderStageFlags.ComputeBit, 0, pushSize, push);
+        api.CmdDispatch(cmd, groupsX, groupsY, groupsZ);
+    }
+
     public void FreeSet(DescriptorSet set) => device.Api.FreeDescriptorSets(device.Handle, pool, 1, in set).Check();
 
     /// <summary>The SPIR-V that the build compiled from <c>shaders/NAME.comp</c> and embedded.</summary>
