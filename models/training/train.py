@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from model import Model  # noqa: E402
 
 HOLDOUT = ["car:green", "dog:blue", "ball:purple", "house:pink", "tree:red", "bus:yellow"]
+DEVICE = torch.device("cpu")  # set by --device
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # a copy of the build, so rebuilding the project does not pull the files from under a long run
 RTMM = os.environ.get("RTMM_BIN", os.path.join(ROOT, "src/rtmm/bin/Release/net10.0/rtmm"))
@@ -81,17 +82,24 @@ def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, r
 
 
 class Stream:
-    """Endless training samples from `rtmm dataset` on a background thread."""
+    """Endless training samples from `rtmm dataset` processes (one background thread each, one queue).
+    With one producer the order is fixed by the seed; with several it depends on their timing."""
 
-    def __init__(self, args, size, grid, depth=512):
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, bufsize=1 << 20)
+    def __init__(self, producers, size, grid, depth=1024):
+        self.procs = [subprocess.Popen(args, stdout=subprocess.PIPE, bufsize=1 << 20) for args in producers]
         self.q = queue.Queue(depth)
         self.size, self.grid = size, grid
-        threading.Thread(target=self._run, daemon=True).start()
+        self.closing = False
+        for proc in self.procs:
+            threading.Thread(target=self._run, args=(proc,), daemon=True).start()
 
-    def _run(self):
-        for rec in read_records(self.proc.stdout, self.size, self.grid):
-            self.q.put(rec)
+    def _run(self, proc):
+        try:
+            for rec in read_records(proc.stdout, self.size, self.grid):
+                self.q.put(rec)
+        except ValueError:
+            if not self.closing:  # a cut record is an error, unless close() killed the producer mid-record
+                raise
         self.q.put(None)
 
     def take(self, n):
@@ -101,7 +109,9 @@ class Stream:
         return out
 
     def close(self):
-        self.proc.kill()
+        self.closing = True
+        for proc in self.procs:
+            proc.kill()
 
 
 def cells_of(box, width, height, grid):
@@ -129,7 +139,8 @@ def make_batch(records, tok, answers, grid, per_image, rng):
             for oid in q["ids"]:
                 mask[cells_of(boxes[oid], meta["width"], meta["height"], grid)] = 1
             q_ground.append(mask)
-    return (images, labels, captions, torch.tensor(q_img), torch.tensor(q_tok), torch.tensor(q_ans), torch.stack(q_ground))
+    batch = (images, labels, captions, torch.tensor(q_img), torch.tensor(q_tok), torch.tensor(q_ans), torch.stack(q_ground))
+    return tuple(t.to(DEVICE, non_blocking=True) for t in batch)
 
 
 def forward(model, batch):
@@ -147,16 +158,16 @@ def losses(model, batch, grid):
     _, cap_emb = model.text(captions)
     scale = model.logit_scale.exp().clamp(max=100)
     sim = scale * img_emb @ cap_emb.t()
-    target = torch.arange(sim.shape[0])
+    target = torch.arange(sim.shape[0], device=sim.device)
     infonce = (F.cross_entropy(sim, target) + F.cross_entropy(sim.t(), target)) / 2
     tokens = patches[:, : grid * grid]
     cls_lbl, col_lbl, ctr_lbl = labels[:, 0].flatten(1), labels[:, 1].flatten(1), labels[:, 2].flatten(1).float()
     dense = (F.cross_entropy(model.vision.aux_class(tokens).transpose(1, 2), cls_lbl)
              + F.cross_entropy(model.vision.aux_color(tokens).transpose(1, 2), col_lbl)
-             + F.binary_cross_entropy_with_logits(model.vision.aux_center(tokens).squeeze(-1), ctr_lbl, pos_weight=torch.tensor(20.0)))
+             + F.binary_cross_entropy_with_logits(model.vision.aux_center(tokens).squeeze(-1), ctr_lbl, pos_weight=torch.tensor(20.0, device=tokens.device)))
     att = maps[:, -1].mean(1)                       # (Q, M): last layer, mean over heads
     has = q_ground.sum(1) > 0
-    ground = -(torch.log((att * q_ground).sum(1) + 1e-6)[has]).mean() if has.any() else torch.zeros(())
+    ground = -(torch.log((att * q_ground).sum(1) + 1e-6)[has]).mean() if has.any() else torch.zeros((), device=att.device)
     acc = (logits.argmax(1) == q_ans).float().mean()
     total = answer + 0.5 * infonce + 0.5 * dense + 0.3 * ground
     return total, dict(answer=answer.item(), infonce=infonce.item(), dense=dense.item(), ground=ground.item(), acc=acc.item())
@@ -172,8 +183,8 @@ def evaluate(model, records, tok, answers, grid, holdout):
         chunk = records[s: s + 64]
         batch = make_batch(chunk, tok, answers, grid, None, None)
         _, _, logits, maps = forward(model, batch)
-        pred = logits.argmax(1)
-        att = maps[:, -1].mean(1)[:, : grid * grid]
+        pred = logits.argmax(1).cpu()
+        att = maps[:, -1].mean(1)[:, : grid * grid].cpu()
         qi = 0
         for meta, _, _ in chunk:
             pairs = {o["id"]: f'{o["class"]}:{o["color"]}' for o in meta["objects"]}
@@ -194,10 +205,10 @@ def evaluate(model, records, tok, answers, grid, holdout):
     hits = total = 0
     for s in range(0, len(records) - 99, 100):
         chunk = records[s: s + 100]
-        images = torch.from_numpy(np.stack([r[1] for r in chunk]).astype(np.float32))
+        images = torch.from_numpy(np.stack([r[1] for r in chunk]).astype(np.float32)).to(DEVICE)
         _, img_emb = model.vision(images)
-        _, cap_emb = model.text(torch.tensor([tok.encode(r[0]["caption"]) for r in chunk]))
-        best = (cap_emb @ img_emb.t()).argmax(1)
+        _, cap_emb = model.text(torch.tensor([tok.encode(r[0]["caption"]) for r in chunk], device=DEVICE))
+        best = (cap_emb @ img_emb.t()).argmax(1).cpu()
         hits += (best == torch.arange(len(chunk))).sum().item()
         total += len(chunk)
     model.train()
@@ -225,7 +236,15 @@ def main():
     p.add_argument("--prior-steps", type=int, default=0, help="steps the resumed checkpoint already had")
     p.add_argument("--prior-minutes", type=float, default=0, help="minutes the resumed checkpoint already had")
     p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--producers", type=int, default=1, help="rtmm dataset processes feeding the trainer")
+    p.add_argument("--scene-offset", type=int, default=0, help="index of the first training scene (a resumed phase takes scenes not seen before)")
+    p.add_argument("--note", default="", help="what this phase changed, for the model card")
+    p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
+    p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
     args = p.parse_args()
+    global DEVICE
+    DEVICE = torch.device(args.device)
 
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -240,13 +259,27 @@ def main():
     print("making the test split (seed 2, hold-out pairs favoured)...", flush=True)
     test = list(read_records(subprocess.Popen(dataset_args(2, args.size, args.grid, args.eval_count, favor=HOLDOUT, render="320x240", oov=0.05),
                                               stdout=subprocess.PIPE).stdout, args.size, args.grid))
-    train = Stream(dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT), args.size, args.grid)
-
     model = Model(len(vocab), len(answers), grid=args.grid)
+    prior = {"history": [], "phases": []}
     if args.resume:
-        missing, unexpected = model.load_state_dict(torch.load(args.resume), strict=False)
+        missing, unexpected = model.load_state_dict(torch.load(args.resume, map_location="cpu"), strict=False)
+        if os.path.exists(args.resume + ".json"):
+            prior = json.load(open(args.resume + ".json"))
+            args.prior_steps, args.prior_minutes = prior["steps"], prior["minutes"]
         print(f"resumed from {args.resume} ({args.prior_steps} steps, {args.prior_minutes} min); missing {missing}, unexpected {unexpected}", flush=True)
+    model.to(DEVICE)
     params = sum(p.numel() for p in model.parameters())
+    if args.export_only:
+        final = evaluate(model, test, tok, answers, args.grid, HOLDOUT)
+        print("final", json.dumps(final), flush=True)
+        from export import export_bundle
+        export_bundle(model.cpu(), vocab, answers, args, {**prior, "python_eval": final})
+        return
+    # producer k renders scenes offset + k*10^8, +1, ...: all from the training seed, never the same scene twice
+    train = Stream([dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT, start=args.scene_offset + k * 100_000_000)
+                    for k in range(args.producers)], args.size, args.grid)
+    hardware = (f"{torch.cuda.get_device_name(DEVICE)} + {args.producers} data processes on {os.cpu_count()} CPU cores, torch {torch.__version__}"
+                if DEVICE.type == "cuda" else f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {args.threads} threads")
     print(f"parameters: {params:,} (vision {sum(p.numel() for p in model.vision.parameters()):,}, "
           f"text {sum(p.numel() for p in model.text.parameters()):,}, fusion {sum(p.numel() for p in model.fusion.parameters()):,})", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -274,19 +307,28 @@ def main():
             r = evaluate(model, test[:300], tok, answers, args.grid, HOLDOUT)
             history.append({"step": args.prior_steps + step, "minutes": round(args.prior_minutes + (time.time() - start) / 60, 1), **{k: v for k, v in r.items() if k != "counts"}})
             print("eval", json.dumps(history[-1]), flush=True)
-            torch.save(model.state_dict(), args.checkpoint)
+            save(model, args.checkpoint)
     train.close()
     minutes = (time.time() - start) / 60
     final = evaluate(model, test, tok, answers, args.grid, HOLDOUT)
     print("final", json.dumps(final), flush=True)
-    torch.save(model.state_dict(), args.checkpoint)
-    from export import export_bundle
-    prior = json.load(open(args.resume + ".json")) if args.resume and os.path.exists(args.resume + ".json") else {"history": []}
-    export_bundle(model, vocab, answers, args, {
+    meta = {
         "steps": args.prior_steps + step, "minutes": round(args.prior_minutes + minutes, 1), "batch": args.batch, "questions_per_image": args.questions,
-        "parameters": params, "hardware": f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {args.threads} threads",
+        "parameters": params, "hardware": hardware,
         "holdout_pairs": HOLDOUT, "python_eval": final, "history": prior["history"] + history,
-        "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr}]})
+        "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch,
+                                              "hardware": hardware, "scene_offset": args.scene_offset, "note": args.note}]}
+    save(model, args.checkpoint)
+    with open(args.checkpoint + ".json", "w") as f:
+        json.dump(meta, f, indent=2)
+    if not args.no_export:
+        from export import export_bundle
+        export_bundle(model.cpu(), vocab, answers, args, meta)
+
+
+def save(model, path):
+    """State dict on the CPU, so a checkpoint made on a GPU loads anywhere (torch 1.13 included)."""
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, path)
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ public sealed unsafe class VulkanOverlayRenderer : IOverlayRenderer
             Reconfigure(frame.Width, frame.Height, frame.Stride, gridWidth, gridHeight);
 
         var cmd = ring.Begin(0);
-        frame.Pixels[..(int)frame.Span].CopyTo(new Span<byte>(frameBuffer!.Mapped, (int)frame.Span));
+        HostCopy.Copy(frame.Pixels[..(int)frame.Span], frameBuffer!.Mapped);
         values.AsSpan(0, gridWidth * gridHeight).CopyTo(gridBuffer!.AsSpan<float>(gridWidth * gridHeight));
         frameBuffer.Flush();
         gridBuffer.Flush();

@@ -113,7 +113,7 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         next = (next + 1) % ring.Count;
         var cmd = ring.Begin(slot); // waits for this slot's previous frame
         var input = inputs[slot]!;
-        image.Pixels[..(int)image.Span].CopyTo(new Span<byte>(input.Mapped, (int)image.Span));
+        HostCopy.Copy(image.Pixels[..(int)image.Span], input.Mapped);
         input.Flush();
         double uploadMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 

@@ -133,7 +133,7 @@ internal static class SceneRenderer
             bgr[i + 2] = Clamp(bgr[i + 2] * gr + nr);
         }
         if (look.JpegQuality > 0)
-            Capture.OpenCv.MatFrames.JpegRoundTrip(bgr, width, height, look.JpegQuality);
+            JpegArtefacts.RoundTrip(bgr, width, height, look.JpegQuality);
     }
 
     static void BoxBlur3(byte[] bgr, int width, int height)

@@ -16,9 +16,20 @@ internal static class PreprocessBench
 {
     public sealed record SizeResult(string Input, IReadOnlyList<Timing.Stats> Paths, double MaxDiffVulkan, double MaxDiffCpu, double MaxDiffOpenCv);
 
-    public static (string Machine, string Vulkan, List<SizeResult> Sizes) Run(IEnumerable<(int W, int H)> sizes, int maxRuns, TimeSpan budget, Action<string> progress)
+    public static (string Machine, string Vulkan, List<SizeResult> Sizes) Run(IEnumerable<(int W, int H)> sizes, int maxRuns, TimeSpan budget, Action<string> progress, string? dump = null)
     {
         var spec = new PreprocessSpec();
+        string? noOpenCv = OpenCvMissing();
+        if (noOpenCv is not null)
+            progress($"warning: OpenCV's native library is not loadable here, timing without blobFromImage ({noOpenCv}); `--dump` the frames and time OpenCV's blobFromImage beside this run with tools/bench-opencv-peer.py");
+        if (dump is not null)
+        {
+            Directory.CreateDirectory(dump);
+            File.WriteAllText(Path.Combine(dump, "spec.json"), System.Text.Json.JsonSerializer.Serialize(new
+            {
+                width = spec.Width, height = spec.Height, mean = new[] { spec.Mean.X, spec.Mean.Y, spec.Mean.Z }, std = new[] { spec.Std.X, spec.Std.Y, spec.Std.Z },
+            }));
+        }
         VulkanDevice? device = null;
         try
         {
@@ -40,6 +51,12 @@ internal static class PreprocessBench
             var paths = new List<Timing.Stats>();
 
             var refStats = Timing.Measure("C# reference", () => PreprocessReference.Run(view(), spec, reference), Math.Max(5, maxRuns / 10), budget).Wall;
+            if (dump is not null)
+            {
+                // the peer script reads these: the frame as raw BGR24 and the reference output as raw float32
+                File.WriteAllBytes(Path.Combine(dump, $"frame-{w}x{h}.bgr"), scene.Bgr);
+                File.WriteAllBytes(Path.Combine(dump, $"reference-{w}x{h}.f32"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(reference.AsSpan()).ToArray());
+            }
 
             double dVk = double.NaN;
             if (device is not null)
@@ -57,16 +74,39 @@ internal static class PreprocessBench
             var cpuStats = Timing.Measure("fast CPU path", () => cpu.Run(view(), output), maxRuns, budget).Wall;
             double dCpu = MaxAbs(reference, output);
 
-            using var mat = Mat.FromPixelData(h, w, MatType.CV_8UC3, scene.Bgr);
-            var cvStats = Timing.Measure("OpenCV blobFromImage + std", () => BlobFromImage(mat, spec, output), maxRuns, budget).Wall;
-            double dCv = MaxAbs(reference, output);
-
             paths.Add(cpuStats);
             paths.Add(refStats);
-            paths.Add(cvStats);
+            double dCv = double.NaN;
+            if (noOpenCv is null)
+            {
+                paths.Add(TimeOpenCv(scene.Bgr, w, h, spec, output, maxRuns, budget));
+                dCv = MaxAbs(reference, output);
+            }
             results.Add(new SizeResult($"{w}x{h}", paths, dVk, dCpu, dCv));
         }
         return (Timing.Machine(), device is null ? "none" : $"{device.Info.Name} ({device.Info.Type})", results);
+    }
+
+    public const string OpenCvPath = "OpenCV blobFromImage + std";
+
+    static Timing.Stats TimeOpenCv(byte[] bgr, int w, int h, PreprocessSpec spec, float[] output, int maxRuns, TimeSpan budget)
+    {
+        using var mat = Mat.FromPixelData(h, w, MatType.CV_8UC3, bgr);
+        return Timing.Measure(OpenCvPath, () => BlobFromImage(mat, spec, output), maxRuns, budget).Wall;
+    }
+
+    /// <summary>Why OpenCV's native library cannot be used here, or null when it can.</summary>
+    static string? OpenCvMissing()
+    {
+        try
+        {
+            _ = Cv2.GetVersionString();
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            return (e.InnerException ?? e).Message.Split('\n')[0];
+        }
     }
 
     /// <summary>OpenCV's path: resize, BGR→RGB, scale and mean in blobFromImage, then divide each plane by std.</summary>

@@ -18,7 +18,9 @@ internal static class Timing
     /// <summary>Runs <paramref name="run"/> and takes its wall time; <paramref name="extra"/> reads a second figure after each run (e.g. GPU time).</summary>
     public static (Stats Wall, Stats? Extra) Measure(string name, Action run, int maxRuns, TimeSpan budget, string? extraName = null, Func<double>? extra = null)
     {
-        for (int i = 0; i < 3; i++)
+        // warm up long enough for the JIT's tier-1 code to be in place (it recompiles hot methods after 30 calls, in the background)
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 5 || (i < 1000 && warm.Elapsed < TimeSpan.FromSeconds(0.5)); i++)
             run();
         var wall = new List<double>();
         var other = new List<double>();

@@ -11,12 +11,13 @@ internal static class BenchCommand
         var json = Options.Json();
         var runs = Options.Positive("--runs", "Most timed runs per path (after warm-up)", 300);
         var seconds = new Option<double>("--seconds") { Description = "Time budget per path", DefaultValueFactory = _ => 2.0 };
-        var preprocess = new Command("preprocess", "Time preprocessing to 224x224 for 640x480 and 1920x1080 frames: Vulkan (wall and kernel), fast CPU, C# reference, OpenCV blobFromImage") { json, runs, seconds };
+        var dump = new Option<string?>("--dump") { Description = "Also write each input frame (raw BGR24) and the reference output (raw float32) to this folder, for tools/bench-opencv-peer.py" };
+        var preprocess = new Command("preprocess", "Time preprocessing to 224x224 for 640x480 and 1920x1080 frames: Vulkan (wall and kernel), fast CPU, C# reference, OpenCV blobFromImage") { json, runs, seconds, dump };
         preprocess.SetGuardedAction(terminal, (parse, _) =>
         {
             bool asJson = parse.GetValue(json);
             var (machine, vulkan, sizes) = PreprocessBench.Run([(640, 480), (1920, 1080)], parse.GetValue(runs), TimeSpan.FromSeconds(parse.GetValue(seconds)),
-                line => terminal.Error.WriteLine(line));
+                line => terminal.Error.WriteLine(line), parse.GetValue(dump));
             if (asJson)
             {
                 JsonLines.Write(terminal.Out, new
@@ -28,7 +29,7 @@ internal static class BenchCommand
                     sizes = sizes.Select(s => new
                     {
                         input = s.Input,
-                        max_abs_diff = new { vulkan = double.IsNaN(s.MaxDiffVulkan) ? (double?)null : s.MaxDiffVulkan, cpu = s.MaxDiffCpu, opencv = s.MaxDiffOpenCv },
+                        max_abs_diff = new { vulkan = NullIfNaN(s.MaxDiffVulkan), cpu = s.MaxDiffCpu, opencv = NullIfNaN(s.MaxDiffOpenCv) },
                         paths = s.Paths.Select(p => new { name = p.Name, runs = p.Runs, median_ms = Math.Round(p.MedianMs, 4), p10_ms = Math.Round(p.P10Ms, 4), p90_ms = Math.Round(p.P90Ms, 4) }),
                     }),
                 });
@@ -39,16 +40,18 @@ internal static class BenchCommand
             o.WriteLine($"vulkan:  {vulkan}");
             foreach (var s in sizes)
             {
-                var baseline = s.Paths.Last(); // OpenCV
+                var baseline = s.Paths.FirstOrDefault(p => p.Name == PreprocessBench.OpenCvPath) ?? s.Paths.First(p => p.Name == "C# reference");
+                string versus = baseline.Name == PreprocessBench.OpenCvPath ? "vs OpenCV" : "vs C# ref";
                 o.WriteLine();
                 o.WriteLine($"{s.Input} -> 224x224 (bilinear, stretch, float32 NCHW)");
-                o.WriteLine($"  {"path",-62} {"median ms",10} {"p90 ms",9} {"vs OpenCV",10}");
+                o.WriteLine($"  {"path",-62} {"median ms",10} {"p90 ms",9} {versus,10}");
                 foreach (var p in s.Paths)
                     o.WriteLine($"  {p.Name,-62} {p.MedianMs,10:F3} {p.P90Ms,9:F3} {baseline.MedianMs / p.MedianMs,9:F2}x");
                 o.WriteLine($"  max |x - reference|: vulkan {s.MaxDiffVulkan:E1}, fast CPU {s.MaxDiffCpu:E1}, OpenCV {s.MaxDiffOpenCv:E1} (OpenCV resizes in fixed point)");
             }
             return 0;
         });
+        static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;
         return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess };
     }
 }

@@ -34,16 +34,4 @@ internal static class MatFrames
         fixed (byte* p = frame.Pixels)
             return Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, (nint)p, frame.Stride);
     }
-
-    /// <summary>Encodes tightly packed BGR24 pixels as JPEG and decodes them back in place (compression artefacts).</summary>
-    public static unsafe void JpegRoundTrip(byte[] bgr, int width, int height, int quality)
-    {
-        fixed (byte* p = bgr)
-        {
-            using var mat = Mat.FromPixelData(height, width, MatType.CV_8UC3, (nint)p, width * 3);
-            Cv2.ImEncode(".jpg", mat, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, quality));
-            using var decoded = Cv2.ImDecode(jpeg, ImreadModes.Color);
-            decoded.CopyTo(mat);
-        }
-    }
 }
