@@ -41,11 +41,12 @@ def main():
         f"- Parameters: {t['parameters']:,}. Bundle size: {size / 1e6:.1f} MB.",
         "",
         "## Training",
-        f"{t['steps']} steps of {t['batch']} images x {t['questions_per_image']} questions in {t['minutes']} minutes on {t['hardware']}.",
+        f"{t['steps']} steps of {t['batch']} images in {t['minutes']} minutes of training, in {len(t.get('phases', [])) or 1} phase(s):",
         "",
     ]
     for i, ph in enumerate(t.get("phases", [])):
-        lines.append(f"- Phase {i + 1}: {ph['steps']} steps, {ph['minutes']} min, lr {ph['lr']}"
+        lines.append(f"- Phase {i + 1}: {ph['steps']} steps of {ph.get('batch', t['batch'])} images x {ph.get('questions', t['questions_per_image'])} questions, "
+                     f"{ph['minutes']} min on {ph.get('hardware', t['hardware'])}, lr {ph['lr']}"
                      + (f", resumed from the previous phase's checkpoint" if ph.get("resumed_from") else "")
                      + (f". {ph['note']}." if ph.get("note") else "."))
     lines += [
@@ -66,6 +67,17 @@ def main():
                       f"text encoder + fusion {cs['question_ms_median']} ms per question."]
     if cs and clean:
         lines.append(f"Camera degradations (blur, noise, JPEG, lighting) cost {round(clean['accuracy']['overall'] - cs['accuracy']['overall'], 2)} points overall.")
+    repro_file = os.path.join(folder, "reproducibility.json")
+    if os.path.exists(repro_file):
+        repro = json.load(open(repro_file))
+        runs = repro["runs"]
+        lines += ["", "## Reproducibility", "", repro["what"] + ".", "",
+                  "| run | steps | minutes | hardware | overall | color | count | exist | position | identify | hold-out |", "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in runs:
+            e = r["python_eval"]
+            lines.append(f"| {r['run']} (seed {r['seed']}) | {r['steps']} | {r['minutes']} | {r['hardware']} | {e['overall']} | {e['color']} | {e['count']} | {e['exist']} | {e['position']} | {e['identify']} | {e['holdout']} |")
+        spread = max(r["python_eval"]["overall"] for r in runs) - min(r["python_eval"]["overall"] for r in runs)
+        lines += ["", f"Spread of overall accuracy between the runs: {spread:.2f} points (the target: within 1 point)."]
     with open(os.path.join(folder, "MODEL.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {os.path.join(folder, 'MODEL.md')}")

@@ -316,7 +316,7 @@ def main():
         "steps": args.prior_steps + step, "minutes": round(args.prior_minutes + minutes, 1), "batch": args.batch, "questions_per_image": args.questions,
         "parameters": params, "hardware": hardware,
         "holdout_pairs": HOLDOUT, "python_eval": final, "history": prior["history"] + history,
-        "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch,
+        "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch, "questions": args.questions,
                                               "hardware": hardware, "scene_offset": args.scene_offset, "note": args.note}]}
     save(model, args.checkpoint)
     with open(args.checkpoint + ".json", "w") as f:

@@ -64,7 +64,7 @@ internal static class PreprocessBench
                 using var vk = new VulkanPreprocessor(device, spec);
                 var (vkWall, vkKernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name})", () => vk.Run(view(), output), maxRuns, budget,
                     "Vulkan kernel (GPU timestamps)", () => vk.LastTimings.KernelMs);
-                dVk = MaxAbs(reference, output);
+                dVk = Timing.MaxAbsDiff(reference, output);
                 paths.Add(vkWall);
                 if (vkKernel is not null)
                     paths.Add(vkKernel);
@@ -72,7 +72,7 @@ internal static class PreprocessBench
 
             using var cpu = new CpuPreprocessor(spec);
             var cpuStats = Timing.Measure("fast CPU path", () => cpu.Run(view(), output), maxRuns, budget).Wall;
-            double dCpu = MaxAbs(reference, output);
+            double dCpu = Timing.MaxAbsDiff(reference, output);
 
             paths.Add(cpuStats);
             paths.Add(refStats);
@@ -80,7 +80,7 @@ internal static class PreprocessBench
             if (noOpenCv is null)
             {
                 paths.Add(TimeOpenCv(scene.Bgr, w, h, spec, output, maxRuns, budget));
-                dCv = MaxAbs(reference, output);
+                dCv = Timing.MaxAbsDiff(reference, output);
             }
             results.Add(new SizeResult($"{w}x{h}", paths, dVk, dCpu, dCv));
         }
@@ -128,13 +128,5 @@ internal static class PreprocessBench
             for (; i < plane; i++)
                 dst[i] = src[i] * inv[c];
         }
-    }
-
-    static double MaxAbs(float[] a, float[] b)
-    {
-        double m = 0;
-        for (int i = 0; i < a.Length; i++)
-            m = Math.Max(m, Math.Abs(a[i] - b[i]));
-        return m;
     }
 }

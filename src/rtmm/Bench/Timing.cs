@@ -36,6 +36,15 @@ internal static class Timing
         return (Stats.From(name, wall), other.Count > 0 ? Stats.From(extraName!, other) : null);
     }
 
+    /// <summary>Largest absolute difference between two outputs (a path against the reference).</summary>
+    public static double MaxAbsDiff(float[] a, float[] b)
+    {
+        double worst = 0;
+        for (int i = 0; i < a.Length; i++)
+            worst = Math.Max(worst, Math.Abs(a[i] - b[i]));
+        return worst;
+    }
+
     /// <summary>CPU model and core count, from /proc/cpuinfo where there is one.</summary>
     public static string Machine()
     {

@@ -3,7 +3,7 @@ using RealtimeMM.Cli.Bench;
 
 namespace RealtimeMM.Cli.Commands;
 
-/// <summary><c>rtmm bench preprocess</c>: every preprocessing path timed in one run on this machine.</summary>
+/// <summary><c>rtmm bench preprocess|fusion</c>: every path of a stage timed in one run on this machine.</summary>
 internal static class BenchCommand
 {
     public static Command Create(Terminal terminal)
@@ -30,7 +30,7 @@ internal static class BenchCommand
                     {
                         input = s.Input,
                         max_abs_diff = new { vulkan = NullIfNaN(s.MaxDiffVulkan), cpu = s.MaxDiffCpu, opencv = NullIfNaN(s.MaxDiffOpenCv) },
-                        paths = s.Paths.Select(p => new { name = p.Name, runs = p.Runs, median_ms = Math.Round(p.MedianMs, 4), p10_ms = Math.Round(p.P10Ms, 4), p90_ms = Math.Round(p.P90Ms, 4) }),
+                        paths = s.Paths.Select(PathJson),
                     }),
                 });
                 return 0;
@@ -41,17 +41,59 @@ internal static class BenchCommand
             foreach (var s in sizes)
             {
                 var baseline = s.Paths.FirstOrDefault(p => p.Name == PreprocessBench.OpenCvPath) ?? s.Paths.First(p => p.Name == "C# reference");
-                string versus = baseline.Name == PreprocessBench.OpenCvPath ? "vs OpenCV" : "vs C# ref";
-                o.WriteLine();
-                o.WriteLine($"{s.Input} -> 224x224 (bilinear, stretch, float32 NCHW)");
-                o.WriteLine($"  {"path",-62} {"median ms",10} {"p90 ms",9} {versus,10}");
-                foreach (var p in s.Paths)
-                    o.WriteLine($"  {p.Name,-62} {p.MedianMs,10:F3} {p.P90Ms,9:F3} {baseline.MedianMs / p.MedianMs,9:F2}x");
+                Table(o, $"{s.Input} -> 224x224 (bilinear, stretch, float32 NCHW)", s.Paths, baseline, baseline.Name == PreprocessBench.OpenCvPath ? "OpenCV" : "C# ref");
                 o.WriteLine($"  max |x - reference|: vulkan {s.MaxDiffVulkan:E1}, fast CPU {s.MaxDiffCpu:E1}, OpenCV {s.MaxDiffOpenCv:E1} (OpenCV resizes in fixed point)");
             }
             return 0;
         });
-        static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;
-        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess };
+
+        var model = AskCommand.ModelOption();
+        var fusion = new Command("fusion", "Time the question-image fusion per question (1 and 8 questions per frame): Vulkan (wall and kernels), C# reference, ONNX Runtime on the fusion oracle") { json, runs, seconds, model };
+        fusion.SetGuardedAction(terminal, (parse, _) =>
+        {
+            using var bundle = RealtimeMM.Models.ModelBundle.Load(parse.GetValue(model) ?? RealtimeMM.Models.ModelBundle.DefaultFolder);
+            var (machine, vulkan, batches) = FusionBench.Run(bundle, [1, 8], parse.GetValue(runs), TimeSpan.FromSeconds(parse.GetValue(seconds)), line => terminal.Error.WriteLine(line));
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(terminal.Out, new
+                {
+                    benchmark = "fusion",
+                    output = "per question: answer logits and [CLS] attention maps (every layer and head), read back",
+                    machine,
+                    vulkan,
+                    batches = batches.Select(b => new
+                    {
+                        questions_per_frame = b.Questions,
+                        max_abs_diff = new { vulkan_logits = NullIfNaN(b.MaxLogitDiffVulkan), vulkan_attention = NullIfNaN(b.MaxAttentionDiffVulkan), onnx_logits = b.MaxLogitDiffOnnx },
+                        paths = b.Paths.Select(PathJson),
+                    }),
+                });
+                return 0;
+            }
+            var o = terminal.Out;
+            o.WriteLine($"machine: {machine}");
+            o.WriteLine($"vulkan:  {vulkan}");
+            foreach (var b in batches)
+            {
+                Table(o, $"{b.Questions} question(s) per frame, time per question", b.Paths, b.Paths.First(p => p.Name == "C# reference"), "C# ref");
+                o.WriteLine($"  max |x - reference|: vulkan logits {b.MaxLogitDiffVulkan:E1}, attention {b.MaxAttentionDiffVulkan:E1}; ONNX Runtime logits {b.MaxLogitDiffOnnx:E1}");
+            }
+            return 0;
+        });
+        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion };
+    }
+
+    static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;
+
+    static object PathJson(Timing.Stats p) =>
+        new { name = p.Name, runs = p.Runs, median_ms = Math.Round(p.MedianMs, 4), p10_ms = Math.Round(p.P10Ms, 4), p90_ms = Math.Round(p.P90Ms, 4) };
+
+    static void Table(TextWriter o, string title, IReadOnlyList<Timing.Stats> paths, Timing.Stats baseline, string baselineName)
+    {
+        o.WriteLine();
+        o.WriteLine(title);
+        o.WriteLine($"  {"path",-62} {"median ms",10} {"p90 ms",9} {"vs " + baselineName,10}");
+        foreach (var p in paths)
+            o.WriteLine($"  {p.Name,-62} {p.MedianMs,10:F3} {p.P90Ms,9:F3} {baseline.MedianMs / p.MedianMs,9:F2}x");
     }
 }
