@@ -33,6 +33,7 @@ public sealed class FusionReference(FusionWeights weights)
     }
 
     /// <summary>Projects image tokens (<paramref name="tokens"/> rows of Dim floats) for every layer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimised from the first call: no tier-up pause mid-stream
     public ImageKeys PrepareImage(ReadOnlySpan<float> image, int tokens)
     {
         int d = Weights.Dim;
@@ -59,6 +60,7 @@ public sealed class FusionReference(FusionWeights weights)
     /// layer and head, the [CLS] token's cross-attention over the image tokens
     /// (<paramref name="attention"/>: layers x heads x tokens).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(ImageKeys image, ReadOnlySpan<float> text, ReadOnlySpan<float> mask, Span<float> logits, Span<float> attention)
     {
         var w = Weights;
@@ -163,12 +165,14 @@ public sealed class FusionReference(FusionWeights weights)
     }
 
     /// <summary>y = W x + b for a row-major (out, in) weight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Apply(FusionWeights.Linear lin, ReadOnlySpan<float> x, Span<float> y)
     {
         for (int o = 0; o < lin.Out; o++)
             y[o] = Dot(lin.W.AsSpan(o * lin.In, lin.In), x) + lin.B[o];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void LayerNorm(FusionWeights.Norm n, ReadOnlySpan<float> x, Span<float> y)
     {
         float mean = 0;
@@ -184,6 +188,7 @@ public sealed class FusionReference(FusionWeights weights)
             y[i] = (x[i] - mean) * inv * n.W[i] + n.B[i];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Softmax(Span<float> s)
     {
         float max = float.NegativeInfinity;
@@ -200,18 +205,21 @@ public sealed class FusionReference(FusionWeights weights)
             s[i] *= inv;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Relu(Span<float> s)
     {
         for (int i = 0; i < s.Length; i++)
             s[i] = MathF.Max(s[i], 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Add(ReadOnlySpan<float> src, Span<float> dst)
     {
         for (int i = 0; i < dst.Length; i++)
             dst[i] += src[i];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Axpy(float a, ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < y.Length; i++)

@@ -46,7 +46,9 @@ internal sealed class OrtEncoder<TIn> : IDisposable where TIn : unmanaged
             // Exported graphs often leave inner dimensions symbolic: one real run proves the shapes.
             try
             {
-                Run();
+                // ...and a few more warm ONNX Runtime up (its arena and threads), so a stream's first frames do not pay for that
+                for (int i = 0; i < 4; i++)
+                    Run();
             }
             catch (OnnxRuntimeException e)
             {
