@@ -28,6 +28,7 @@ public static class RtmmCli
             AskCommand.Create(terminal),
             EvalCommand.Create(terminal),
             LiveCommand.Create(terminal),
+            ListenCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         return root.Parse(args).Invoke(config);

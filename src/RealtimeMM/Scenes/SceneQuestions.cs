@@ -16,6 +16,16 @@ internal static class SceneQuestions
     static readonly string[] PositionTemplates = ["where is the {0}", "where's the {0}", "where is the {0} located", "in which part of the picture is the {0}"];
     static readonly string[] IdentifyTemplates = ["what is the {0} object", "what is the {0} thing", "which object is {0}", "what kind of object is {0}"];
 
+    /// <summary>
+    /// The paraphrase templates of each question kind. {0}: the kind's subject (color, position: a
+    /// class, maybe with a color or "on the left/right"; count: a plural class or "COLOR objects";
+    /// exist: a class, maybe with a color; identify: a color); {1}: "a" or "an".
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Templates = new Dictionary<string, string[]>
+    {
+        ["color"] = ColorTemplates, ["count"] = CountTemplates, ["exist"] = ExistTemplates, ["position"] = PositionTemplates, ["identify"] = IdentifyTemplates,
+    };
+
     public static QuestionTruth[] Ask(IReadOnlyList<ObjectTruth> objects, ISet<string> unsureClasses, ISet<string> unsureColors, int width, int height, int count, Random rng)
     {
         var pool = new List<QuestionTruth>();

@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using RealtimeMM.Models;
+using RealtimeMM.Scenes;
+
+namespace RealtimeMM.Speech;
+
+/// <summary>
+/// The JSGF grammar of the questions a model bundle answers, made from the bundle itself: its
+/// question kinds, the classes and colors among its answers, and the scene world's paraphrase
+/// templates, keeping only words the bundle's tokenizer knows. A different bundle gets its own
+/// grammar. Constraining the recogniser to this grammar is what makes it reliable; PocketSphinx's
+/// open language model is not usable for this (about 50% word errors).
+/// </summary>
+public sealed class SpeechGrammar
+{
+    public string Jsgf { get; }
+    public IReadOnlyList<string> Classes { get; }
+    public IReadOnlyList<string> Colors { get; }
+    public IReadOnlyList<string> Kinds { get; }
+
+    readonly Regex sentence;
+
+    SpeechGrammar(string jsgf, IReadOnlyList<string> classes, IReadOnlyList<string> colors, IReadOnlyList<string> kinds)
+    {
+        Jsgf = jsgf;
+        sentence = new Regex("^" + ToRegex(jsgf) + "$", RegexOptions.CultureInvariant);
+        Classes = classes;
+        Colors = colors;
+        Kinds = kinds;
+    }
+
+    public static SpeechGrammar For(ModelBundle bundle) => For(bundle.Manifest, bundle.Tokenizer);
+
+    public static SpeechGrammar For(BundleManifest manifest, QuestionTokenizer tokenizer)
+    {
+        var known = tokenizer.Vocabulary.ToHashSet();
+        bool Knows(string phrase) => QuestionTokenizer.Words(phrase).All(known.Contains);
+        var classes = manifest.Answers.Where(a => SceneWorld.Classes.Contains(a) && Knows(a) && Knows(SceneWorld.Plural(a))).ToArray();
+        var colors = manifest.Answers.Where(a => SceneWorld.Colors.Contains(a) && Knows(a)).ToArray();
+        var kinds = manifest.QuestionKinds.Where(SceneQuestions.Templates.ContainsKey).ToArray();
+        if (classes.Length == 0 || kinds.Length == 0)
+            throw new ArgumentException($"bundle '{manifest.Name}': no classes or question kinds to build a speech grammar from");
+
+        var sb = new StringBuilder("#JSGF V1.0;\ngrammar rtmm;\n");
+        var rules = new List<string>();
+        foreach (var kind in kinds)
+        {
+            if (kind == "identify" && colors.Length == 0)
+                continue; // "what is the red object" needs colors
+            var alternatives = SceneQuestions.Templates[kind]
+                .Select(t => Expand(t, kind, colors.Length > 0))
+                .Where(t => Knows(t.Replace("<class>", "").Replace("<classes>", "").Replace("<color>", "").Replace("<a>", "")))
+                .DistinctBy(t => t.Replace("colour", "color")) // homophones: one spelling is enough for the ear
+                .ToList();
+            if (kind == "exist")
+                alternatives.Add(colors.Length > 0 ? "are there any (<classes> | <color> <classes>)" : "are there any <classes>");
+            if (alternatives.Count > 0)
+            {
+                rules.Add($"<{kind}_question>");
+                sb.Append($"<{kind}_question> = {string.Join(" | ", alternatives.Select(a => $"({a})"))};\n");
+            }
+        }
+        sb.Append($"<class> = {string.Join(" | ", classes)};\n");
+        sb.Append($"<classes> = {string.Join(" | ", classes.Select(SceneWorld.Plural))};\n");
+        if (colors.Length > 0)
+            sb.Append($"<color> = {string.Join(" | ", colors)};\n");
+        sb.Append("<a> = a | an;\n");
+        sb.Append($"public <question> = {string.Join(" | ", rules)};\n");
+        return new SpeechGrammar(sb.ToString(), classes, colors, kinds);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> is a whole sentence of the grammar. The recogniser's n-best
+    /// list also holds paths that stop part-way ("what color is the"); those are not questions.
+    /// </summary>
+    public bool Accepts(string text) => sentence.IsMatch(string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+
+    /// <summary>The public rule of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer)"/> as a regular expression.</summary>
+    static string ToRegex(string jsgf)
+    {
+        var rules = new Dictionary<string, string>();
+        string? top = null;
+        foreach (var line in jsgf.Split('\n'))
+        {
+            var m = Regex.Match(line, @"^(public )?<([a-z_]+)> = (.*);$");
+            if (!m.Success)
+                continue;
+            rules[m.Groups[2].Value] = m.Groups[3].Value;
+            if (m.Groups[1].Success)
+                top = m.Groups[2].Value;
+        }
+        string Expand(string body)
+        {
+            var sb = new StringBuilder();
+            bool afterAtom = false;
+            foreach (Match t in Regex.Matches(body, @"<[a-z_]+>|[()|]|[^\s()|<>]+"))
+            {
+                string tok = t.Value;
+                bool startsAtom = tok != "|" && tok != ")";
+                if (afterAtom && startsAtom)
+                    sb.Append(' ');
+                sb.Append(tok switch
+                {
+                    "(" => "(?:",
+                    ")" => ")",
+                    "|" => "|",
+                    _ when tok.StartsWith('<') => "(?:" + Expand(rules[tok[1..^1]]) + ")",
+                    _ => Regex.Escape(tok),
+                });
+                afterAtom = tok != "|" && tok != "(";
+            }
+            return sb.ToString();
+        }
+        return "(?:" + Expand(rules[top ?? throw new InvalidOperationException("the grammar has no public rule")]) + ")";
+    }
+
+    /// <summary>A template with its placeholders turned into rule references (see SceneQuestions.Templates).</summary>
+    static string Expand(string template, string kind, bool withColors)
+    {
+        string subject = kind switch
+        {
+            // no optional [..] groups: PocketSphinx's FSG search loses the final state after them ("final result does not match the grammar")
+            "color" => "(<class> | <class> on the (left | right))",
+            "count" => withColors ? "(<classes> | <color> objects)" : "<classes>",
+            "identify" => "<color>",
+            _ => withColors ? "(<class> | <color> <class>)" : "<class>",
+        };
+        return template.Replace("{0}", subject).Replace("{1}", "<a>");
+    }
+}

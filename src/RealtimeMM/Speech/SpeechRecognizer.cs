@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using static RealtimeMM.Speech.PocketSphinxNative;
+
+namespace RealtimeMM.Speech;
+
+/// <summary>Speech recognition could not start: a missing library, acoustic model or a grammar the dictionary cannot spell.</summary>
+public sealed class SpeechUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>One hypothesis of the recogniser: its words and its path score (natural log).</summary>
+public sealed record SpeechHypothesis(string Text, double LogScore);
+
+/// <summary>What was heard in one utterance: the best hypotheses, best first, and the cost.</summary>
+public sealed record SpeechResult(IReadOnlyList<SpeechHypothesis> Hypotheses, double AudioMs, double DecodeMs)
+{
+    public string Text => Hypotheses.Count > 0 ? Hypotheses[0].Text : "";
+    public double RealTimeFactor => AudioMs > 0 ? DecodeMs / AudioMs : 0;
+}
+
+/// <summary>
+/// Offline speech recognition with Debian's PocketSphinx, constrained to a <see cref="SpeechGrammar"/>.
+/// Not thread-safe: one decoder, one utterance at a time.
+/// </summary>
+public sealed unsafe class SpeechRecognizer : IDisposable
+{
+    public const string DefaultModelFolder = "/usr/share/pocketsphinx/model/en-us";
+    const string Install = "install Debian's libpocketsphinx3 and pocketsphinx-en-us (apt-get install libpocketsphinx3 pocketsphinx-en-us)";
+
+    nint config, decoder;
+
+    public SpeechGrammar Grammar { get; }
+
+    /// <summary>Hypotheses kept from the recogniser's n-best list (distinct texts).</summary>
+    public int MaxHypotheses { get; init; } = 8;
+
+    public SpeechRecognizer(SpeechGrammar grammar, string modelFolder = DefaultModelFolder, bool log = false)
+    {
+        Grammar = grammar;
+        string hmm = Path.Combine(modelFolder, "en-us"), dict = Path.Combine(modelFolder, "cmudict-en-us.dict");
+        if (!Directory.Exists(hmm) || !File.Exists(dict))
+            throw new SpeechUnavailableException($"speech: acoustic model not found ({hmm}, {dict}): {Install}");
+        try
+        {
+            if (!log)
+                err_set_logfp(0); // silences the chatter of config parsing and init, before -logfn is read
+            // whole utterances are decoded at once: cepstral mean normalisation over the utterance itself (live CMN
+            // starts from a prior and makes the first words of a session depend on how the audio happens to begin);
+            // dither (seeded): digital silence (exact zeros, as synthetic or padded audio has) otherwise gives
+            // log(0) features that wreck the normalisation; wide beams, so the grammar's final state survives
+            // (else "final result does not match the grammar" and no words at all)
+            string[] argv = ["-hmm", hmm, "-dict", dict, "-cmn", "batch", "-dither", "yes", "-seed", "1", "-beam", "1e-80", "-pbeam", "1e-80", "-wbeam", "1e-60", "-logfn", log ? "/dev/stderr" : "/dev/null"];
+            config = cmd_ln_parse_r(0, ps_args(), argv.Length, argv, 1);
+            if (config == 0)
+                throw new SpeechUnavailableException($"speech: PocketSphinx rejected its configuration ({string.Join(' ', argv)})");
+            decoder = ps_init(config);
+            if (decoder == 0)
+                throw new SpeechUnavailableException($"speech: PocketSphinx could not load the acoustic model in {modelFolder}: {Install}");
+            if (ps_set_jsgf_string(decoder, "questions", grammar.Jsgf) < 0)
+                throw new SpeechUnavailableException("speech: PocketSphinx rejected the question grammar (a word missing from its dictionary?)");
+            if (ps_set_search(decoder, "questions") < 0)
+                throw new SpeechUnavailableException("speech: PocketSphinx could not select the question grammar");
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            Dispose();
+            throw new SpeechUnavailableException($"speech: the PocketSphinx library cannot be loaded ({e.Message.Split('\n')[0]}): {Install}", e);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Decodes one utterance of 16 kHz mono 16-bit audio.</summary>
+    public SpeechResult Recognize(ReadOnlySpan<short> pcm)
+    {
+        ObjectDisposedException.ThrowIf(decoder == 0, this);
+        var clock = Stopwatch.StartNew();
+        if (ps_start_utt(decoder) < 0)
+            throw new InvalidOperationException("speech: PocketSphinx could not start an utterance");
+        fixed (short* p = pcm)
+            ps_process_raw(decoder, p, (nuint)pcm.Length, 0, 1);
+        ps_end_utt(decoder);
+        var hypotheses = new List<SpeechHypothesis>();
+        var best = ps_get_hyp(decoder, out int bestScore);
+        if (best != 0 && Marshal.PtrToStringUTF8(best) is { Length: > 0 } text && Grammar.Accepts(text))
+            hypotheses.Add(new(text, ToNaturalLog(bestScore)));
+        if (hypotheses.Count > 0)
+        {
+            nint it = ps_nbest(decoder);
+            while (it != 0)
+            {
+                var h = ps_nbest_hyp(it, out int score);
+                // the list also holds paths that stop part-way through a sentence: only whole questions count
+                if (h != 0 && Marshal.PtrToStringUTF8(h) is { Length: > 0 } alt && Grammar.Accepts(alt) && hypotheses.All(x => x.Text != alt))
+                    hypotheses.Add(new(alt, ToNaturalLog(score)));
+                if (hypotheses.Count >= MaxHypotheses)
+                {
+                    ps_nbest_free(it); // stopping early frees the iterator; running out frees it inside ps_nbest_next
+                    break;
+                }
+                it = ps_nbest_next(it);
+            }
+        }
+        return new SpeechResult(hypotheses, pcm.Length * 1000.0 / WavFile.SpeechRate, clock.Elapsed.TotalMilliseconds);
+    }
+
+    public void Dispose()
+    {
+        if (decoder != 0)
+            ps_free(decoder);
+        decoder = 0;
+        if (config != 0)
+            cmd_ln_free_r(config);
+        config = 0;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Text.Json;
+using RealtimeMM.Capture;
+using RealtimeMM.Models;
+using RealtimeMM.Speech;
+using RealtimeMM.Tests.Cli;
+
+namespace RealtimeMM.Tests.Speech;
+
+/// <summary>Spoken questions from espeak-ng voices through the endpointer and PocketSphinx with the bundle's grammar.</summary>
+public class RecognitionTests : TestBase
+{
+    static readonly string[] Questions =
+    [
+        "what color is the car", "what's the color of the truck on the left", "which color is the bus", "how many dogs are there",
+        "how many red objects do you see", "count the trees", "is there a green ball", "are there any houses", "can you see a person",
+        "where is the yellow box", "where's the bicycle", "in which part of the picture is the dog", "what is the purple object",
+        "what kind of object is orange", "how many people can you see", "is there any white truck",
+    ];
+
+    [Test]
+    public void Recognize_FourVoices_SentenceAccuracyWerAndSpeed()
+    {
+        using var recognizer = new SpeechRecognizer(Speak.Grammar);
+        var voices = new[] { ("en-us", 165), ("en-us+f3", 150), ("en-us+m3", 185), ("en-gb", 160) };
+        int sentences = 0, exact = 0, words = 0, errors = 0;
+        double audioMs = 0, decodeMs = 0;
+        foreach (var (voice, speed) in voices)
+        {
+            int voiceExact = 0;
+            for (int i = 0; i < Questions.Length; i++)
+            {
+                var pcm = WavFile.ReadSpeech(Speak.Wav(Temp, $"{voice}-{i}", Questions[i], voice, speed));
+                var utterance = Endpointer.Split(pcm);
+                Assert.That(utterance, Has.Count.EqualTo(1), $"{voice}: \"{Questions[i]}\"");
+                var heard = recognizer.Recognize(utterance[0].Samples);
+                int e = Speak.WordErrors(Questions[i], heard.Text);
+                sentences++;
+                words += Speak.Normal(Questions[i]).Length;
+                errors += e;
+                if (e == 0)
+                {
+                    exact++;
+                    voiceExact++;
+                }
+                else
+                {
+                    TestContext.Out.WriteLine($"  {voice}: \"{Questions[i]}\" heard as \"{heard.Text}\"");
+                }
+                audioMs += heard.AudioMs;
+                decodeMs += heard.DecodeMs;
+            }
+            TestContext.Out.WriteLine($"{voice} (speed {speed}): {voiceExact}/{Questions.Length} sentences exact");
+        }
+        double accuracy = 100.0 * exact / sentences, wer = 100.0 * errors / words, rtf = decodeMs / audioMs;
+        TestContext.Out.WriteLine($"sentence accuracy {accuracy:F1}% ({exact}/{sentences}), WER {wer:F2}% ({errors}/{words} words), real-time factor {rtf:F3}");
+        Assert.That(accuracy, Is.GreaterThanOrEqualTo(85));
+        Assert.That(wer, Is.LessThanOrEqualTo(5));
+        Assert.That(rtf, Is.LessThanOrEqualTo(0.1));
+    }
+
+    [Test]
+    public void Recognize_InNoise_StillHears()
+    {
+        using var recognizer = new SpeechRecognizer(Speak.Grammar);
+        int exact = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            string clean = Speak.Wav(Temp, $"c{i}", Questions[i]), noise = Path.Combine(Temp, $"n{i}.wav"), noisy = Path.Combine(Temp, $"x{i}.wav");
+            Tools.Run("sox", $"\"{clean}\" \"{noise}\" synth pinknoise vol 0.03");
+            Tools.Run("sox", $"-m \"{clean}\" \"{noise}\" \"{noisy}\"");
+            var u = Endpointer.Split(WavFile.ReadSpeech(noisy));
+            var heard = u.Count == 1 ? recognizer.Recognize(u[0].Samples).Text : $"({u.Count} utterances)";
+            if (Speak.WordErrors(Questions[i], heard) == 0)
+                exact++;
+            else
+                TestContext.Out.WriteLine($"  \"{Questions[i]}\" in pink noise heard as \"{heard}\"");
+        }
+        TestContext.Out.WriteLine($"pink noise: {exact}/8 sentences exact");
+        Assert.That(exact, Is.GreaterThanOrEqualTo(6));
+    }
+
+    [Test]
+    public void Chooser_PrefersTheHypothesisTheFrameSupports()
+    {
+        var chooser = new SceneAwareChooser(Speak.Grammar);
+        var heard = new SpeechResult([new("what color is the bus", -0.700), new("what color is the box", -0.702), new("how many buses are there", -0.75)], 1500, 50);
+        double Presence(string? cls, string? color) => cls == "box" ? 0.97 : 0.01;
+        var q = chooser.Choose(heard, Presence);
+        TestContext.Out.WriteLine($"chose \"{q.Text}\" over \"{q.Raw}\": {q.Reason}");
+        Assert.That(q.Text, Is.EqualTo("what color is the box"));
+        Assert.That(q.Raw, Is.EqualTo("what color is the bus"));
+        Assert.That(q.Reason, Does.Contain("no bus"));
+        Assert.That(chooser.Choose(heard, null).Text, Is.EqualTo("what color is the bus"), "without a frame: as heard");
+        // a clear acoustic winner is not overruled by the frame
+        var clear = new SpeechResult([new("what color is the bus", -0.70), new("what color is the box", -0.90)], 1500, 50);
+        Assert.That(chooser.Choose(clear, Presence).Text, Is.EqualTo("what color is the bus"));
+        // counting does not presuppose the thing exists
+        Assert.That(chooser.Subject("how many buses are there").Presupposes, Is.False);
+        Assert.That(chooser.Subject("where is the red ball"), Is.EqualTo(("ball", "red", true)));
+        Assert.That(chooser.Subject("what is the pink object"), Is.EqualTo(((string?)null, "pink", true)));
+        Assert.That(SceneAwareChooser.FixArticles("is there an dog or a orange ball"), Is.EqualTo("is there a dog or an orange ball"));
+    }
+
+    [Test]
+    public void SceneAware_QuestionsAboutAGeneratedFrame_RawAndChosenAccuracy()
+    {
+        Assert.That(Rtmm.Run("scene", "--seed", "21", "--count", "6", "--out", Path.Combine(Temp, "scenes")).ExitCode, Is.Zero);
+        using var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(Temp, "scenes", "clip.json")));
+        using var answerer = QuestionAnswerer.Open(device: RealtimeMM.Gpu.DevicePreference.Cpu);
+        using var recognizer = new SpeechRecognizer(Speak.Grammar);
+        var chooser = new SceneAwareChooser(Speak.Grammar);
+        int n = 0, rawExact = 0, chosenExact = 0, index = 0;
+        foreach (var frame in sidecar.RootElement.GetProperty("frames").EnumerateArray())
+        {
+            using var image = FrameSource.LoadImage(Path.Combine(Temp, "scenes", "frames", $"{index++:D6}.png"));
+            var encoded = answerer.Encode(image);
+            var presence = SceneAwareChooser.PresenceFrom(answerer, encoded);
+            foreach (var q in frame.GetProperty("questions").EnumerateArray())
+            {
+                string text = q.GetProperty("question").GetString()!;
+                if (q.GetProperty("kind").GetString() is not ("color" or "position" or "identify") || !Speak.Grammar.Accepts(text))
+                    continue; // the questions that presuppose something in the frame, and that the grammar can say
+                var u = Endpointer.Split(WavFile.ReadSpeech(Speak.Wav(Temp, $"q{n}", text, "en-gb-scotland", 160)));
+                if (u.Count != 1)
+                    continue;
+                var spoken = chooser.Choose(recognizer.Recognize(u[0].Samples), presence);
+                n++;
+                rawExact += Speak.WordErrors(text, spoken.Raw) == 0 ? 1 : 0;
+                chosenExact += Speak.WordErrors(text, spoken.Text) == 0 ? 1 : 0;
+                if (spoken.Text != spoken.Raw)
+                    TestContext.Out.WriteLine($"  \"{text}\": heard \"{spoken.Raw}\", chose \"{spoken.Text}\" ({spoken.Reason})");
+            }
+        }
+        TestContext.Out.WriteLine($"{n} questions about what the frames show, voice en-gb-scotland: recogniser's first choice {rawExact}/{n} exact, scene-aware choice {chosenExact}/{n}");
+        Assert.That(n, Is.GreaterThanOrEqualTo(10));
+        Assert.That(chosenExact, Is.GreaterThanOrEqualTo(rawExact));
+    }
+
+    [Test]
+    public void Recognizer_MissingAcousticModel_SaysWhichPackage()
+    {
+        Assert.That(() => new SpeechRecognizer(Speak.Grammar, modelFolder: Path.Combine(Temp, "nowhere")),
+            Throws.TypeOf<SpeechUnavailableException>().With.Message.Contains("pocketsphinx-en-us"));
+    }
+
+    [Test]
+    public void Grammar_FromTheBundle_AcceptsItsQuestionsOnly()
+    {
+        var g = Speak.Grammar;
+        Assert.That(g.Classes, Does.Contain("bicycle"));
+        Assert.That(g.Colors, Does.Contain("gray"));
+        foreach (var q in Questions)
+            Assert.That(g.Accepts(q), Is.True, q);
+        Assert.That(g.Accepts("what color is the"), Is.False, "a path that stops part-way");
+        Assert.That(g.Accepts("what color is the cat"), Is.False, "a class outside the world");
+        Assert.That(g.Jsgf, Does.Not.Contain("["), "no optional groups (PocketSphinx loses the final state after them)");
+    }
+
+    [Test]
+    public void ListenCommand_WavAndImage_RecognitionThenAnswer_SilenceAndBadFiles()
+    {
+        Assert.That(Rtmm.Run("scene", "--seed", "4", "--count", "1", "--out", Path.Combine(Temp, "scenes")).ExitCode, Is.Zero);
+        string image = Path.Combine(Temp, "scenes", "frames", "000000.png");
+        var r = Rtmm.Run("listen", "--wav", Speak.Wav(Temp, "q", "how many cars are there"), "--image", image, "--json");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(2), r.Out);
+        using var heard = JsonDocument.Parse(lines[0]);
+        using var answer = JsonDocument.Parse(lines[1]);
+        Assert.That(heard.RootElement.GetProperty("text").GetString(), Is.EqualTo("how many cars are there"));
+        Assert.That(heard.RootElement.GetProperty("timings_ms").GetProperty("decode").GetDouble(), Is.GreaterThan(0));
+        Assert.That(answer.RootElement.GetProperty("query").GetString(), Is.EqualTo("how many cars are there"));
+        Assert.That(answer.RootElement.GetProperty("kind").GetString(), Is.EqualTo("count"));
+
+        string silence = Path.Combine(Temp, "silence.wav");
+        Tools.Run("sox", $"-n -r 44100 -c 2 \"{silence}\" synth 2 sine 0 vol 0");
+        var quiet = Rtmm.Run("listen", "--wav", silence, "--image", image);
+        Assert.That(quiet.ExitCode, Is.Zero, quiet.ToString());
+        Assert.That(quiet.Out, Does.Contain("heard nothing"));
+
+        string empty = Path.Combine(Temp, "empty.wav");
+        File.WriteAllBytes(empty, []);
+        var bad = Rtmm.Run("listen", "--wav", empty);
+        Assert.That(bad.ExitCode, Is.EqualTo(1));
+        Assert.That(bad.ErrorLines, Has.Length.EqualTo(1));
+        Assert.That(bad.Error, Does.Contain("empty.wav: empty file"));
+    }
+}
