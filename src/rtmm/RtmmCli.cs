@@ -60,7 +60,7 @@ public static class RtmmCli
         });
 
     static bool IsUserError(Exception e) => e is FrameSourceException or ReplayFormatException or RealtimeMM.Models.ModelBundleException or FormatException or IOException
-        or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException or InvalidOperationException;
+        or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException or InvalidOperationException or RealtimeMM.Speech.SpeechUnavailableException;
 
     static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

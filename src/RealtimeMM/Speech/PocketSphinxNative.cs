@@ -24,12 +24,10 @@ internal static unsafe partial class PocketSphinxNative
     [LibraryImport(Library)] public static partial int ps_process_raw(nint decoder, short* data, nuint samples, int noSearch, int fullUtterance);
     [LibraryImport(Library)] public static partial int ps_end_utt(nint decoder);
     [LibraryImport(Library)] public static partial nint ps_get_hyp(nint decoder, out int bestScore);
-    [LibraryImport(Library)] public static partial int ps_get_prob(nint decoder);
     [LibraryImport(Library)] public static partial nint ps_nbest(nint decoder);
     [LibraryImport(Library)] public static partial nint ps_nbest_next(nint nbest);
     [LibraryImport(Library)] public static partial nint ps_nbest_hyp(nint nbest, out int score);
     [LibraryImport(Library)] public static partial void ps_nbest_free(nint nbest);
-    [LibraryImport(Library)] public static partial int ps_get_n_frames(nint decoder);
 
     /// <summary>PocketSphinx scores are logarithms in base 1.0001 (sphinxbase's default logmath).</summary>
     public static double ToNaturalLog(int score) => score * Math.Log(1.0001);

@@ -71,7 +71,7 @@ public sealed class SceneAwareChooser(SpeechGrammar grammar)
         }).ToList();
         double top = scored.Max(s => s.total), sum = scored.Sum(s => Math.Exp(s.total - top));
         var chosen = scored.MaxBy(s => s.total);
-        var raw = scored.MaxBy(s => s.h.LogScore);
+        var raw = scored[0]; // the recogniser's own answer leads the list
         double confidence = 1 / sum; // the chosen hypothesis' share among the hypotheses
         static string Named(string? color, string? cls) => string.Join(' ', new[] { color, cls ?? (color is null ? null : "object") }.Where(w => w is not null));
         string reason = chosen.h == raw.h

@@ -42,7 +42,8 @@ internal static class ListenCommand
             var audio = WavFile.ReadSpeech(file);
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), warn: terminal.Error.WriteLine);
             var grammar = SpeechGrammar.For(answerer.Bundle);
-            using var recognizer = new SpeechRecognizer(grammar, log: Environment.GetEnvironmentVariable("RTMM_SPEECH_LOG") == "1");
+            using var recognizer = new SpeechRecognizer(grammar, log: Environment.GetEnvironmentVariable("RTMM_SPEECH_LOG") == "1",
+                extraArguments: Environment.GetEnvironmentVariable("RTMM_SPEECH_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries));
             var chooser = new SceneAwareChooser(grammar);
 
             QuestionAnswerer.FrameEncoding? still = null;
