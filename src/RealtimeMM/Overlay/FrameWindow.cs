@@ -23,13 +23,19 @@ public sealed class FrameWindow : IDisposable
     public static bool DisplayAvailable =>
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
 
-    /// <summary>Shows a frame and pumps window events for up to <paramref name="waitMs"/>; returns the key pressed or -1.</summary>
+    /// <summary>GTK's code for the F2 key, as <see cref="Show"/> returns it.</summary>
+    public const int F2 = 0xFFBF;
+
+    /// <summary>
+    /// Shows a frame and pumps window events for up to <paramref name="waitMs"/>; returns the key
+    /// pressed or -1: ASCII for text keys, the full code for others (<see cref="F2"/>).
+    /// </summary>
     public int Show(Frame frame, int waitMs = 1)
     {
         ObjectDisposedException.ThrowIf(closed, this);
         using (var mat = MatFrames.Wrap(frame))
             Cv2.ImShow(title, mat);
-        return Cv2.WaitKey(Math.Max(1, waitMs));
+        return Cv2.WaitKeyEx(Math.Max(1, waitMs));
     }
 
     public void Dispose()

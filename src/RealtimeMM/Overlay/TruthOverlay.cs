@@ -46,6 +46,8 @@ public static class TruthOverlay
 
     static void Label(Mat mat, string text, Point at, double scale, Scalar color)
     {
+        if (text.Length == 0)
+            return; // OpenCV's putText rejects an empty string
         // dark outline first so the text reads on any background
         Cv2.PutText(mat, text, at, HersheyFonts.HersheySimplex, scale, Scalar.Black, 3, LineTypes.AntiAlias);
         Cv2.PutText(mat, text, at, HersheyFonts.HersheySimplex, scale, color, 1, LineTypes.AntiAlias);

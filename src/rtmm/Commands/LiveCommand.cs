@@ -5,13 +5,15 @@ using RealtimeMM.Capture;
 using RealtimeMM.Frames;
 using RealtimeMM.Models;
 using RealtimeMM.Overlay;
+using RealtimeMM.Speech;
 
 namespace RealtimeMM.Cli.Commands;
 
 /// <summary>
 /// <c>rtmm live SOURCE</c>: a camera, video, stream or clip in a window, answering standing
 /// questions on every frame with the attention heatmap. Type a question and press Enter to add it
-/// ("clear" removes them all); Tab toggles the heatmap; Esc quits. Capture runs on its own thread
+/// ("clear" removes them all); F2 starts and ends a spoken question (push-to-talk, with --audio);
+/// Tab toggles the heatmap; Esc quits. Capture runs on its own thread
 /// into a latest-frame slot, so a slow model drops frames instead of falling behind.
 /// </summary>
 internal static class LiveCommand
@@ -24,7 +26,9 @@ internal static class LiveCommand
         var model = AskCommand.ModelOption();
         var device = AskCommand.DeviceOption();
         var json = Options.Json();
-        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json };
+        var audio = new Option<string?>("--audio") { Description = "Spoken questions from: default (the microphone), an ALSA device (hw:1,0) or a WAV file played as a microphone" };
+        var listen = new Option<bool>("--listen") { Description = "With --audio: take every utterance as a question (always listening) instead of push-to-talk on F2" };
+        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             if (!FrameWindow.DisplayAvailable)
@@ -38,6 +42,8 @@ internal static class LiveCommand
                 onEvent: e => terminal.Error.WriteLine(e.ToString()));
             using var window = new FrameWindow("RealtimeMM live");
             using var heat = new CpuOverlayRenderer(new OverlaySpec());
+            using var speech = parse.GetValue(audio) is { } audioSpec ? Voice.Open(audioSpec, answerer, parse.GetValue(listen)) : null;
+            string note = speech is null ? "" : parse.GetValue(listen) ? "listening: ask aloud" : "F2: ask aloud";
             var typed = new StringBuilder();
             bool showHeat = true;
             int? limit = parse.GetValue(frames);
@@ -51,18 +57,30 @@ internal static class LiveCommand
                     var encoded = answerer.Encode(frame);
                     var answers = standing.Update(encoded);
                     double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    if (speech?.Take(encoded, terminal, parse.GetValue(json)) is { } spoken)
+                    {
+                        note = spoken.Heard ? $"heard: {spoken.Text}" : $"heard nothing ({spoken.Reason})";
+                        if (spoken.Heard)
+                            standing.Add(spoken.Text);
+                    }
+                    if (speech?.Failure is { } failure)
+                        note = failure;
                     if (parse.GetValue(json))
                         foreach (var a in answers)
                             AskCommand.Write(terminal, a, asJson: true);
                     using var withHeat = showHeat && answers.Count > 0 && answers[0].Attention is { } map
                         ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
-                    var caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})").Append($"> {typed}_"));
+                    var caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})").Append($"> {typed}_")
+                        .Append(speech?.Talking == true ? "* listening... F2 to ask" : note).Where(line => line.Length > 0));
                     double fps = ++shown / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
                     using var view = TruthOverlay.Draw(withHeat, null, caption, $"{fps:F0} fps  {ms:F0} ms  dropped {slot.Dropped}  [Enter ask, Tab heatmap, Esc quit]");
                     int key = window.Show(view);
                     if (key == 27)
                         break;
-                    Edit(key, typed, standing, ref showHeat);
+                    if (key == FrameWindow.F2)
+                        note = speech?.PushToTalk() ?? "no audio input: start rtmm live with --audio default (the microphone) or --audio FILE.wav";
+                    else
+                        Edit(key, typed, standing, ref showHeat);
                 }
                 if (limit is int max && shown >= max)
                     break;
@@ -101,6 +119,61 @@ internal static class LiveCommand
                 if (key >= 32 && key < 127 && typed.Length < 200)
                     typed.Append((char)key);
                 return;
+        }
+    }
+
+    /// <summary>Spoken questions in the live loop: the listener on its thread, the choice on the frame shown.</summary>
+    sealed class Voice(IAudioInput input, SpeechRecognizer recognizer, SpeechListener listener, SceneAwareChooser chooser, QuestionAnswerer answerer) : IDisposable
+    {
+        public static Voice Open(string spec, QuestionAnswerer answerer, bool alwaysListening)
+        {
+            var input = AudioInput.Open(spec);
+            SpeechRecognizer? recognizer = null;
+            try
+            {
+                var grammar = SpeechGrammar.For(answerer.Bundle);
+                recognizer = new SpeechRecognizer(grammar);
+                return new Voice(input, recognizer, new SpeechListener(input, recognizer, alwaysListening), new SceneAwareChooser(grammar), answerer);
+            }
+            catch
+            {
+                recognizer?.Dispose();
+                input.Dispose();
+                throw;
+            }
+        }
+
+        public bool Talking => listener.Talking;
+        public string? Failure => listener.Failure;
+
+        /// <summary>F2: starts a question, or ends it.</summary>
+        public string PushToTalk()
+        {
+            if (listener.Talking)
+            {
+                listener.StopTalking();
+                return "recognising...";
+            }
+            listener.StartTalking();
+            return "* listening... F2 to ask";
+        }
+
+        /// <summary>A question heard since the last frame, chosen with what this frame shows.</summary>
+        public SpokenQuestion? Take(QuestionAnswerer.FrameEncoding frame, Terminal terminal, bool asJson)
+        {
+            if (!listener.TryTake(out var heard))
+                return null;
+            var q = heard.Hypotheses.Count == 0 ? SpokenQuestion.Nothing("no speech", heard.AudioMs) : chooser.Choose(heard, SceneAwareChooser.PresenceFrom(answerer, frame));
+            if (asJson)
+                JsonLines.Write(terminal.Out, new { heard = q.Text, raw = q.Raw, confidence = q.Confidence, reason = q.Reason });
+            return q;
+        }
+
+        public void Dispose()
+        {
+            listener.Dispose();
+            recognizer.Dispose();
+            input.Dispose();
         }
     }
 }

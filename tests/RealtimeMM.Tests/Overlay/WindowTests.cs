@@ -105,3 +105,58 @@ public class LiveWindowTests : TestBase
         Assert.That(stdout.Result, Does.Contain("2 standing question(s)"));
     }
 }
+
+/// <summary><c>rtmm live --audio</c>: push-to-talk on F2 with a WAV file played as the microphone.</summary>
+[Category("Window")]
+public class LiveSpeechWindowTests : TestBase
+{
+    [Test]
+    public void Live_PushToTalk_SpokenQuestionBecomesStanding()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+            Assert.Inconclusive("no DISPLAY: run through tools/test, which starts Xvfb");
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 600);
+        // the question starts 5 s into the "microphone", after the window is up and F2 is down
+        string raw = Path.Combine(Temp, "raw.wav"), wav = Path.Combine(Temp, "mic.wav");
+        Tools.Run("espeak-ng", $"-v en-us -w \"{raw}\" \"how many cars are there\"");
+        Tools.Run("sox", $"\"{raw}\" \"{wav}\" pad 5 1");
+        var rtmm = Path.Combine(AppContext.BaseDirectory, "rtmm");
+        using var live = Process.Start(new ProcessStartInfo(rtmm, $"live {clip} --audio \"{wav}\" --device Cpu --json") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = live.StandardOutput.ReadToEndAsync();
+        var stderr = live.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            string? window = null;
+            for (int i = 0; i < 40 && string.IsNullOrEmpty(window); i++)
+            {
+                Thread.Sleep(100);
+                var search = Process.Start(new ProcessStartInfo("xdotool", "search --name \"RealtimeMM live\"") { RedirectStandardOutput = true })!;
+                window = search.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+                search.WaitForExit();
+            }
+            Assert.That(window, Is.Not.Null.And.Not.Empty, "the live window did not appear");
+            Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(4.5), "the window came up too late for the spoken question");
+            Tools.Run("xdotool", $"windowfocus --sync {window}");
+            Tools.Run("xdotool", "key F2");
+            Thread.Sleep(Math.Max(0, 8000 - (int)clock.ElapsedMilliseconds)); // the question is over by 7 s
+            Tools.Run("xdotool", "key F2");
+            Thread.Sleep(2000);
+            var png = Path.Combine(Temp, "live-speech.png");
+            Tools.Run("sh", $"-c \"xwd -root -silent | convert xwd:- {png}\"");
+            TestContext.AddTestAttachment(png, "live window after a spoken question");
+            Tools.Run("xdotool", "key Escape");
+        }
+        finally
+        {
+            if (!live.WaitForExit(15000))
+                live.Kill(true);
+        }
+        TestContext.Out.WriteLine(stderr.Result + string.Join("\n", stdout.Result.Split('\n').Where(l => l.Contains("heard") || l.Contains("standing"))));
+        Assert.That(live.ExitCode, Is.Zero, stderr.Result);
+        Assert.That(stdout.Result, Does.Contain("\"heard\":\"how many cars are there\""));
+        Assert.That(stdout.Result, Does.Contain("\"query\":\"how many cars are there\""), "the spoken question is answered on the next frames");
+        Assert.That(stdout.Result, Does.Contain("1 standing question(s)"));
+    }
+}
+
