@@ -19,6 +19,7 @@ public sealed class QuestionAnswerer : IDisposable
     readonly IPreprocessor preprocessor;
     readonly FusionReference fusion;
     readonly VulkanDevice? gpu;
+    readonly bool ownsGpu;
     readonly VulkanFusion? gpuFusion;
     readonly float[] tensor;
     readonly Dictionary<string, (float[] States, float[] Mask, float[] Embedding, string[] Unknown)> textCache = [];
@@ -26,21 +27,34 @@ public sealed class QuestionAnswerer : IDisposable
 
     /// <summary>Takes ownership of <paramref name="bundle"/> when <paramref name="ownsBundle"/> is true.</summary>
     public QuestionAnswerer(ModelBundle bundle, DevicePreference device = DevicePreference.Auto, bool ownsBundle = true, Action<string>? warn = null)
+        : this(bundle, VulkanDevice.ForPolicy(device, warn), ownsGpu: true, ownsBundle)
+    {
+    }
+
+    /// <summary>Runs on a Vulkan device the caller made and keeps (shared with other components; null: the CPU paths).</summary>
+    public QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsBundle = true)
+        : this(bundle, device, ownsGpu: false, ownsBundle)
+    {
+    }
+
+    QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsGpu, bool ownsBundle)
     {
         this.bundle = bundle;
         this.ownsBundle = ownsBundle;
+        this.ownsGpu = ownsGpu;
         fusion = new FusionReference(bundle.Fusion);
         tensor = new float[bundle.Preprocess.OutputLength];
-        gpu = VulkanDevice.ForPolicy(device, warn);
+        gpu = device;
         try
         {
             preprocessor = gpu is null ? new CpuPreprocessor(bundle.Preprocess) : new VulkanPreprocessor(gpu, bundle.Preprocess);
-            gpuFusion = gpu is null ? null : new VulkanFusion(gpu, bundle.Fusion, bundle.Manifest.ImageTokens, bundle.Manifest.MaxTokens, maxQuestions: 4);
+            gpuFusion = gpu is null ? null : new VulkanFusion(gpu, bundle.Fusion, bundle.Manifest.ImageTokens, bundle.Manifest.MaxTokens, maxQuestions: 16);
         }
         catch
         {
             preprocessor?.Dispose();
-            gpu?.Dispose();
+            if (ownsGpu)
+                gpu?.Dispose();
             throw;
         }
     }
@@ -105,44 +119,136 @@ public sealed class QuestionAnswerer : IDisposable
     public Answer Ask(ImageView frame, string question) => Ask(Encode(frame), question);
 
     /// <summary>Answers <paramref name="question"/> about an encoded frame.</summary>
-    public Answer Ask(FrameEncoding frame, string question)
+    public Answer Ask(FrameEncoding frame, string question) => AskMany(frame, [question])[0];
+
+    /// <summary>
+    /// Answers several questions about one encoded frame. On Vulkan their fusion runs as one
+    /// dispatch (up to the fusion's batch size at a time); on the CPU the frame's keys and values
+    /// are shared. The timings split the batch's fusion time evenly.
+    /// </summary>
+    public Answer[] AskMany(FrameEncoding frame, IReadOnlyList<string> questions)
     {
-        ArgumentNullException.ThrowIfNull(question);
-        var timings = new Dictionary<string, double> { ["preprocess"] = Round(frame.PreprocessMs), ["vision"] = Round(frame.VisionMs) };
-        string kind = KindOf(question);
-        var words = QuestionTokenizer.Words(question);
-        if (words.Length == 0)
-            return CantAnswer(question, kind, timings, string.IsNullOrWhiteSpace(question) ? "the question is empty" : "the question has no words the model reads (it reads English words in Latin letters)");
-        long t0 = Stopwatch.GetTimestamp();
-        var text = TextFor(question);
-        if (text is null)
-            return CantAnswer(question, kind, timings, $"the question has {words.Length} words; the model reads at most {bundle.Manifest.MaxTokens - 1}");
-        long t1 = Stopwatch.GetTimestamp();
-        var (answer, confidence, attention, probabilities) = Fuse(frame, text.Value.States, text.Value.Mask);
-        long t2 = Stopwatch.GetTimestamp();
-        timings["text"] = Round(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
-        timings["fusion"] = Round(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
-        string chosen = answer;
-        if (text.Value.Unknown.Length > 0)
-            return CantAnswer(question, kind, timings, $"unknown word{(text.Value.Unknown.Length > 1 ? "s" : "")} {string.Join(", ", text.Value.Unknown.Select(u => $"'{u}'"))}", attention, confidence, chosen) with { Probabilities = probabilities };
-        if (answer == AnswerVocabulary.Unanswerable)
-            return CantAnswer(question, kind, timings, "the question is about something outside the scene world", attention, confidence, chosen) with { Probabilities = probabilities };
-        if (answer == AnswerVocabulary.Several)
-            answer = Several(frame, words) ?? answer;
-        if (kind == "unknown")
-            kind = KindOfAnswer(answer);
-        return new Answer(question, answer, confidence, kind, attention, timings, Device, null, chosen) { Probabilities = probabilities };
+        var results = new Answer?[questions.Count];
+        var pending = new List<(int Index, string Kind, string[] Words, (float[] States, float[] Mask, float[] Embedding, string[] Unknown) Text, double TextMs)>();
+        var frameTimings = new Dictionary<string, double> { ["preprocess"] = Round(frame.PreprocessMs), ["vision"] = Round(frame.VisionMs) };
+        for (int i = 0; i < questions.Count; i++)
+        {
+            string question = questions[i] ?? throw new ArgumentNullException(nameof(questions), $"question {i} is null");
+            string kind = KindOf(question);
+            var words = QuestionTokenizer.Words(question);
+            if (words.Length == 0)
+            {
+                results[i] = CantAnswer(question, kind, new(frameTimings), string.IsNullOrWhiteSpace(question) ? "the question is empty" : "the question has no words the model reads (it reads English words in Latin letters)");
+                continue;
+            }
+            long t0 = Stopwatch.GetTimestamp();
+            var text = TextFor(question);
+            if (text is null)
+            {
+                results[i] = CantAnswer(question, kind, new(frameTimings), $"the question has {words.Length} words; the model reads at most {bundle.Manifest.MaxTokens - 1}");
+                continue;
+            }
+            pending.Add((i, kind, words, text.Value, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+        }
+        long f0 = Stopwatch.GetTimestamp();
+        var fused = FuseMany(frame, pending.Select(p => (p.Text.States, p.Text.Mask)).ToList());
+        double fusionMs = Stopwatch.GetElapsedTime(f0).TotalMilliseconds / Math.Max(1, pending.Count);
+        for (int j = 0; j < pending.Count; j++)
+        {
+            var (i, kind, words, text, textMs) = pending[j];
+            string question = questions[i];
+            var (answer, confidence, attention, probabilities) = fused[j];
+            var timings = new Dictionary<string, double>(frameTimings) { ["text"] = Round(textMs), ["fusion"] = Round(fusionMs) };
+            string chosen = answer;
+            if (text.Unknown.Length > 0)
+                results[i] = CantAnswer(question, kind, timings, $"unknown word{(text.Unknown.Length > 1 ? "s" : "")} {string.Join(", ", text.Unknown.Select(u => $"'{u}'"))}", attention, confidence, chosen) with { Probabilities = probabilities };
+            else if (answer == AnswerVocabulary.Unanswerable)
+                results[i] = CantAnswer(question, kind, timings, "the question is about something outside the scene world", attention, confidence, chosen) with { Probabilities = probabilities };
+            else
+            {
+                if (answer == AnswerVocabulary.Several)
+                    answer = Several(frame, words) ?? answer;
+                results[i] = new Answer(question, answer, confidence, kind == "unknown" ? KindOfAnswer(answer) : kind, attention, timings, Device, null, chosen) { Probabilities = probabilities };
+            }
+        }
+        return results.Select(r => r!).ToArray();
     }
 
-    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Fuse(FrameEncoding frame, float[] states, float[] mask)
+    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Fuse(FrameEncoding frame, float[] states, float[] mask) => FuseMany(frame, [(states, mask)])[0];
+
+    /// <summary>
+    /// The Vulkan fusion against the C# reference on the same inputs (a frame and its questions, one
+    /// batch): the largest logit and attention differences (every layer and head) and how many
+    /// answers agree. Only with a Vulkan device.
+    /// </summary>
+    public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions) CompareFusion(FrameEncoding frame, IReadOnlyList<string> questions)
+    {
+        if (gpuFusion is null || frame.Tokens is null)
+            throw new InvalidOperationException("comparing the fusion paths needs the Vulkan device (--device Vulkan)");
+        var m = bundle.Manifest;
+        var texts = questions.Select(TextFor).Where(t => t is not null).Select(t => (t!.Value.States, t.Value.Mask)).ToList();
+        int mapSize = m.FusionLayers * m.Heads * m.ImageTokens, answers = m.Answers.Length;
+        var keys = fusion.PrepareImage(frame.Tokens, m.ImageTokens);
+        double worstLogit = 0, worstAttention = 0;
+        int same = 0;
+        for (int start = 0; start < texts.Count; start += gpuFusion.MaxQuestions)
+        {
+            int n = Math.Min(gpuFusion.MaxQuestions, texts.Count - start);
+            var logits = new float[n * answers];
+            var attention = new float[n * mapSize];
+            gpuFusion.Run(frame.Tokens, texts.Skip(start).Take(n).ToList(), logits, attention);
+            var refLogits = new float[answers];
+            var refAttention = new float[mapSize];
+            for (int k = 0; k < n; k++)
+            {
+                fusion.Run(keys, texts[start + k].States, texts[start + k].Mask, refLogits, refAttention);
+                var got = logits.AsSpan(k * answers, answers);
+                for (int a = 0; a < answers; a++)
+                    worstLogit = Math.Max(worstLogit, Math.Abs(got[a] - refLogits[a]));
+                var gotAttention = attention.AsSpan(k * mapSize, mapSize);
+                for (int a = 0; a < mapSize; a++)
+                    worstAttention = Math.Max(worstAttention, Math.Abs(gotAttention[a] - refAttention[a]));
+                if (got.IndexOf(MaxOf(got)) == Array.IndexOf(refLogits, refLogits.Max()))
+                    same++;
+            }
+        }
+        return (worstLogit, worstAttention, same, texts.Count);
+
+        static float MaxOf(ReadOnlySpan<float> v)
+        {
+            float best = float.MinValue;
+            foreach (var x in v)
+                best = Math.Max(best, x);
+            return best;
+        }
+    }
+
+    /// <summary>Logits and attention maps for several questions about one frame: one Vulkan dispatch per batch, or the C# fusion.</summary>
+    List<(string Answer, float Confidence, AttentionMap Map, float[] Probabilities)> FuseMany(FrameEncoding frame, IReadOnlyList<(float[] States, float[] Mask)> questions)
     {
         var m = bundle.Manifest;
-        var logits = new float[m.Answers.Length];
-        var attention = new float[m.FusionLayers * m.Heads * m.ImageTokens];
-        if (gpuFusion is not null)
-            gpuFusion.Run(frame.Tokens, [(states, mask)], logits, attention);
-        else
-            fusion.Run(frame.Keys!, states, mask, logits, attention);
+        int mapSize = m.FusionLayers * m.Heads * m.ImageTokens;
+        var results = new List<(string, float, AttentionMap, float[])>(questions.Count);
+        int batch = gpuFusion?.MaxQuestions ?? 1;
+        for (int start = 0; start < questions.Count; start += batch)
+        {
+            int n = Math.Min(batch, questions.Count - start);
+            var logits = new float[n * m.Answers.Length];
+            var attention = new float[n * mapSize];
+            if (gpuFusion is not null)
+                gpuFusion.Run(frame.Tokens, questions.Skip(start).Take(n).ToList(), logits, attention);
+            else
+                fusion.Run(frame.Keys!, questions[start].States, questions[start].Mask, logits, attention);
+            for (int k = 0; k < n; k++)
+                results.Add(Decide(frame, logits.AsSpan(k * m.Answers.Length, m.Answers.Length), attention.AsSpan(k * mapSize, mapSize)));
+        }
+        return results;
+    }
+
+    /// <summary>The answer, its probability, all probabilities, and the overlay's map (last layer, mean over heads) with its peak in frame pixels.</summary>
+    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Decide(FrameEncoding frame, ReadOnlySpan<float> logits, ReadOnlySpan<float> attention)
+    {
+        var m = bundle.Manifest;
         int best = 0;
         for (int i = 1; i < logits.Length; i++)
             if (logits[i] > logits[best])
@@ -150,7 +256,9 @@ public sealed class QuestionAnswerer : IDisposable
         float sum = 0;
         foreach (float l in logits)
             sum += MathF.Exp(l - logits[best]);
-        var probabilities = logits.Select(l => MathF.Exp(l - logits[best]) / sum).ToArray();
+        var probabilities = new float[logits.Length];
+        for (int i = 0; i < logits.Length; i++)
+            probabilities[i] = MathF.Exp(logits[i] - logits[best]) / sum;
         // the overlay's map: last layer, mean over heads, patch cells only
         int cells = m.GridWidth * m.GridHeight;
         var map = new float[cells];
@@ -237,7 +345,8 @@ public sealed class QuestionAnswerer : IDisposable
     {
         gpuFusion?.Dispose();
         preprocessor.Dispose();
-        gpu?.Dispose();
+        if (ownsGpu)
+            gpu?.Dispose();
         if (ownsBundle)
             bundle.Dispose();
     }

@@ -35,10 +35,11 @@ public sealed class StandingQuestions
     {
         var answers = new Answer[questions.Count];
         var vocabulary = answerer.Bundle.Manifest.Answers;
+        var all = answerer.AskMany(frame, questions.Select(q => q.Question).ToList()); // one fusion dispatch for all of them on Vulkan
         for (int i = 0; i < questions.Count; i++)
         {
             var (question, smoothed, shown) = questions[i];
-            var fresh = answerer.Ask(frame, question);
+            var fresh = all[i];
             if (fresh.Probabilities is not { } p || !fresh.Answered || fresh.ModelAnswer is null)
             {
                 questions[i] = (question, null, null);

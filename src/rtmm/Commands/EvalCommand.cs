@@ -15,7 +15,11 @@ namespace RealtimeMM.Cli.Commands;
 internal static class EvalCommand
 {
     public sealed record Result(Dictionary<string, double> Accuracy, Dictionary<string, int> Counts, double PointingGame, double RetrievalR1,
-        double VisionMsMedian, double QuestionMsMedian, int Scenes, string Device);
+        double VisionMsMedian, double QuestionMsMedian, int Scenes, string Device)
+    {
+        /// <summary>With --compare-fusion: the Vulkan fusion against the C# reference on every question.</summary>
+        public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions)? FusionCheck { get; init; }
+    }
 
     public static Command Create(Terminal terminal)
     {
@@ -25,11 +29,13 @@ internal static class EvalCommand
         var json = Options.Json();
         var model = AskCommand.ModelOption();
         var device = AskCommand.DeviceOption();
-        var command = new Command("eval", "Score the model on the held-out test split: accuracy per kind, hold-out pairs, pointing game, retrieval") { count, seed, clean, json, model, device };
+        var compareFusion = new Option<bool>("--compare-fusion") { Description = "With --device Vulkan: also run the C# fusion on every question and report the largest differences and agreeing answers" };
+        var command = new Command("eval", "Score the model on the held-out test split: accuracy per kind, hold-out pairs, pointing game, retrieval") { count, seed, clean, json, model, device, compareFusion };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
-            var r = Run(answerer, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(clean), terminal, cancel);
+            var r = Run(answerer, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(clean), terminal, cancel, parse.GetValue(compareFusion));
+            var check = r.FusionCheck is { } c ? new { max_logit_diff = c.MaxLogitDiff, max_attention_diff = c.MaxAttentionDiff, same_answers = c.SameAnswers, questions = c.Questions } : null;
             if (parse.GetValue(json))
             {
                 JsonLines.Write(terminal.Out, new
@@ -42,6 +48,7 @@ internal static class EvalCommand
                     question_ms_median = Math.Round(r.QuestionMsMedian, 3),
                     scenes = r.Scenes,
                     device = r.Device,
+                    fusion_check = check,
                 });
                 return 0;
             }
@@ -51,13 +58,16 @@ internal static class EvalCommand
                 o.WriteLine($"  {k,-10} {v,6:F2}%  ({r.Counts[k]} questions)");
             o.WriteLine($"  pointing game {r.PointingGame:F2}%   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
             o.WriteLine($"  vision encoder {r.VisionMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms (medians)");
+            if (r.FusionCheck is { } f)
+                o.WriteLine($"  Vulkan fusion vs C# reference: same answer {f.SameAnswers}/{f.Questions}, max |logit diff| {f.MaxLogitDiff:E2}, max |attention diff| {f.MaxAttentionDiff:E2}");
             return 0;
         });
         return command;
     }
 
-    public static Result Run(QuestionAnswerer answerer, int seed, int count, bool clean, Terminal terminal, CancellationToken cancel)
+    public static Result Run(QuestionAnswerer answerer, int seed, int count, bool clean, Terminal terminal, CancellationToken cancel, bool compare = false)
     {
+        (double MaxLogit, double MaxAttention, int Same, int N) fusionCheck = (0, 0, 0, 0);
         var m = answerer.Bundle.Manifest;
         var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, CameraEffects = !clean };
         var holdout = m.HoldoutPairs.ToHashSet();
@@ -77,11 +87,19 @@ internal static class EvalCommand
                 visionMs.Add(frame.PreprocessMs + frame.VisionMs);
                 var rng = new Random(DatasetCommand.QuestionRng(seed, i));
                 var pairs = scene.Objects.ToDictionary(o => o.Id, o => $"{o.Class}:{o.Color}");
-                foreach (var q in scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)))
+                var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)).ToArray();
+                long t0 = Stopwatch.GetTimestamp();
+                var answered = answerer.AskMany(frame, questions.Select(q => q.Question).ToList()); // one fusion batch per scene
+                questionMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds / Math.Max(1, questions.Length));
+                if (compare)
                 {
-                    long t0 = Stopwatch.GetTimestamp();
-                    var a = answerer.Ask(frame, q.Question);
-                    questionMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    var (dLogit, dAttention, same, n) = answerer.CompareFusion(frame, questions.Select(q => q.Question).ToList());
+                    fusionCheck = (Math.Max(fusionCheck.MaxLogit, dLogit), Math.Max(fusionCheck.MaxAttention, dAttention), fusionCheck.Same + same, fusionCheck.N + n);
+                }
+                for (int qi = 0; qi < questions.Length; qi++)
+                {
+                    var q = questions[qi];
+                    var a = answered[qi];
                     bool ok = a.ModelAnswer == AnswerVocabulary.Label(q.Answer);
                     var ids = q.ObjectIds ?? [];
                     foreach (var key in new[] { q.Kind, "overall" }.Concat(ids.Any(id => holdout.Contains(pairs[id])) ? ["holdout"] : Array.Empty<string>()))
@@ -116,7 +134,10 @@ internal static class EvalCommand
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => Math.Round(100.0 * p.Value.Ok / p.Value.N, 2)),
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.N),
             Math.Round(100.0 * pointHit / Math.Max(pointN, 1), 2), Math.Round(100.0 * retrievalHit / Math.Max(retrievalN, 1), 2),
-            visionMs[visionMs.Count / 2], questionMs[questionMs.Count / 2], count, answerer.Device);
+            visionMs[visionMs.Count / 2], questionMs[questionMs.Count / 2], count, answerer.Device)
+        {
+            FusionCheck = compare ? fusionCheck : null,
+        };
     }
 
     /// <summary>Each caption against the 100 frames: a hit when its own frame scores highest.</summary>

@@ -111,3 +111,35 @@ public class VulkanFusionOnTestSplitTests : VulkanFixture
         Assert.That(worstAttention, Is.LessThanOrEqualTo(1e-4));
     }
 }
+
+/// <summary>A frame's questions answered in one Vulkan fusion batch, against the C# path one at a time.</summary>
+public class BatchedQuestionsTests : VulkanFixture
+{
+    [Test]
+    public void AskMany_OnVulkan_SameAsOneByOneOnTheCpu_AndCompareFusionAgrees()
+    {
+        using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
+        using var gpu = new QuestionAnswerer(bundle, Device, ownsBundle: false);
+        using var cpu = new QuestionAnswerer(bundle, (RealtimeMM.Gpu.VulkanDevice?)null, ownsBundle: false);
+        var scene = RealtimeMM.Scenes.SceneGenerator.Render(2, 7, new RealtimeMM.Scenes.SceneOptions { Width = 320, Height = 240 });
+        var view = new RealtimeMM.Frames.ImageView(scene.Bgr, 320, 240, 960);
+        var questions = scene.Questions.Select(q => q.Question).Append("").Append("what color is the unicorn").ToList();
+        var batched = gpu.AskMany(gpu.Encode(view), questions);
+        var cpuFrame = cpu.Encode(view);
+        double worst = 0;
+        for (int i = 0; i < questions.Count; i++)
+        {
+            var single = cpu.Ask(cpuFrame, questions[i]);
+            Assert.That(batched[i].Text, Is.EqualTo(single.Text), questions[i]);
+            if (single.Probabilities is { } p)
+                worst = Math.Max(worst, p.Zip(batched[i].Probabilities!).Max(z => Math.Abs(z.First - z.Second)));
+        }
+        var (dLogit, dAttention, same, n) = gpu.CompareFusion(gpu.Encode(view), questions);
+        TestContext.Out.WriteLine($"{questions.Count} questions in one batch: same answers as the CPU one by one; max |probability diff| {worst:E2}; CompareFusion: {same}/{n} same, logits {dLogit:E2}, attention {dAttention:E2}");
+        Assert.That(worst, Is.LessThan(1e-3));
+        Assert.That(same, Is.EqualTo(n));
+        Assert.That(dLogit, Is.LessThanOrEqualTo(1e-3));
+        Assert.That(dAttention, Is.LessThanOrEqualTo(1e-4));
+        Assert.That(() => cpu.CompareFusion(cpuFrame, questions), Throws.InvalidOperationException);
+    }
+}
