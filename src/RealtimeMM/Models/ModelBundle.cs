@@ -39,7 +39,8 @@ public sealed class ModelBundle : IDisposable
     };
 
     /// <summary>Loads and validates a bundle folder. Throws <see cref="ModelBundleException"/> naming the file and field.</summary>
-    public static ModelBundle Load(string folder, int threads = 0)
+    /// <param name="spinning">Whether ONNX Runtime's threads spin while waiting for work (lowest latency for a dedicated process; off for hosts that need their cores).</param>
+    public static ModelBundle Load(string folder, int threads = 0, bool spinning = true)
     {
         if (!Directory.Exists(folder))
             throw new ModelBundleException(folder, "bundle", "folder not found");
@@ -73,9 +74,9 @@ public sealed class ModelBundle : IDisposable
         try
         {
             vision = new OrtEncoder<float>(File(m.VisionFile), "image", [1, 3, m.ImageHeight, m.ImageWidth],
-                [("tokens", [1, tokens, d]), ("embedding", [1, m.EmbeddingDim])], threads);
+                [("tokens", [1, tokens, d]), ("embedding", [1, m.EmbeddingDim])], threads, spinning);
             var text = new OrtEncoder<long>(File(m.TextFile), "tokens", [1, m.MaxTokens],
-                [("states", [1, m.MaxTokens, d]), ("embedding", [1, m.EmbeddingDim])], threads);
+                [("states", [1, m.MaxTokens, d]), ("embedding", [1, m.EmbeddingDim])], threads, spinning);
             return new ModelBundle(Path.GetFullPath(folder), m, tokenizer, fusion, vision, text);
         }
         catch

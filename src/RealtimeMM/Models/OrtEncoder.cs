@@ -15,11 +15,13 @@ internal sealed class OrtEncoder<TIn> : IDisposable where TIn : unmanaged
     readonly OrtValue[] outputs;
     readonly string[] inputNames, outputNames;
 
-    public OrtEncoder(string path, string inputName, long[] inputShape, (string Name, long[] Shape)[] outputSpecs, int threads)
+    public OrtEncoder(string path, string inputName, long[] inputShape, (string Name, long[] Shape)[] outputSpecs, int threads, bool spinning = true)
     {
         if (!File.Exists(path))
             throw new ModelBundleException(path, "file", "not found");
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+        if (!spinning)
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         try
         {
             session = new InferenceSession(path, options);

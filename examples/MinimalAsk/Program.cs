@@ -1,0 +1,10 @@
+// The smallest RealtimeMM program: one image, one question.
+// dotnet run --project examples/MinimalAsk -- IMAGE "what color is the car"
+using RealtimeMM.Capture;
+using RealtimeMM.Session;
+
+await using var session = RealtimeSession.Create();
+using var frame = FrameSource.LoadImage(args[0]);
+session.SubmitFrame(frame.Pixels, frame.Width, frame.Height, frame.Stride);
+var answer = await session.AskAsync(args.Length > 1 ? args[1] : "what is in the picture");
+Console.WriteLine($"{answer.Query}? {answer.Text} ({answer.Confidence:P0})");

@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RealtimeMM.Frames;
+using RealtimeMM.Gpu;
+using RealtimeMM.Models;
+using RealtimeMM.Overlay;
+
+namespace RealtimeMM.Session;
+
+/// <summary>How a <see cref="RealtimeSession"/> is set up.</summary>
+public sealed record RealtimeSessionOptions
+{
+    /// <summary>Model bundle folder; null: the shipped models/rtmm-tiny.</summary>
+    public string? ModelFolder { get; init; }
+
+    public DevicePreference Device { get; init; } = DevicePreference.Auto;
+
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>
+    /// Threads the model may use. Default: all cores but one, which stays free for the host's own
+    /// loop; the threads also sleep instead of spinning between frames.
+    /// </summary>
+    public int InferenceThreads { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
+
+    /// <summary>Standing answers smoothed over frames (0: none, 1: only the newest frame counts).</summary>
+    public float Smoothing { get; init; } = 0.4f;
+}
+
+/// <summary>Counters and the latest per-stage timings of a session.</summary>
+public sealed record SessionStats(long FramesSubmitted, long FramesProcessed, long FramesDropped, long Answers, double LastEncodeMs, double LastAnswerMs);
+
+/// <summary>
+/// RealtimeMM embedded in an app or engine loop. <see cref="SubmitFrame(ReadOnlySpan{byte}, int, int, int)"/>
+/// copies the frame into a pooled buffer and returns at once from any thread (the latest frame wins;
+/// frames the worker had no time for are dropped and counted); one worker thread encodes the newest
+/// frame and answers what is waiting on it: <see cref="AskAsync"/> questions (answered about the next
+/// frame) and the standing questions (every frame, smoothed, published on <see cref="Answered"/> and
+/// <see cref="Answers"/>). <see cref="RenderOverlay"/> blends the newest heatmap into a caller's buffer.
+/// Disposing stops the worker, cancels what is still waiting and releases every GPU and native resource.
+/// </summary>
+public sealed class RealtimeSession : IAsyncDisposable, IDisposable
+{
+    readonly QuestionAnswerer answerer;
+    readonly StandingQuestions standing;
+    readonly IOverlayRenderer overlay;
+    readonly FrameSlot slot = new();
+    readonly ConcurrentQueue<(string Question, TaskCompletionSource<Answer> Done)> asks = new();
+    readonly Channel<Answer> published = Channel.CreateBounded<Answer>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
+    readonly CancellationTokenSource stop = new();
+    readonly Task worker;
+    readonly ILogger log;
+    readonly Lock latestGate = new();
+    readonly Lock standingGate = new();
+    Frame? latest;
+    AttentionMap? latestMap;
+    long submitted, processed, answersCount;
+    double lastEncodeMs, lastAnswerMs;
+    int disposed;
+
+    RealtimeSession(QuestionAnswerer answerer, RealtimeSessionOptions options)
+    {
+        this.answerer = answerer;
+        log = options.Logger;
+        standing = new StandingQuestions(answerer, options.Smoothing);
+        overlay = new CpuOverlayRenderer(new OverlaySpec());
+        worker = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
+    }
+
+    /// <summary>Loads the model and starts the worker. Throws <see cref="ModelBundleException"/> for a bad bundle path.</summary>
+    public static RealtimeSession Create(RealtimeSessionOptions? options = null)
+    {
+        options ??= new RealtimeSessionOptions();
+        var bundle = ModelBundle.Load(options.ModelFolder ?? ModelBundle.DefaultFolder, options.InferenceThreads, spinning: false);
+        QuestionAnswerer answerer;
+        try
+        {
+            answerer = new QuestionAnswerer(bundle, options.Device, ownsBundle: true, warn: m => options.Logger.LogWarning("{Message}", m));
+        }
+        catch
+        {
+            bundle.Dispose();
+            throw;
+        }
+        options.Logger.LogInformation("RealtimeMM session: model {Model}, device {Device}", answerer.Bundle.Manifest.Name, answerer.Device);
+        return new RealtimeSession(answerer, options);
+    }
+
+    /// <summary>Where the model runs ("cpu" or "vulkan:NAME").</summary>
+    public string Device => answerer.Device;
+
+    public SessionStats Stats => new(Interlocked.Read(ref submitted), Interlocked.Read(ref processed), slot.Dropped, Interlocked.Read(ref answersCount),
+        Volatile.Read(ref lastEncodeMs), Volatile.Read(ref lastAnswerMs));
+
+    /// <summary>Standing answers, as they come (also on <see cref="Answers"/>).</summary>
+    public event EventHandler<Answer>? Answered;
+
+    /// <summary>Submits a BGR24 frame (copied; returns at once). Frames may change size between calls.</summary>
+    public void SubmitFrame(ReadOnlySpan<byte> bgr24, int width, int height, int stride)
+    {
+        ThrowIfDisposed();
+        if (width < 1 || height < 1)
+            throw new ArgumentOutOfRangeException(nameof(width), $"frame size {width}x{height}: both must be at least 1");
+        if (stride < width * 3)
+            throw new ArgumentOutOfRangeException(nameof(stride), $"stride {stride} is less than width x 3 = {width * 3} (BGR24)");
+        long needed = (long)stride * (height - 1) + width * 3;
+        if (bgr24.Length < needed)
+            throw new ArgumentException($"the buffer holds {bgr24.Length} bytes; a {width}x{height} BGR24 frame with stride {stride} needs {needed}", nameof(bgr24));
+        long index = Interlocked.Increment(ref submitted) - 1;
+        slot.Publish(Frame.CopyFrom(bgr24, width, height, stride, index, Stopwatch.GetElapsedTime(0)));
+    }
+
+    /// <summary>Submits a BGR24 frame at <paramref name="pixels"/> (copied before this returns).</summary>
+    public unsafe void SubmitFrame(nint pixels, int width, int height, int stride)
+    {
+        if (pixels == 0)
+            throw new ArgumentNullException(nameof(pixels), "the frame pointer is null");
+        SubmitFrame(new ReadOnlySpan<byte>((void*)pixels, checked(stride * (height - 1) + width * 3)), width, height, stride);
+    }
+
+    /// <summary>Submits an OpenCV image (8-bit, 3 channels, BGR).</summary>
+    public unsafe void SubmitFrame(OpenCvSharp.Mat bgr)
+    {
+        ArgumentNullException.ThrowIfNull(bgr);
+        if (bgr.Type() != OpenCvSharp.MatType.CV_8UC3)
+            throw new ArgumentException($"the Mat is {bgr.Type()}; RealtimeMM takes 8-bit, 3-channel BGR (CV_8UC3)", nameof(bgr));
+        SubmitFrame(bgr.Data, bgr.Width, bgr.Height, (int)bgr.Step());
+    }
+
+    /// <summary>Answers <paramref name="question"/> about the next frame the worker processes.</summary>
+    public Task<Answer> AskAsync(string question, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ThrowIfDisposed();
+        var done = new TaskCompletionSource<Answer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+            done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+        }
+        asks.Enqueue((question, done));
+        if (Volatile.Read(ref disposed) != 0)
+            done.TrySetException(new ObjectDisposedException(nameof(RealtimeSession)));
+        return done.Task;
+    }
+
+    public void AddStandingQuestion(string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        lock (standingGate)
+            standing.Add(question);
+    }
+
+    public bool RemoveStandingQuestion(string question)
+    {
+        lock (standingGate)
+            return standing.Remove(question);
+    }
+
+    /// <summary>Standing answers as an async stream (ends when the session is disposed).</summary>
+    public IAsyncEnumerable<Answer> Answers(CancellationToken cancellationToken = default) => published.Reader.ReadAllAsync(cancellationToken);
+
+    /// <summary>
+    /// Writes the newest processed frame with the first standing question's heatmap into
+    /// <paramref name="destination"/> (BGR24, the frame's own size). False when there is no frame yet
+    /// or the sizes differ (<paramref name="width"/>/<paramref name="height"/> say what was expected).
+    /// </summary>
+    public bool RenderOverlay(Span<byte> destination, int destinationStride, out int width, out int height)
+    {
+        ThrowIfDisposed();
+        lock (latestGate)
+        {
+            width = latest?.Width ?? 0;
+            height = latest?.Height ?? 0;
+            if (latest is null || destinationStride < latest.Width * 3 || destination.Length < destinationStride * (latest.Height - 1) + latest.Width * 3)
+                return false;
+            using var shown = latestMap is { } map ? overlay.Blend(latest, map.Values, map.GridWidth, map.GridHeight) : latest.Clone(latest.Index, latest.Timestamp);
+            for (int y = 0; y < shown.Height; y++)
+                shown.Row(y)[..(shown.Width * 3)].CopyTo(destination.Slice(y * destinationStride, shown.Width * 3));
+            return true;
+        }
+    }
+
+    async Task Run()
+    {
+        var token = stop.Token;
+        try
+        {
+            while (await slot.TakeAsync(token) is { } frame)
+            {
+                using (frame)
+                    Process(frame);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "RealtimeMM session worker stopped");
+            FailWaiting(e);
+        }
+    }
+
+    void Process(Frame frame)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        var encoded = answerer.Encode(frame);
+        long t1 = Stopwatch.GetTimestamp();
+        var pending = new List<(string Question, TaskCompletionSource<Answer> Done)>();
+        while (asks.TryDequeue(out var a))
+            if (!a.Done.Task.IsCompleted) // cancelled while waiting: nothing to answer
+                pending.Add(a);
+        Answer[] asked = [];
+        if (pending.Count > 0)
+        {
+            var answers = asked = answerer.AskMany(encoded, pending.Select(p => p.Question).ToList());
+            for (int i = 0; i < pending.Count; i++)
+                pending[i].Done.TrySetResult(answers[i]);
+            Interlocked.Add(ref answersCount, pending.Count);
+        }
+        IReadOnlyList<Answer> standingAnswers;
+        lock (standingGate)
+            standingAnswers = standing.Questions.Count > 0 ? standing.Update(encoded) : [];
+        foreach (var a in standingAnswers)
+        {
+            published.Writer.TryWrite(a);
+            Answered?.Invoke(this, a);
+        }
+        Interlocked.Add(ref answersCount, standingAnswers.Count);
+        lock (latestGate)
+        {
+            latest?.Dispose();
+            latest = frame.Clone(frame.Index, frame.Timestamp);
+            // the heatmap follows the first standing question, else the latest asked one
+            latestMap = standingAnswers.FirstOrDefault()?.Attention ?? asked.FirstOrDefault()?.Attention ?? latestMap;
+        }
+        Volatile.Write(ref lastEncodeMs, Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+        Volatile.Write(ref lastAnswerMs, Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
+        Interlocked.Increment(ref processed);
+    }
+
+    void FailWaiting(Exception e)
+    {
+        while (asks.TryDequeue(out var a))
+            a.Done.TrySetException(e);
+    }
+
+    void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+            return;
+        stop.Cancel();
+        slot.Complete();
+        try
+        {
+            await worker.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        while (asks.TryDequeue(out var a))
+            a.Done.TrySetCanceled();
+        published.Writer.TryComplete();
+        lock (latestGate)
+        {
+            latest?.Dispose();
+            latest = null;
+        }
+        slot.Dispose();
+        overlay.Dispose();
+        answerer.Dispose();
+        stop.Dispose();
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

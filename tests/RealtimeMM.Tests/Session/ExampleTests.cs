@@ -1,0 +1,32 @@
+using RealtimeMM.Tests.Cli;
+
+namespace RealtimeMM.Tests.Session;
+
+/// <summary>The examples, built with the solution, run for real.</summary>
+public class ExampleTests : TestBase
+{
+    static string Example(string name) => Path.Combine(AppContext.BaseDirectory, name);
+
+    [Test]
+    public void MinimalAsk_AnswersAboutAnImage()
+    {
+        Assert.That(Rtmm.Run("scene", "--seed", "4", "--count", "1", "--out", Path.Combine(Temp, "s")).ExitCode, Is.Zero);
+        var output = Tools.Run(Example("MinimalAsk"), $"{Path.Combine(Temp, "s", "frames", "000000.png")} \"how many cars are there\"");
+        TestContext.Out.WriteLine(output);
+        Assert.That(output, Does.Match(@"^how many cars are there\? \d \(\d+ ?%\)"));
+    }
+
+    [Test]
+    public void GameLoop_TickNeverWaitsForTheModel_AnswersKeepArriving()
+    {
+        var output = Tools.Run(Example("GameLoop"), "3 \"is there a car\"");
+        TestContext.Out.WriteLine(output);
+        var tick = System.Text.RegularExpressions.Regex.Match(output, @"(\d+) ticks .* p99 ([\d.]+) ms");
+        var answers = System.Text.RegularExpressions.Regex.Match(output, @"; (\d+) answers");
+        Assert.That(tick.Success && answers.Success, Is.True, output);
+        Assert.That(int.Parse(tick.Groups[1].Value), Is.GreaterThan(150), "a 60 Hz loop for 3 s");
+        Assert.That(int.Parse(answers.Groups[1].Value), Is.GreaterThan(20), "answers arrive while the loop runs");
+        // SubmitFrame copies and returns: the model (~10 ms a frame here) never runs on the tick
+        Assert.That(double.Parse(tick.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), Is.LessThan(8));
+    }
+}

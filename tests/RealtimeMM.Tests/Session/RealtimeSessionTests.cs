@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using RealtimeMM.Gpu;
+using RealtimeMM.Models;
+using RealtimeMM.Scenes;
+using RealtimeMM.Session;
+
+namespace RealtimeMM.Tests.Session;
+
+public class RealtimeSessionTests : TestBase
+{
+    static readonly SceneOptions Size = new() { Width = 320, Height = 240 };
+    static RealtimeSessionOptions Cpu => new() { Device = DevicePreference.Cpu };
+
+    [Test]
+    public async Task AskAsync_BeforeAnyFrame_WaitsThenAnswersLikeTheAnswerer()
+    {
+        var scene = SceneGenerator.Render(2, 3, Size);
+        await using var session = RealtimeSession.Create(Cpu);
+        var question = scene.Questions[0].Question;
+        var pending = session.AskAsync(question);
+        await Task.Delay(200);
+        Assert.That(pending.IsCompleted, Is.False, "no frame yet: the question waits for one");
+        session.SubmitFrame(scene.Bgr, Size.Width, Size.Height, Size.Width * 3);
+        var answer = await pending.WaitAsync(TimeSpan.FromSeconds(20));
+        using var direct = QuestionAnswerer.Open(device: DevicePreference.Cpu);
+        var expected = direct.Ask(new RealtimeMM.Frames.ImageView(scene.Bgr, Size.Width, Size.Height, Size.Width * 3), question);
+        Assert.That(answer.Text, Is.EqualTo(expected.Text));
+        Assert.That(answer.Confidence, Is.EqualTo(expected.Confidence).Within(1e-5));
+        Assert.That(session.Stats.FramesProcessed, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task StandingQuestion_AnswersStreamAndEvent_FramesOfChangingSize()
+    {
+        await using var session = RealtimeSession.Create(Cpu);
+        int events = 0;
+        session.Answered += (_, _) => Interlocked.Increment(ref events);
+        session.AddStandingQuestion("how many cars are there");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var received = new List<Answer>();
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var a in session.Answers(cts.Token))
+            {
+                received.Add(a);
+                if (received.Count == 3)
+                    break;
+            }
+        });
+        int submitted = 0;
+        foreach (var (w, h) in new[] { (320, 240), (640, 480), (101, 77) })
+        {
+            var scene = SceneGenerator.Render(2, w, new SceneOptions { Width = w, Height = h });
+            session.SubmitFrame(scene.Bgr, w, h, w * 3);
+            submitted++;
+            while (session.Stats.FramesProcessed < submitted)
+                await Task.Delay(10, cts.Token);
+        }
+        await reader.WaitAsync(cts.Token);
+        Assert.That(received, Has.Count.EqualTo(3));
+        Assert.That(received.Select(a => a.Query), Is.All.EqualTo("how many cars are there"));
+        Assert.That(events, Is.GreaterThanOrEqualTo(3));
+        var buffer = new byte[101 * 77 * 3];
+        Assert.That(session.RenderOverlay(buffer, 101 * 3, out int ow, out int oh), Is.True);
+        Assert.That((ow, oh), Is.EqualTo((101, 77)));
+        Assert.That(buffer.Any(b => b != 0), Is.True);
+        Assert.That(session.RenderOverlay(new byte[10], 30, out _, out _), Is.False, "a buffer of the wrong size is refused");
+    }
+
+    [Test]
+    public async Task ManyThreadsAsking_EveryAnswerArrives()
+    {
+        await using var session = RealtimeSession.Create(Cpu);
+        var scene = SceneGenerator.Render(2, 9, Size);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("RTMM_SOAK_SECONDS"), out var s) ? s : 4));
+        using var feederStop = new CancellationTokenSource();
+        var feeder = Task.Run(async () =>
+        {
+            // frames keep coming until every asker is done: a question waits for the next frame
+            while (!feederStop.IsCancellationRequested)
+            {
+                session.SubmitFrame(scene.Bgr, Size.Width, Size.Height, Size.Width * 3);
+                await Task.Delay(15);
+            }
+        });
+        long asked = 0, answered = 0;
+        var askers = Enumerable.Range(0, 32).Select(t => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref asked);
+                var a = await session.AskAsync(t % 2 == 0 ? "how many cars are there" : "is there a dog").WaitAsync(TimeSpan.FromSeconds(30));
+                Assert.That(a.Text, Is.Not.Empty);
+                Interlocked.Increment(ref answered);
+            }
+        })).ToArray();
+        await Task.WhenAll(askers);
+        feederStop.Cancel();
+        await feeder;
+        TestContext.Out.WriteLine($"32 threads: {answered}/{asked} answered, {session.Stats.FramesProcessed} frames processed");
+        Assert.That(answered, Is.EqualTo(asked));
+        Assert.That(answered, Is.GreaterThan(32));
+    }
+
+    [Test]
+    public async Task Dispose_MidQuestion_Cancels_AndEverythingAfterIsRefused()
+    {
+        var session = RealtimeSession.Create(Cpu);
+        var waiting = session.AskAsync("how many cars are there"); // no frame will come
+        await session.DisposeAsync();
+        Assert.That(async () => await waiting, Throws.InstanceOf<OperationCanceledException>());
+        await session.DisposeAsync(); // twice is fine
+        session.Dispose();
+        Assert.That(() => session.AskAsync("is there a dog"), Throws.TypeOf<ObjectDisposedException>());
+        Assert.That(() => session.SubmitFrame(new byte[12], 2, 2, 6), Throws.TypeOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public async Task BadInput_ClearTypedErrors()
+    {
+        await using var session = RealtimeSession.Create(Cpu);
+        Assert.That(() => session.SubmitFrame(new byte[10], 0, 5, 0), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("frame size 0x5"));
+        Assert.That(() => session.SubmitFrame(new byte[10], 4, 4, 12), Throws.ArgumentException.With.Message.Contains("needs 48"));
+        Assert.That(() => session.SubmitFrame(new byte[100], 4, 4, 8), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("stride 8"));
+        Assert.That(() => session.SubmitFrame(0, 4, 4, 12), Throws.ArgumentNullException);
+        using var gray = new OpenCvSharp.Mat(4, 4, OpenCvSharp.MatType.CV_8UC1);
+        Assert.That(() => session.SubmitFrame(gray), Throws.ArgumentException.With.Message.Contains("CV_8UC3"));
+        var cancelled = session.AskAsync("is there a dog", new CancellationToken(true));
+        Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(() => RealtimeSession.Create(new RealtimeSessionOptions { ModelFolder = Path.Combine(Temp, "nowhere"), Device = DevicePreference.Cpu }),
+            Throws.TypeOf<ModelBundleException>().With.Message.Contains("nowhere"));
+    }
+
+    [Test]
+    public void CreateDispose_100Cycles_NoGrowth()
+    {
+        long Memory()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            return Process.GetCurrentProcess().WorkingSet64;
+        }
+        int Handles() => Directory.GetFiles("/proc/self/fd").Length;
+        for (int i = 0; i < 5; i++)
+            RealtimeSession.Create(Cpu).Dispose(); // warm-up: libraries, pools
+        long memory0 = Memory();
+        int handles0 = Handles();
+        for (int i = 0; i < 100; i++)
+        {
+            using var session = RealtimeSession.Create(Cpu);
+        }
+        long grow = Memory() - memory0;
+        int handleGrow = Handles() - handles0;
+        TestContext.Out.WriteLine($"after 100 create/dispose cycles: working set {grow / 1e6:+0.0;-0.0} MB, open handles {handleGrow:+0;-0}");
+        Assert.That(handleGrow, Is.LessThanOrEqualTo(2));
+        Assert.That(grow, Is.LessThan(60_000_000));
+    }
+}
