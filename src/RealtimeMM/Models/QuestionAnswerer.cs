@@ -71,8 +71,9 @@ public sealed class QuestionAnswerer : IDisposable
     /// <summary>One frame's encoding: its image tokens ready for every question, and its embedding.</summary>
     public sealed class FrameEncoding
     {
-        internal FrameEncoding(int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs)
+        internal FrameEncoding(int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs, double keysMs)
         {
+            KeysMs = keysMs;
             Tokens = tokens;
             Width = width;
             Height = height;
@@ -93,7 +94,12 @@ public sealed class QuestionAnswerer : IDisposable
         public float[] Embedding { get; }
 
         public double PreprocessMs { get; }
+
+        /// <summary>The vision encoder (ONNX Runtime).</summary>
         public double VisionMs { get; }
+
+        /// <summary>The frame's share of the fusion: every layer's keys and values of the image tokens (CPU path).</summary>
+        public double KeysMs { get; }
     }
 
     /// <summary>Preprocesses and encodes a frame.</summary>
@@ -104,12 +110,13 @@ public sealed class QuestionAnswerer : IDisposable
         long t1 = Stopwatch.GetTimestamp();
         tensor.CopyTo(bundle.Vision.Input, 0);
         bundle.Vision.Run();
+        long tv = Stopwatch.GetTimestamp();
         var m = bundle.Manifest;
         var keys = gpuFusion is null ? fusion.PrepareImage(bundle.Vision.Outputs[0], m.ImageTokens) : null;
         var tokens = gpuFusion is null ? null : (float[])bundle.Vision.Outputs[0].Clone();
         long t2 = Stopwatch.GetTimestamp();
         return new FrameEncoding(frame.Width, frame.Height, keys, tokens, (float[])bundle.Vision.Outputs[1].Clone(),
-            Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, tv).TotalMilliseconds, Stopwatch.GetElapsedTime(tv, t2).TotalMilliseconds);
     }
 
     /// <summary>The L2-normalised text embedding of <paramref name="text"/> (for text search); null if it has too many words.</summary>
@@ -130,7 +137,7 @@ public sealed class QuestionAnswerer : IDisposable
     {
         var results = new Answer?[questions.Count];
         var pending = new List<(int Index, string Kind, string[] Words, (float[] States, float[] Mask, float[] Embedding, string[] Unknown) Text, double TextMs)>();
-        var frameTimings = new Dictionary<string, double> { ["preprocess"] = Round(frame.PreprocessMs), ["vision"] = Round(frame.VisionMs) };
+        var frameTimings = new Dictionary<string, double> { ["preprocess"] = Round(frame.PreprocessMs), ["vision"] = Round(frame.VisionMs), ["keys"] = Round(frame.KeysMs) };
         for (int i = 0; i < questions.Count; i++)
         {
             string question = questions[i] ?? throw new ArgumentNullException(nameof(questions), $"question {i} is null");

@@ -17,6 +17,9 @@ internal static class EvalCommand
     public sealed record Result(Dictionary<string, double> Accuracy, Dictionary<string, int> Counts, double PointingGame, double RetrievalR1,
         double VisionMsMedian, double QuestionMsMedian, int Scenes, string Device)
     {
+        /// <summary>The frame's keys and values for the fusion (CPU path), median.</summary>
+        public double KeysMsMedian { get; init; }
+
         /// <summary>With --compare-fusion: the Vulkan fusion against the C# reference on every question.</summary>
         public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions)? FusionCheck { get; init; }
     }
@@ -45,6 +48,7 @@ internal static class EvalCommand
                     pointing_game = r.PointingGame,
                     retrieval_r1_100 = r.RetrievalR1,
                     vision_ms_median = Math.Round(r.VisionMsMedian, 3),
+                    keys_ms_median = Math.Round(r.KeysMsMedian, 3),
                     question_ms_median = Math.Round(r.QuestionMsMedian, 3),
                     scenes = r.Scenes,
                     device = r.Device,
@@ -57,7 +61,7 @@ internal static class EvalCommand
             foreach (var (k, v) in r.Accuracy)
                 o.WriteLine($"  {k,-10} {v,6:F2}%  ({r.Counts[k]} questions)");
             o.WriteLine($"  pointing game {r.PointingGame:F2}%   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
-            o.WriteLine($"  vision encoder {r.VisionMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms (medians)");
+            o.WriteLine($"  preprocessing + vision encoder {r.VisionMsMedian:F2} ms, frame keys for the fusion {r.KeysMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms per question (medians)");
             if (r.FusionCheck is { } f)
                 o.WriteLine($"  Vulkan fusion vs C# reference: same answer {f.SameAnswers}/{f.Questions}, max |logit diff| {f.MaxLogitDiff:E2}, max |attention diff| {f.MaxAttentionDiff:E2}");
             return 0;
@@ -75,6 +79,7 @@ internal static class EvalCommand
         int pointHit = 0, pointN = 0, retrievalHit = 0, retrievalN = 0;
         var visionMs = new List<double>();
         var questionMs = new List<double>();
+        var keysMs = new List<double>();
         var images = new List<float[]>();
         var captions = new List<string>();
         using (var progress = new Progress(terminal, "eval", count))
@@ -85,6 +90,7 @@ internal static class EvalCommand
                 var scene = SceneGenerator.Render(seed, i, options);
                 var frame = answerer.Encode(new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3));
                 visionMs.Add(frame.PreprocessMs + frame.VisionMs);
+                keysMs.Add(frame.KeysMs);
                 var rng = new Random(DatasetCommand.QuestionRng(seed, i));
                 var pairs = scene.Objects.ToDictionary(o => o.Id, o => $"{o.Class}:{o.Color}");
                 var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)).ToArray();
@@ -130,6 +136,7 @@ internal static class EvalCommand
         }
         visionMs.Sort();
         questionMs.Sort();
+        keysMs.Sort();
         return new Result(
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => Math.Round(100.0 * p.Value.Ok / p.Value.N, 2)),
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.N),
@@ -137,6 +144,7 @@ internal static class EvalCommand
             visionMs[visionMs.Count / 2], questionMs[questionMs.Count / 2], count, answerer.Device)
         {
             FusionCheck = compare ? fusionCheck : null,
+            KeysMsMedian = keysMs[keysMs.Count / 2],
         };
     }
 
