@@ -29,4 +29,19 @@ public class ExampleTests : TestBase
         // SubmitFrame copies and returns: the model (~10 ms a frame here) never runs on the tick
         Assert.That(double.Parse(tick.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), Is.LessThan(8));
     }
+
+    [Test]
+    [Category("Window")]
+    public void CameraOverlay_OnAClip_ShowsAnswers()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+            Assert.Inconclusive("no DISPLAY: run through tools/test, which starts Xvfb");
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 90);
+        var output = Tools.Run(Example("CameraOverlay"), $"\"{clip}\" \"how many cars are there\" --frames 60");
+        TestContext.Out.WriteLine(output);
+        var m = System.Text.RegularExpressions.Regex.Match(output, @"(\d+) frames from .*: (\d+) processed.*last: how many cars are there\? \d");
+        Assert.That(m.Success, Is.True, output);
+        Assert.That(int.Parse(m.Groups[1].Value), Is.EqualTo(60));
+        Assert.That(int.Parse(m.Groups[2].Value), Is.GreaterThan(10));
+    }
 }
