@@ -32,6 +32,12 @@ public sealed record BundleManifest
     public required string[] QuestionKinds { get; init; }
     public string[] HoldoutPairs { get; init; } = [];
 
+    /// <summary>How frames are fitted to the input (<c>image.fit</c>: stretch, crop or letterbox; default stretch).</summary>
+    public Preprocess.FitMode Fit { get; init; } = Preprocess.FitMode.Stretch;
+
+    /// <summary>How frames are resampled (<c>image.filter</c>: bilinear or area; default bilinear).</summary>
+    public Preprocess.ResizeFilter Filter { get; init; } = Preprocess.ResizeFilter.Bilinear;
+
     /// <summary>Image tokens the vision encoder gives: the grid plus the extra (null) tokens.</summary>
     public int ImageTokens => GridWidth * GridHeight + ExtraTokens;
 
@@ -63,6 +69,19 @@ public sealed record BundleManifest
                 ImageHeight = r.Positive("image.height"),
                 Mean = r.Floats("image.mean", 3),
                 Std = r.Floats("image.std", 3),
+                Fit = !r.Has("image.fit") ? Preprocess.FitMode.Stretch : r.Str("image.fit") switch
+                {
+                    "stretch" => Preprocess.FitMode.Stretch,
+                    "crop" or "center-crop" => Preprocess.FitMode.CenterCrop,
+                    "letterbox" => Preprocess.FitMode.Letterbox,
+                    var other => throw new ModelBundleException(path, "image.fit", $"'{other}' is not one of stretch, crop, letterbox"),
+                },
+                Filter = !r.Has("image.filter") ? Preprocess.ResizeFilter.Bilinear : r.Str("image.filter") switch
+                {
+                    "bilinear" => Preprocess.ResizeFilter.Bilinear,
+                    "area" => Preprocess.ResizeFilter.Area,
+                    var other => throw new ModelBundleException(path, "image.filter", $"'{other}' is not one of bilinear, area"),
+                },
                 GridWidth = r.Positive("grid.width"),
                 GridHeight = r.Positive("grid.height"),
                 ExtraTokens = r.Int("grid.extra_tokens"),

@@ -36,6 +36,8 @@ public sealed class ModelBundle : IDisposable
         Height = Manifest.ImageHeight,
         Mean = new(Manifest.Mean[0], Manifest.Mean[1], Manifest.Mean[2]),
         Std = new(Manifest.Std[0], Manifest.Std[1], Manifest.Std[2]),
+        Fit = Manifest.Fit,
+        Filter = Manifest.Filter,
     };
 
     /// <summary>Loads and validates a bundle folder. Throws <see cref="ModelBundleException"/> naming the file and field.</summary>

@@ -67,6 +67,8 @@ public class ModelBundleTests : TestBase
         yield return Case("wrong grid", d => EditManifest(d, j => j["grid"]!["width"] = 8), "vision.onnx", "'tokens' [1, 129, 128]");
         yield return Case("path escapes the bundle", d => EditManifest(d, j => j["text"]!["file"] = "../text.onnx"), "manifest.json", "text.file");
         yield return Case("fusion weights truncated", d => Truncate(Path.Combine(d, "fusion.safetensors")), "fusion.safetensors", "do not fit the file");
+        yield return Case("unknown fit", d => EditManifest(d, j => j["image"]!["fit"] = "zoom"), "manifest.json", "image.fit: 'zoom' is not one of stretch, crop, letterbox");
+        yield return Case("unknown filter", d => EditManifest(d, j => j["image"]!["filter"] = "cubic"), "manifest.json", "image.filter");
         yield return Case("not JSON", d => File.WriteAllText(Path.Combine(d, "manifest.json"), "{ nope"), "manifest.json", "not valid JSON");
         yield return Case("vocabulary without specials", d => File.WriteAllText(Path.Combine(d, "vocab.json"), "[\"car\"]"), "vocab.json", "[PAD]");
 
@@ -98,5 +100,27 @@ public class ModelBundleTests : TestBase
         TestContext.Out.WriteLine(e!.Message);
         Assert.That(e.Message, Does.Contain(file).And.Contain(field));
         Assert.That(e.Message, Does.Not.Contain("\n"));
+    }
+}
+
+public class ModelBundlePreprocessTests : TestBase
+{
+    [Test]
+    public void Manifest_FitAndFilter_ReachThePreprocessing()
+    {
+        string dir = Path.Combine(Temp, "bundle");
+        Directory.CreateDirectory(dir);
+        foreach (var f in Directory.GetFiles(ModelBundle.DefaultFolder))
+            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        var path = Path.Combine(dir, "manifest.json");
+        var j = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        j["image"]!["fit"] = "letterbox";
+        j["image"]!["filter"] = "area";
+        File.WriteAllText(path, j.ToJsonString());
+        using var bundle = ModelBundle.Load(dir);
+        Assert.That(bundle.Preprocess.Fit, Is.EqualTo(RealtimeMM.Preprocess.FitMode.Letterbox));
+        Assert.That(bundle.Preprocess.Filter, Is.EqualTo(RealtimeMM.Preprocess.ResizeFilter.Area));
+        using var shipped = ModelBundle.Load(ModelBundle.DefaultFolder);
+        Assert.That(shipped.Preprocess.Fit, Is.EqualTo(RealtimeMM.Preprocess.FitMode.Stretch), "the shipped manifest says stretch");
     }
 }
