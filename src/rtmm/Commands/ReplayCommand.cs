@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using RealtimeMM.Capture;
+using RealtimeMM.Frames;
 using RealtimeMM.Overlay;
 using RealtimeMM.Replay;
 
@@ -113,8 +114,19 @@ internal static class ReplayCommand
         using var heat = new CpuOverlayRenderer(new OverlaySpec());
         var latencies = new List<double>();
         var clock = Stopwatch.StartNew();
-        using (var progress = asJson ? null : new Progress(terminal, "answering", src.Info.FrameCount ?? 0))
+        // Without a window the annotated video is drawn and encoded on a thread of its own, two
+        // frames behind at most, so writing it overlaps answering the next frame.
+        var toWrite = annotated is not null && win is null ? System.Threading.Channels.Channel.CreateBounded<(Frame Frame, IReadOnlyList<Models.Answer> Answers, double Ms)>(2) : null;
+        var writer = toWrite is null ? null : Task.Run(async () =>
         {
+            await foreach (var (f, a, ms) in toWrite.Reader.ReadAllAsync())
+                using (f)
+                using (var view = Annotate(heat, f, a, ms))
+                    annotated!.Append(view);
+        });
+        try
+        {
+            using var progress = asJson ? null : new Progress(terminal, "answering", src.Info.FrameCount ?? 0);
             while (src.Read(cancel) is { } frame)
             {
                 using (frame)
@@ -131,20 +143,25 @@ internal static class ReplayCommand
                         if (answersFile is not null)
                             JsonLines.Write(answersFile, line);
                     }
-                    if (annotated is null && win is null)
+                    if (toWrite is not null)
                     {
-                        progress?.Report(frame.Index + 1);
-                        continue;
+                        toWrite.Writer.WriteAsync((frame.Clone(frame.Index, frame.Timestamp), answers, latencies[^1]), cancel).AsTask().GetAwaiter().GetResult();
                     }
-                    using var withHeat = answers[0].Attention is { } map ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
-                    string caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})"));
-                    using var view = TruthOverlay.Draw(withHeat, null, caption, $"frame {frame.Index}  {latencies[^1]:F0} ms");
-                    annotated?.Append(view);
-                    if (win is not null && win.Show(view) is 'q' or 27)
-                        break;
+                    else if (win is not null)
+                    {
+                        using var view = Annotate(heat, frame, answers, latencies[^1]);
+                        annotated?.Append(view);
+                        if (win.Show(view) is 'q' or 27)
+                            break;
+                    }
                     progress?.Report(frame.Index + 1);
                 }
             }
+        }
+        finally
+        {
+            toWrite?.Writer.Complete();
+            writer?.GetAwaiter().GetResult();
         }
         double wall = clock.Elapsed.TotalSeconds;
         if (annotated is not null)
@@ -169,4 +186,11 @@ internal static class ReplayCommand
         return 0;
     }
 
+    /// <summary>The frame with the first question's heatmap, every answer as a caption, and the frame's latency.</summary>
+    static Frame Annotate(IOverlayRenderer heat, Frame frame, IReadOnlyList<Models.Answer> answers, double ms)
+    {
+        using var withHeat = answers[0].Attention is { } map ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
+        string caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})"));
+        return TruthOverlay.Draw(withHeat, null, caption, $"frame {frame.Index}  {ms:F0} ms");
+    }
 }
