@@ -41,6 +41,8 @@ public sealed record BundleManifest
     /// <summary>Image tokens the vision encoder gives: the grid plus the extra (null) tokens.</summary>
     public int ImageTokens => GridWidth * GridHeight + ExtraTokens;
 
+    internal static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static BundleManifest Load(string path)
     {
         if (!File.Exists(path))
@@ -48,11 +50,17 @@ public sealed record BundleManifest
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var bytes = File.ReadAllBytes(path);
+            StrictUtf8.GetCharCount(bytes); // JSON strings are read lazily: bad UTF-8 inside one would surface later as a bare InvalidOperationException
+            doc = JsonDocument.Parse(bytes);
         }
         catch (JsonException e)
         {
             throw new ModelBundleException(path, "manifest", $"not valid JSON ({e.Message})", e);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new ModelBundleException(path, "manifest", $"not valid UTF-8 ({e.Message})", e);
         }
         using (doc)
         {

@@ -27,25 +27,41 @@ internal static class SafeTensors
         JsonDocument doc;
         try
         {
+            BundleManifest.StrictUtf8.GetCharCount(headerBytes);
             doc = JsonDocument.Parse(headerBytes);
         }
         catch (JsonException e)
         {
             throw new ModelBundleException(path, "header", $"not valid JSON ({e.Message})", e);
         }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new ModelBundleException(path, "header", $"not valid UTF-8 ({e.Message})", e);
+        }
         using (doc)
         {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new ModelBundleException(path, "header", "the header must be a JSON object of tensors");
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 if (p.Name == "__metadata__")
                     continue;
                 string at = $"tensor '{p.Name}'";
-                if (!p.Value.TryGetProperty("dtype", out var dtype) || dtype.GetString() != "F32")
-                    throw new ModelBundleException(path, at, "dtype must be F32");
-                var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-                var offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                long count = shape.Aggregate(1L, (a, b) => a * b);
-                if (shape.Any(s => s < 0) || offsets.Length != 2 || offsets[1] - offsets[0] != count * 4 || offsets[0] < 0 || dataStart + offsets[1] > length)
+                int[] shape;
+                long[] offsets;
+                try
+                {
+                    if (p.Value.ValueKind != JsonValueKind.Object || !p.Value.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String || dtype.GetString() != "F32")
+                        throw new ModelBundleException(path, at, "dtype must be F32");
+                    shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+                    offsets = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                }
+                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
+                {
+                    throw new ModelBundleException(path, at, $"a malformed entry: it needs dtype, shape (integers) and data_offsets (two integers) ({e.Message})", e);
+                }
+                long count = shape.Any(s => s < 0) || shape.Any(s => s > int.MaxValue / 4) ? -1 : shape.Aggregate(1L, (a, b) => a * b > int.MaxValue ? int.MaxValue : a * b);
+                if (count < 0 || offsets.Length != 2 || offsets[1] - offsets[0] != count * 4 || offsets[0] < 0 || dataStart + offsets[1] > length)
                     throw new ModelBundleException(path, at, $"shape [{string.Join(", ", shape)}] and offsets [{string.Join(", ", offsets)}] do not fit the file");
                 var data = new float[count];
                 f.Position = dataStart + offsets[0];

@@ -34,11 +34,11 @@ public static class WavFile
             Fail("not a RIFF/WAVE file");
         int format = 0, channels = 0, rate = 0, bits = 0;
         bool haveFormat = false;
-        for (int at = 12; at + 8 <= bytes.Length;)
+        for (long at = 12; at + 8 <= bytes.Length;)
         {
-            var id = System.Text.Encoding.ASCII.GetString(bytes, at, 4);
-            long size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at + 4));
-            int body = at + 8;
+            var id = System.Text.Encoding.ASCII.GetString(bytes, (int)at, 4);
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)at + 4));
+            int body = (int)at + 8;
             if (id == "fmt ")
             {
                 if (size < 16 || body + 16 > bytes.Length)
@@ -68,7 +68,7 @@ public static class WavFile
                     Fail("no samples in the data chunk");
                 return (Decode(bytes.AsSpan(body, (int)(count * frameBytes)), format, bits, channels), rate);
             }
-            at = body + (int)Math.Min(size + (size & 1), int.MaxValue - body); // chunks are padded to even sizes
+            at = body + size + (size & 1); // chunks are padded to even sizes; long: a huge size ends the walk, never wraps
         }
         throw new AudioFormatException($"{path}: {(haveFormat ? "no data chunk" : "no fmt chunk")}");
     }
