@@ -29,6 +29,7 @@ public static class RtmmCli
             EvalCommand.Create(terminal),
             LiveCommand.Create(terminal),
             ListenCommand.Create(terminal),
+            SoakCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         return root.Parse(args).Invoke(config);
