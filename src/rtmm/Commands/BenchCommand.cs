@@ -80,7 +80,20 @@ internal static class BenchCommand
             }
             return 0;
         });
-        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion };
+        var outDir = new Option<string>("--out") { Description = "Folder for report.json and the PNG plots", DefaultValueFactory = _ => "bench-report" };
+        var frames = Options.Positive("--frames", "Frames per resolution in the end-to-end runs", 120);
+        var report = new Command("report", "Every stage benchmark and the end-to-end pipeline at several resolutions: report.json and PNG plots") { outDir, frames, seconds, json };
+        report.SetGuardedAction(terminal, (parse, _) =>
+        {
+            string dir = Path.GetFullPath(parse.GetValue(outDir)!);
+            var r = ReportBench.Run(dir, TimeSpan.FromSeconds(parse.GetValue(seconds)), parse.GetValue(frames), line => terminal.Error.WriteLine(line));
+            if (parse.GetValue(json))
+                JsonLines.Write(terminal.Out, r);
+            else
+                terminal.Out.WriteLine($"wrote {Path.Combine(dir, "report.json")} and preprocess.png, fusion.png, stages.png, fps.png");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report };
     }
 
     static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;
