@@ -31,7 +31,18 @@ public sealed record RealtimeSessionOptions
 }
 
 /// <summary>Counters and the latest per-stage timings of a session.</summary>
-public sealed record SessionStats(long FramesSubmitted, long FramesProcessed, long FramesDropped, long Answers, double LastEncodeMs, double LastAnswerMs);
+public sealed record SessionStats(long FramesSubmitted, long FramesProcessed, long FramesDropped, long Answers, double LastEncodeMs, double LastAnswerMs)
+{
+    /// <summary>Frames whose processing failed (their questions got the error; the stream went on).</summary>
+    public long FramesFailed { get; init; }
+}
+
+/// <summary>One frame could not be processed; the questions waiting on it get this, and the session goes on with the next frame.</summary>
+public sealed class FrameProcessingException(long frameIndex, Exception inner)
+    : Exception($"frame {frameIndex} could not be processed: {inner.Message}", inner)
+{
+    public long FrameIndex { get; } = frameIndex;
+}
 
 /// <summary>
 /// RealtimeMM embedded in an app or engine loop. <see cref="SubmitFrame(ReadOnlySpan{byte}, int, int, int)"/>
@@ -57,7 +68,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     readonly Lock standingGate = new();
     Frame? latest;
     AttentionMap? latestMap;
-    long submitted, processed, answersCount;
+    long submitted, processed, answersCount, failedFrames;
     double lastEncodeMs, lastAnswerMs;
     int disposed;
 
@@ -93,7 +104,10 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     public string Device => answerer.Device;
 
     public SessionStats Stats => new(Interlocked.Read(ref submitted), Interlocked.Read(ref processed), slot.Dropped, Interlocked.Read(ref answersCount),
-        Volatile.Read(ref lastEncodeMs), Volatile.Read(ref lastAnswerMs));
+        Volatile.Read(ref lastEncodeMs), Volatile.Read(ref lastAnswerMs)) { FramesFailed = Interlocked.Read(ref failedFrames) };
+
+    /// <summary>Fault injection for tests: runs before each frame is encoded (throwing fails that frame).</summary>
+    internal Action<Frame>? BeforeEncode { get; set; }
 
     /// <summary>Standing answers, as they come (also on <see cref="Answers"/>).</summary>
     public event EventHandler<Answer>? Answered;
@@ -192,7 +206,19 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             while (await slot.TakeAsync(token) is { } frame)
             {
                 using (frame)
-                    Process(frame);
+                {
+                    try
+                    {
+                        Process(frame);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // one bad frame fails the questions waiting on it, not the session
+                        if (Interlocked.Increment(ref failedFrames) == 1)
+                            log.LogError(e, "RealtimeMM: frame {Index} could not be processed; the session goes on (further failures are counted in Stats.FramesFailed)", frame.Index);
+                        FailWaiting(new FrameProcessingException(frame.Index, e));
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -207,6 +233,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
 
     void Process(Frame frame)
     {
+        BeforeEncode?.Invoke(frame);
         long t0 = Stopwatch.GetTimestamp();
         var encoded = answerer.Encode(frame);
         long t1 = Stopwatch.GetTimestamp();
