@@ -22,6 +22,30 @@ internal static class Tools
         return stdout.Result;
     }
 
+    /// <summary>The repository checkout the test binaries were built in (the folder with RealtimeMM.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "RealtimeMM.sln")))
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("the repository root is not above the test binaries");
+        return root;
+    }
+
+    /// <summary>The X window id of the first window titled <paramref name="title"/>, waiting up to <paramref name="timeoutMs"/>; null if none came.</summary>
+    public static string? FindWindow(string title, int timeoutMs = 10_000)
+    {
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.ElapsedMilliseconds < timeoutMs;)
+        {
+            Thread.Sleep(100);
+            using var search = Process.Start(new ProcessStartInfo("xdotool", $"search --name \"{title}\"") { RedirectStandardOutput = true })!;
+            var window = search.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            search.WaitForExit();
+            if (!string.IsNullOrEmpty(window))
+                return window;
+        }
+        return null;
+    }
+
     public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);

@@ -18,16 +18,7 @@ internal static class FusionBench
     public static (string Machine, string Vulkan, List<BatchResult> Batches) Run(ModelBundle bundle, IEnumerable<int> batches, int maxRuns, TimeSpan budget, Action<string> progress)
     {
         var m = bundle.Manifest;
-        VulkanDevice? device = null;
-        try
-        {
-            device = VulkanDevice.Create();
-        }
-        catch (PlatformNotSupportedException e)
-        {
-            progress($"warning: Vulkan unavailable, timing the CPU paths only ({e.Message})");
-        }
-        using var owned = device;
+        using var device = Timing.TryVulkan(progress);
         var reference = new FusionReference(bundle.Fusion);
         using var oracle = new InferenceSession(Path.Combine(bundle.Folder, m.FusionOracleFile ?? throw new InvalidOperationException($"{bundle.Folder}: the bundle has no fusion oracle (fusion.oracle in manifest.json)")));
         int mapSize = m.FusionLayers * m.Heads * m.ImageTokens, d = m.ModelDim, answers = m.Answers.Length;
@@ -89,7 +80,7 @@ internal static class FusionBench
             paths.Add(onnxStats);
             results.Add(new BatchResult(n, paths, dVkLogit, dVkAttention, Timing.MaxAbsDiff(expectedLogits, onnxLogits)));
         }
-        return (Timing.Machine(), device is null ? "none" : $"{device.Info.Name} ({device.Info.Type})", results);
+        return (Timing.Machine(), Timing.Describe(device), results);
     }
 
     /// <summary>A whole-frame timing divided by its question count.</summary>

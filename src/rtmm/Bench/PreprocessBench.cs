@@ -30,16 +30,7 @@ internal static class PreprocessBench
                 width = spec.Width, height = spec.Height, mean = new[] { spec.Mean.X, spec.Mean.Y, spec.Mean.Z }, std = new[] { spec.Std.X, spec.Std.Y, spec.Std.Z },
             }));
         }
-        VulkanDevice? device = null;
-        try
-        {
-            device = VulkanDevice.Create();
-        }
-        catch (PlatformNotSupportedException e)
-        {
-            progress($"warning: Vulkan unavailable, timing the CPU paths only ({e.Message})");
-        }
-        using var owned = device;
+        using var device = Timing.TryVulkan(progress);
         var results = new List<SizeResult>();
         foreach (var (w, h) in sizes)
         {
@@ -84,7 +75,7 @@ internal static class PreprocessBench
             }
             results.Add(new SizeResult($"{w}x{h}", paths, dVk, dCpu, dCv));
         }
-        return (Timing.Machine(), device is null ? "none" : $"{device.Info.Name} ({device.Info.Type})", results);
+        return (Timing.Machine(), Timing.Describe(device), results);
     }
 
     public const string OpenCvPath = "OpenCV blobFromImage + std";

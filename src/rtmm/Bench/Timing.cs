@@ -36,6 +36,23 @@ internal static class Timing
         return (Stats.From(name, wall), other.Count > 0 ? Stats.From(extraName!, other) : null);
     }
 
+    /// <summary>Any Vulkan device, lavapipe included (a benchmark times what is there), or null with a warning line.</summary>
+    public static RealtimeMM.Gpu.VulkanDevice? TryVulkan(Action<string> progress)
+    {
+        try
+        {
+            return RealtimeMM.Gpu.VulkanDevice.Create();
+        }
+        catch (PlatformNotSupportedException e)
+        {
+            progress($"warning: Vulkan unavailable, timing the CPU paths only ({e.Message})");
+            return null;
+        }
+    }
+
+    /// <summary>The device a benchmark ran on, for its report.</summary>
+    public static string Describe(RealtimeMM.Gpu.VulkanDevice? device) => device is null ? "none" : $"{device.Info.Name} ({device.Info.Type})";
+
     /// <summary>Largest absolute difference between two outputs (a path against the reference).</summary>
     public static double MaxAbsDiff(float[] a, float[] b)
     {

@@ -77,14 +77,7 @@ public class LiveWindowTests : TestBase
         var stderr = live.StandardError.ReadToEndAsync();
         try
         {
-            string? window = null;
-            for (int i = 0; i < 100 && string.IsNullOrEmpty(window); i++)
-            {
-                Thread.Sleep(100);
-                var search = Process.Start(new ProcessStartInfo("xdotool", "search --name \"RealtimeMM live\"") { RedirectStandardOutput = true })!;
-                window = search.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-                search.WaitForExit();
-            }
+            string? window = Tools.FindWindow("RealtimeMM live");
             Assert.That(window, Is.Not.Null.And.Not.Empty, "the live window did not appear");
             Tools.Run("xdotool", $"windowfocus --sync {window}"); // Xvfb has no window manager to activate windows
             Tools.Run("xdotool", "type --delay 40 \"is there a dog\"");
@@ -127,14 +120,7 @@ public class LiveSpeechWindowTests : TestBase
         var clock = Stopwatch.StartNew();
         try
         {
-            string? window = null;
-            for (int i = 0; i < 40 && string.IsNullOrEmpty(window); i++)
-            {
-                Thread.Sleep(100);
-                var search = Process.Start(new ProcessStartInfo("xdotool", "search --name \"RealtimeMM live\"") { RedirectStandardOutput = true })!;
-                window = search.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-                search.WaitForExit();
-            }
+            string? window = Tools.FindWindow("RealtimeMM live", timeoutMs: 4000);
             Assert.That(window, Is.Not.Null.And.Not.Empty, "the live window did not appear");
             Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(4.5), "the window came up too late for the spoken question");
             Tools.Run("xdotool", $"windowfocus --sync {window}");

@@ -5,9 +5,7 @@ public class ApiDocsTests : TestBase
     [Test]
     public void ApiReference_IsCurrent()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "RealtimeMM.sln")))
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("the repository root is not above the test binaries");
+        string root = Tools.RepositoryRoot();
         string fresh = Path.Combine(Temp, "api.md");
         Tools.Run(Path.Combine(AppContext.BaseDirectory, "ApiDocs"), $"\"{fresh}\"");
         string committed = File.ReadAllText(Path.Combine(root, "docs", "api.md"));

@@ -9,9 +9,7 @@ public class PackageTests : TestBase
     [Test]
     public void PackedPackages_InstallIntoAFreshProject_AndTheMinimalExampleRuns()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "RealtimeMM.sln")))
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("the repository root is not above the test binaries");
+        string root = Tools.RepositoryRoot();
         // a version of its own, so NuGet's global cache cannot hand back a package packed earlier
         string version = $"0.1.0-test{DateTime.UtcNow:yyyyMMddHHmmss}{Environment.ProcessId}";
         string feed = Path.Combine(Temp, "feed"), app = Path.Combine(Temp, "app");
