@@ -26,9 +26,13 @@ public sealed class Endpointer
     /// <summary>Noise floor to start from (dBFS); null: learn it during the first 300 ms.</summary>
     public double? InitialFloorDb { get; init; }
 
+    // Only what an utterance can still need is kept: the open utterance, or, between utterances, the
+    // frames a start would reach back to (start run + pre-roll). A stream that runs for hours holds
+    // seconds of audio, not hours. firstFrame is the absolute index of audio's first frame.
     readonly List<short> audio = [];
-    readonly List<double> levels = [];
-    int speechRun, quietRun, uttStart = -1, voiced;
+    readonly Queue<double> levels = new();
+    long frames, firstFrame, uttStart = -1;
+    int speechRun, quietRun, voiced;
 
     /// <summary>An utterance: its samples (with pre-roll) and where it sits in the stream.</summary>
     public sealed record Utterance(short[] Samples, TimeSpan Start, TimeSpan End);
@@ -40,7 +44,7 @@ public sealed class Endpointer
         foreach (var s in samples)
         {
             audio.Add(s);
-            if (audio.Count % FrameSamples == 0 && Frame(audio.Count / FrameSamples - 1) is { } u)
+            if (audio.Count % FrameSamples == 0 && Frame(frames++) is { } u)
                 done.Add(u);
         }
         return done;
@@ -49,7 +53,7 @@ public sealed class Endpointer
     /// <summary>Ends the stream: an utterance still open is closed if it is long enough.</summary>
     public Utterance? Flush()
     {
-        var u = uttStart >= 0 && voiced * 10 >= MinSpeechMs ? Cut(uttStart, levels.Count) : null;
+        var u = uttStart >= 0 && voiced * 10 >= MinSpeechMs ? Cut(uttStart, frames) : null;
         uttStart = -1;
         return u;
     }
@@ -68,16 +72,30 @@ public sealed class Endpointer
         return all;
     }
 
-    Utterance? Frame(int index)
+    Utterance? Frame(long index)
     {
-        double db = Level(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(audio).Slice(index * FrameSamples, FrameSamples));
-        levels.Add(db);
-        double floor = double.MaxValue;
-        for (int i = Math.Max(0, levels.Count - FloorFrames); i < levels.Count; i++)
-            floor = Math.Min(floor, levels[i]);
-        if (InitialFloorDb is { } initial && levels.Count < FloorFrames)
+        var result = Decide(index);
+        if (uttStart < 0)
+        {
+            // between utterances: drop the frames no start can reach back to
+            long keepFrom = Math.Max(firstFrame, index + 1 - (StartMs + PrerollMs) / 10 - 1);
+            audio.RemoveRange(0, (int)(keepFrom - firstFrame) * FrameSamples);
+            firstFrame = keepFrom;
+        }
+        return result;
+    }
+
+    Utterance? Decide(long index)
+    {
+        double db = Level(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(audio).Slice((int)(index - firstFrame) * FrameSamples, FrameSamples));
+        levels.Enqueue(db);
+        if (levels.Count > FloorFrames)
+            levels.Dequeue();
+        double floor = levels.Min();
+        long seen = index + 1;
+        if (InitialFloorDb is { } initial && seen < FloorFrames)
             floor = Math.Min(floor, initial);
-        else if (InitialFloorDb is null && levels.Count < SettleFrames)
+        else if (InitialFloorDb is null && seen < SettleFrames)
             return null; // still learning the floor
         bool speech = db > floor + MarginDb && db > MinimumDbfs;
         speechRun = speech ? speechRun + 1 : 0;
@@ -95,7 +113,7 @@ public sealed class Endpointer
             voiced++;
         if (quietRun * 10 < HangoverMs)
             return null;
-        int start = uttStart;
+        long start = uttStart;
         uttStart = -1;
         return voiced * 10 >= MinSpeechMs ? Cut(start, index + 1) : null;
     }
@@ -108,9 +126,13 @@ public sealed class Endpointer
         return 10 * Math.Log10(energy / frame.Length / (32768.0 * 32768.0) + 1e-12);
     }
 
-    Utterance Cut(int fromFrame, int toFrame)
+    Utterance Cut(long fromFrame, long toFrame)
     {
-        int a = fromFrame * FrameSamples, b = Math.Min(audio.Count, toFrame * FrameSamples);
+        fromFrame = Math.Max(fromFrame, firstFrame);
+        int a = (int)(fromFrame - firstFrame) * FrameSamples, b = (int)Math.Min(audio.Count, (toFrame - firstFrame) * FrameSamples);
         return new Utterance(audio.GetRange(a, b - a).ToArray(), TimeSpan.FromMilliseconds(fromFrame * 10), TimeSpan.FromMilliseconds(toFrame * 10));
     }
+
+    /// <summary>Samples held now (for tests: it stays bounded between utterances).</summary>
+    internal int HeldSamples => audio.Count;
 }

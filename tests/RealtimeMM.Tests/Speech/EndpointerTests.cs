@@ -29,4 +29,26 @@ public class EndpointerTests : TestBase
         Assert.That(clean, Has.Count.EqualTo(2));
         Assert.That(inNoise, Has.Count.EqualTo(2));
     }
+
+    [Test]
+    public void Feed_LongStream_HoldsOnlyWhatAnUtteranceNeeds()
+    {
+        var speech = WavFile.ReadSpeech(Speak.Wav(Temp, "q", "is there a dog"));
+        var endpointer = new Endpointer();
+        var rng = new Random(3);
+        var quiet = new short[WavFile.SpeechRate];
+        int heard = 0, most = 0;
+        for (int second = 0; second < 120; second++) // two minutes of room noise, a question in the middle
+        {
+            for (int i = 0; i < quiet.Length; i++)
+                quiet[i] = (short)rng.Next(-40, 41);
+            heard += endpointer.Feed(quiet).Count;
+            if (second == 60)
+                heard += endpointer.Feed(speech).Count;
+            most = Math.Max(most, endpointer.HeldSamples);
+        }
+        TestContext.Out.WriteLine($"2 min of stream: {heard} utterance(s); at most {most} samples held ({most / (double)WavFile.SpeechRate:F1} s)");
+        Assert.That(heard, Is.EqualTo(1));
+        Assert.That(most, Is.LessThan(WavFile.SpeechRate * 10), "seconds of audio, not the whole stream");
+    }
 }
