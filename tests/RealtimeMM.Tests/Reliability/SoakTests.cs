@@ -15,7 +15,8 @@ public class SoakTests : TestBase
     {
         int seconds = int.TryParse(Environment.GetEnvironmentVariable("RTMM_SOAK_SECONDS"), out int s) ? s : 60;
         string clip = Path.Combine(Temp, "clip");
-        Assert.That(Rtmm.Run("scene", "--clip", "--frames", "90", "--out", clip).ExitCode, Is.Zero);
+        var made = Rtmm.Run("scene", "--clip", "--frames", "90", "--out", clip);
+        Assert.That(made.ExitCode, Is.Zero, made.ToString());
         using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "rtmm"),
             $"soak \"{clip}\" --seconds {seconds} --warmup {Math.Min(15, seconds / 4)} --device Cpu --json") { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var stderr = p.StandardError.ReadToEndAsync();
