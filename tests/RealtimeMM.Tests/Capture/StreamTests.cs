@@ -34,7 +34,7 @@ public class StreamTests : TestBase
         using var slot = new FrameSlot();
         var policy = new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMilliseconds(400), MaxAttempts = 40 };
         var url = $"http://127.0.0.1:{port}/live.ts";
-        using var pump = FramePump.Start(url, slot, new FrameSourceOptions { OpenTimeout = TimeSpan.FromSeconds(3) }, policy, e => { lock (events) events.Add(e); });
+        using var pump = FramePump.Start(url, slot, new FrameSourceOptions { OpenTimeout = TimeSpan.FromSeconds(10) }, policy, e => { lock (events) events.Add(e); });
 
         // nothing listens yet: the pump must keep retrying
         await Task.Delay(600);
