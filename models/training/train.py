@@ -71,9 +71,13 @@ def read_records(stream, size, grid):
         yield meta, image, labels
 
 
-def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, render="224x168", oov=0.05):
+def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, render="224x168", oov=0.05, same_class=0.0, questions=10):
     args = [RTMM, "dataset", "--seed", str(seed), "--input", str(size), "--grid", str(grid), "--count", str(count),
             "--start", str(start), "--size", render, "--oov-rate", str(oov)]
+    if same_class:  # the defaults stay off the command line, so the test split's scenes never change
+        args += ["--same-class-rate", str(same_class)]
+    if questions != 10:
+        args += ["--questions", str(questions)]
     if exclude:
         args += ["--exclude", *exclude]
     if favor:
@@ -122,14 +126,35 @@ def cells_of(box, width, height, grid):
     return [r * grid + c for r in range(y0, y1 + 1) for c in range(x0, x1 + 1)]
 
 
-def make_batch(records, tok, answers, grid, per_image, rng):
+def hardness(q):
+    """2 for "the car on the left" between two cars (a relation between objects), 1 for "the car"
+    when there are several (the answer says so), 0 for the rest."""
+    if q["kind"] != "color":
+        return 0
+    return 2 if " on the left" in q["q"] or " on the right" in q["q"] else 1 if q["a"] == "several" else 0
+
+
+def pick_questions(qs, per_image, rng, hard_weight):
+    """per_image questions of a scene, drawn without replacement; relational ones hard_weight times
+    as likely, "several" ones half that."""
+    if hard_weight == 1:
+        return rng.sample(qs, min(per_image, len(qs)))
+    pool, chosen = list(qs), []
+    scale = [1.0, max(1.0, hard_weight / 2), hard_weight]
+    while pool and len(chosen) < per_image:
+        weights = [scale[hardness(q)] for q in pool]
+        chosen.append(pool.pop(rng.choices(range(len(pool)), weights)[0]))
+    return chosen
+
+
+def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0):
     images = torch.from_numpy(np.stack([r[1] for r in records]).astype(np.float32))
     labels = torch.from_numpy(np.stack([r[2] for r in records]).astype(np.int64))
     captions = torch.tensor([tok.encode(r[0]["caption"]) for r in records])
     q_img, q_tok, q_ans, q_ground = [], [], [], []
     for i, (meta, _, _) in enumerate(records):
         qs = meta["questions"]
-        chosen = qs if per_image is None else rng.sample(qs, min(per_image, len(qs)))
+        chosen = qs if per_image is None else pick_questions(qs, per_image, rng, hard_weight)
         boxes = {o["id"]: o["box"] for o in meta["objects"]}
         for q in chosen:
             q_img.append(i)
@@ -239,6 +264,9 @@ def main():
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--producers", type=int, default=1, help="rtmm dataset processes feeding the trainer")
     p.add_argument("--scene-offset", type=int, default=0, help="index of the first training scene (a resumed phase takes scenes not seen before)")
+    p.add_argument("--same-class-rate", type=float, default=0.0, help="training scenes: chance an object repeats a placed object's class")
+    p.add_argument("--frame-questions", type=int, default=10, help="questions the generator writes per training scene (the trainer draws --questions of them)")
+    p.add_argument("--hard-weight", type=float, default=1.0, help="how much likelier relational color questions (on the left/right, several) are drawn")
     p.add_argument("--note", default="", help="what this phase changed, for the model card")
     p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
     p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
@@ -276,7 +304,8 @@ def main():
         export_bundle(model.cpu(), vocab, answers, args, {**prior, "python_eval": final})
         return
     # producer k renders scenes offset + k*10^8, +1, ...: all from the training seed, never the same scene twice
-    train = Stream([dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT, start=args.scene_offset + k * 100_000_000)
+    train = Stream([dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT, start=args.scene_offset + k * 100_000_000,
+                                 same_class=args.same_class_rate, questions=args.frame_questions)
                     for k in range(args.producers)], args.size, args.grid)
     hardware = (f"{torch.cuda.get_device_name(DEVICE)} + {args.producers} data processes on {os.cpu_count()} CPU cores, torch {torch.__version__}"
                 if DEVICE.type == "cuda" else f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {args.threads} threads")
@@ -293,7 +322,7 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (1.0 if frac < 0.7 else 0.5 * (1 + math.cos(math.pi * (frac - 0.7) / 0.3)))
         for g in opt.param_groups:
             g["lr"] = lr
-        batch = make_batch(train.take(args.batch), tok, answers, args.grid, args.questions, rng)
+        batch = make_batch(train.take(args.batch), tok, answers, args.grid, args.questions, rng, args.hard_weight)
         loss, parts = losses(model, batch, args.grid)
         opt.zero_grad()
         loss.backward()
@@ -317,7 +346,8 @@ def main():
         "parameters": params, "hardware": hardware,
         "holdout_pairs": HOLDOUT, "python_eval": final, "history": prior["history"] + history,
         "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch, "questions": args.questions,
-                                              "hardware": hardware, "scene_offset": args.scene_offset, "note": args.note}]}
+                                              "hardware": hardware, "scene_offset": args.scene_offset,
+                                              "same_class_rate": args.same_class_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight, "note": args.note}]}
     save(model, args.checkpoint)
     with open(args.checkpoint + ".json", "w") as f:
         json.dump(meta, f, indent=2)

@@ -141,6 +141,8 @@ public static class SceneGenerator
             };
             if (favor)
                 (o.ClassIndex, o.ColorIndex) = pairs.PickFavored(rng);
+            else if (pairs.SameClassChance > 0 && placed.Count > 0 && rng.NextDouble() < pairs.SameClassChance)
+                o.ClassIndex = placed[rng.Next(placed.Count)].ClassIndex;
             float extent = (MinExtent + (float)rng.NextDouble() * (MaxExtent - MinExtent)) * h;
             o.Size = extent / Math.Max(1, o.Shape.Aspect * o.Squash);
             var (hx, hy) = o.HalfExtent;
@@ -174,6 +176,8 @@ public static class SceneGenerator
         readonly (int Class, int Color)[] favored = options.ParsePairs(options.FavoredPairs);
 
         public bool Excluded(int cls, int color) => excluded.Contains((cls, color));
+
+        public double SameClassChance => options.SameClassChance;
 
         public bool Favor(Random rng) => favored.Length > 0 && rng.NextDouble() < options.FavoredPairChance;
 

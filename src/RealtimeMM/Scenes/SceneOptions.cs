@@ -22,6 +22,13 @@ public sealed record SceneOptions
 
     public double FavoredPairChance { get; init; } = 0.5;
 
+    /// <summary>
+    /// Chance that an object after the first takes the class of one already placed (own color): more
+    /// scenes with two cars, and so more "the car on the left" questions, for training. 0 (the default)
+    /// leaves the random draws, and so every scene, exactly as before.
+    /// </summary>
+    public double SameClassChance { get; init; }
+
     internal (int Class, int Color)[] ParsePairs(IReadOnlyList<string> pairs) => pairs.Select(p =>
     {
         var parts = p.Split(':');
@@ -47,6 +54,8 @@ public sealed record SceneOptions
             throw new ArgumentOutOfRangeException(nameof(Width), $"scene size {Width}x{Height} must be within 32..4096 each way");
         if (MinObjects < 1 || MaxObjects > 6 || MinObjects > MaxObjects)
             throw new ArgumentOutOfRangeException(nameof(MinObjects), $"objects per scene {MinObjects}..{MaxObjects} must be within 1..6");
+        if (!(SameClassChance >= 0 && SameClassChance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(SameClassChance), SameClassChance, "the same-class chance must be within 0..1");
         if (QuestionsPerFrame < 0 || QuestionsPerFrame > 100)
             throw new ArgumentOutOfRangeException(nameof(QuestionsPerFrame), QuestionsPerFrame, "questions per frame must be within 0..100");
     }

@@ -9,23 +9,44 @@ internal static unsafe class HostCopy
 {
     const int Chunk = 1 << 20;
 
-    public static void Copy(ReadOnlySpan<byte> source, void* destination)
+    public static void Copy(ReadOnlySpan<byte> source, void* destination) =>
+        CopyRuns(source, destination, [(0, source.Length)], source.Length);
+
+    /// <summary>
+    /// Copies the runs (offset, length) of <paramref name="source"/> to the same offsets in
+    /// <paramref name="destination"/>; with megabytes of them, cores take equal shares of the bytes
+    /// (a share can start or end inside a run).
+    /// </summary>
+    public static void CopyRuns(ReadOnlySpan<byte> source, void* destination, (long Offset, int Length)[] runs, long bytes)
     {
-        int parts = Math.Min(Math.Min(Environment.ProcessorCount, 8), source.Length / Chunk);
-        if (parts < 2)
-        {
-            source.CopyTo(new Span<byte>(destination, source.Length));
-            return;
-        }
+        int parts = (int)Math.Min(Math.Min(Environment.ProcessorCount, 8), bytes / Chunk);
         fixed (byte* src = source)
         {
             nint s = (nint)src, d = (nint)destination;
-            long length = source.Length, per = (length + parts - 1) / parts;
-            Parallel.For(0, parts, i =>
+            if (parts < 2)
             {
-                long offset = i * per, count = Math.Min(per, length - offset);
-                Buffer.MemoryCopy((byte*)s + offset, (byte*)d + offset, count, count);
-            });
+                CopyShare(s, d, runs, 0, bytes);
+                return;
+            }
+            Parallel.For(0, parts, i => CopyShare(s, d, runs, bytes * i / parts, bytes * (i + 1) / parts));
+        }
+    }
+
+    /// <summary>Bytes <paramref name="from"/>..<paramref name="to"/> of the runs laid end to end.</summary>
+    static void CopyShare(nint source, nint destination, (long Offset, int Length)[] runs, long from, long to)
+    {
+        long at = 0;
+        foreach (var (offset, length) in runs)
+        {
+            long a = Math.Max(from, at), b = Math.Min(to, at + length);
+            if (a < b)
+            {
+                long o = offset + (a - at);
+                Buffer.MemoryCopy((byte*)source + o, (byte*)destination + o, b - a, b - a);
+            }
+            at += length;
+            if (at >= to)
+                return;
         }
     }
 }
