@@ -10,6 +10,7 @@ dotnet build src/rtmm -c Release -nologo -v quiet -clp:ErrorsOnly
 bin=$(mktemp -d)
 cp -r src/rtmm/bin/Release/net10.0/. "$bin"
 export LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp RTMM_BIN="$bin/rtmm"
+/usr/bin/python3 models/training/calibrate_search.py --checkpoint "$checkpoint" --bundle "$bundle"
 /usr/bin/python3 models/training/evaluate.py --checkpoint "$checkpoint" --count "$count" --out "$bundle/eval-python.json"
 "$bin/rtmm" eval --model "$bundle" --count "$count" --json --device Cpu > "$bundle/eval-csharp.json"
 "$bin/rtmm" eval --model "$bundle" --count "$count" --json --device Cpu --clean > "$bundle/eval-csharp-clean.json"

@@ -147,11 +147,16 @@ def pick_questions(qs, per_image, rng, hard_weight):
     return chosen
 
 
-def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0):
+def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0, ground_hard=1.0):
     images = torch.from_numpy(np.stack([r[1] for r in records]).astype(np.float32))
     labels = torch.from_numpy(np.stack([r[2] for r in records]).astype(np.int64))
     captions = torch.tensor([tok.encode(r[0]["caption"]) for r in records])
-    q_img, q_tok, q_ans, q_ground = [], [], [], []
+    # one single-object search query per image ("a red car"), and which images of the batch show it
+    pairs = [{(o["class"], o["color"]) for o in r[0]["objects"]} for r in records]
+    picks = [sorted(p)[(rng or random).randrange(len(p))] if p else None for p in pairs]
+    queries = torch.tensor([tok.encode(search_query(*pick) if pick else "nothing") for pick in picks])
+    shows = torch.tensor([[float(pick in p if pick else not p) for p in pairs] for pick in picks])
+    q_img, q_tok, q_ans, q_ground, q_weight = [], [], [], [], []
     for i, (meta, _, _) in enumerate(records):
         qs = meta["questions"]
         chosen = qs if per_image is None else pick_questions(qs, per_image, rng, hard_weight)
@@ -164,20 +169,27 @@ def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0):
             for oid in q["ids"]:
                 mask[cells_of(boxes[oid], meta["width"], meta["height"], grid)] = 1
             q_ground.append(mask)
-    batch = (images, labels, captions, torch.tensor(q_img), torch.tensor(q_tok), torch.tensor(q_ans), torch.stack(q_ground))
+            q_weight.append(ground_hard if hardness(q) == 2 else 1.0)
+    batch = (images, labels, captions, torch.tensor(q_img), torch.tensor(q_tok), torch.tensor(q_ans), torch.stack(q_ground), torch.tensor(q_weight),
+             queries, shows)
     return tuple(t.to(DEVICE, non_blocking=True) for t in batch)
 
 
+def search_query(cls, color):
+    """A text search for one object, as users type it and as calibrate_search.py and `rtmm eval` ask it."""
+    return f"{'an' if color[0] in 'aeiou' else 'a'} {color} {cls}"
+
+
 def forward(model, batch):
-    images, labels, captions, q_img, q_tok, q_ans, q_ground = batch
+    images, labels, captions, q_img, q_tok, q_ans, q_ground, q_weight = batch[:8]
     patches, img_emb = model.vision(images)
     text, _ = model.text(q_tok)
     logits, maps = model.fusion(text, (q_tok != 0).float(), patches[q_img])
     return patches, img_emb, logits, maps
 
 
-def losses(model, batch, grid):
-    images, labels, captions, q_img, q_tok, q_ans, q_ground = batch
+def losses(model, batch, grid, query_weight=0.0):
+    images, labels, captions, q_img, q_tok, q_ans, q_ground, q_weight, queries, shows = batch
     patches, img_emb, logits, maps = forward(model, batch)
     answer = F.cross_entropy(logits, q_ans)
     _, cap_emb = model.text(captions)
@@ -190,12 +202,27 @@ def losses(model, batch, grid):
     dense = (F.cross_entropy(model.vision.aux_class(tokens).transpose(1, 2), cls_lbl)
              + F.cross_entropy(model.vision.aux_color(tokens).transpose(1, 2), col_lbl)
              + F.binary_cross_entropy_with_logits(model.vision.aux_center(tokens).squeeze(-1), ctr_lbl, pos_weight=torch.tensor(20.0, device=tokens.device)))
-    att = maps[:, -1].mean(1)                       # (Q, M): last layer, mean over heads
+    # attention grounding: the last layer's mean over heads on the asked objects; questions that pick
+    # one of two by position (q_weight > 1) also ground the first layer, and weigh more: selecting by
+    # position is a product of the question's side and each token's x that nothing else trains
     has = q_ground.sum(1) > 0
-    ground = -(torch.log((att * q_ground).sum(1) + 1e-6)[has]).mean() if has.any() else torch.zeros((), device=att.device)
+    if has.any():
+        mass = [(maps[:, layer].mean(1) * q_ground).sum(1)[has] for layer in (-1, 0)]
+        w = q_weight[has]
+        ground = (w * -torch.log(mass[0] + 1e-6) + (w - 1) * -torch.log(mass[1] + 1e-6)).mean()
+    else:
+        ground = torch.zeros((), device=maps.device)
+    # text search: each single-object query against the batch's images, every image that shows the
+    # object a positive (multi-positive InfoNCE, query -> image), so a frame with the red car among
+    # five other things still outranks a frame with only a red truck
+    search = torch.zeros((), device=sim.device)
+    if query_weight > 0:
+        _, query_emb = model.text(queries)
+        logp = (scale * query_emb @ img_emb.t()).log_softmax(1)
+        search = -((shows * logp).sum(1) / shows.sum(1).clamp(min=1)).mean()
     acc = (logits.argmax(1) == q_ans).float().mean()
-    total = answer + 0.5 * infonce + 0.5 * dense + 0.3 * ground
-    return total, dict(answer=answer.item(), infonce=infonce.item(), dense=dense.item(), ground=ground.item(), acc=acc.item())
+    total = answer + 0.5 * infonce + 0.5 * dense + 0.3 * ground + query_weight * search
+    return total, dict(answer=answer.item(), infonce=infonce.item(), dense=dense.item(), ground=ground.item(), search=search.item(), acc=acc.item())
 
 
 @torch.no_grad()
@@ -236,8 +263,19 @@ def evaluate(model, records, tok, answers, grid, holdout):
         best = (cap_emb @ img_emb.t()).argmax(1).cpu()
         hits += (best == torch.arange(len(chunk))).sum().item()
         total += len(chunk)
+    # text search: one single-object query per frame ("a red car") over all the frames; a hit is any frame showing it
+    img_all = torch.cat([model.vision(torch.from_numpy(np.stack([r[1] for r in records[s: s + 100]]).astype(np.float32)).to(DEVICE))[1]
+                         for s in range(0, len(records), 100)])
+    pick = random.Random(5)
+    shown = [{(o["class"], o["color"]) for o in r[0]["objects"]} for r in records]
+    wanted = [sorted(p)[pick.randrange(len(p))] for p in shown]
+    _, q_emb = model.text(torch.tensor([tok.encode(search_query(*w)) for w in wanted], device=DEVICE))
+    top5 = (q_emb @ img_all.t()).topk(min(5, len(records)), dim=1).indices.cpu().tolist()
+    search_r1 = sum(wanted[i] in shown[t[0]] for i, t in enumerate(top5)) / len(records)
+    search_r5 = sum(any(wanted[i] in shown[j] for j in t) for i, t in enumerate(top5)) / len(records)
     model.train()
     result = {k: round(100.0 * c / n, 2) for k, (c, n) in sorted(stats.items())}
+    result["search_r1"], result["search_r5"] = round(100 * search_r1, 2), round(100 * search_r5, 2)
     result["counts"] = {k: n for k, (c, n) in sorted(stats.items())}
     result["pointing_game"] = round(100.0 * point_hit / max(point_n, 1), 2)
     result["retrieval_r1_100"] = round(100.0 * hits / max(total, 1), 2)
@@ -267,6 +305,8 @@ def main():
     p.add_argument("--same-class-rate", type=float, default=0.0, help="training scenes: chance an object repeats a placed object's class")
     p.add_argument("--frame-questions", type=int, default=10, help="questions the generator writes per training scene (the trainer draws --questions of them)")
     p.add_argument("--hard-weight", type=float, default=1.0, help="how much likelier relational color questions (on the left/right, several) are drawn")
+    p.add_argument("--ground-hard", type=float, default=1.0, help="weight of the attention-grounding loss on questions that pick one of two objects by position (also grounds the first layer)")
+    p.add_argument("--query-loss", type=float, default=0.0, help="weight of the single-object text-search loss (multi-positive InfoNCE)")
     p.add_argument("--note", default="", help="what this phase changed, for the model card")
     p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
     p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
@@ -322,8 +362,8 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (1.0 if frac < 0.7 else 0.5 * (1 + math.cos(math.pi * (frac - 0.7) / 0.3)))
         for g in opt.param_groups:
             g["lr"] = lr
-        batch = make_batch(train.take(args.batch), tok, answers, args.grid, args.questions, rng, args.hard_weight)
-        loss, parts = losses(model, batch, args.grid)
+        batch = make_batch(train.take(args.batch), tok, answers, args.grid, args.questions, rng, args.hard_weight, args.ground_hard)
+        loss, parts = losses(model, batch, args.grid, args.query_loss)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -347,7 +387,8 @@ def main():
         "holdout_pairs": HOLDOUT, "python_eval": final, "history": prior["history"] + history,
         "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch, "questions": args.questions,
                                               "hardware": hardware, "scene_offset": args.scene_offset,
-                                              "same_class_rate": args.same_class_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight, "note": args.note}]}
+                                              "same_class_rate": args.same_class_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight,
+                                              "ground_hard": args.ground_hard, "query_loss": args.query_loss, "note": args.note}]}
     save(model, args.checkpoint)
     with open(args.checkpoint + ".json", "w") as f:
         json.dump(meta, f, indent=2)

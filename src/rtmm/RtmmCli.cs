@@ -30,6 +30,8 @@ public static class RtmmCli
             LiveCommand.Create(terminal),
             ListenCommand.Create(terminal),
             SoakCommand.Create(terminal),
+            IndexCommand.Create(terminal),
+            SearchCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         return root.Parse(args).Invoke(config);

@@ -32,6 +32,13 @@ public sealed record BundleManifest
     public required string[] QuestionKinds { get; init; }
     public string[] HoldoutPairs { get; init; } = [];
 
+    /// <summary>
+    /// Cosine similarity between a text query and a frame above which the frame shows what the text
+    /// says (<c>retrieval.match_threshold</c>, calibrated on generated frames when the bundle was
+    /// made); text search and alerts use it. Null when the bundle has none.
+    /// </summary>
+    public float? MatchThreshold { get; init; }
+
     /// <summary>How frames are fitted to the input (<c>image.fit</c>: stretch, crop or letterbox; default stretch).</summary>
     public Preprocess.FitMode Fit { get; init; } = Preprocess.FitMode.Stretch;
 
@@ -107,6 +114,7 @@ public sealed record BundleManifest
                 Answers = r.Strings("answers"),
                 QuestionKinds = r.Strings("question_kinds"),
                 HoldoutPairs = r.Has("holdout_pairs") ? r.Strings("holdout_pairs") : [],
+                MatchThreshold = r.Has("retrieval.match_threshold") ? r.Float("retrieval.match_threshold", -1, 1) : null,
             };
             if (m.ModelDim % m.Heads != 0)
                 throw new ModelBundleException(path, "dims.heads", $"{m.Heads} heads do not divide the model dimension {m.ModelDim}");
@@ -152,6 +160,13 @@ public sealed record BundleManifest
         {
             int v = Int(path);
             return v is > 0 and <= 65536 ? v : throw new ModelBundleException(file, path, $"expected a positive integer, got {v}");
+        }
+
+        public float Float(string path, double min, double max)
+        {
+            var e = Get(path);
+            return e.ValueKind == JsonValueKind.Number && e.GetDouble() is var v && v >= min && v <= max
+                ? (float)v : throw new ModelBundleException(file, path, $"expected a number within {min}..{max}, got {e}");
         }
 
         public float[] Floats(string path, int count)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using RealtimeMM.Frames;
 using RealtimeMM.Models;
 using RealtimeMM.Scenes;
+using RealtimeMM.Search;
 
 namespace RealtimeMM.Cli.Commands;
 
@@ -19,6 +20,9 @@ internal static class EvalCommand
     {
         /// <summary>The frame's keys and values for the fusion (CPU path), median.</summary>
         public double KeysMsMedian { get; init; }
+
+        /// <summary>Text search over all the scenes: one single-object query per scene ("a red car"), a hit when a frame in the top 1 / top 5 shows it.</summary>
+        public (double R1, double R5, int Queries) Search { get; init; }
 
         /// <summary>With --compare-fusion: the Vulkan fusion against the C# reference on every question.</summary>
         public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions)? FusionCheck { get; init; }
@@ -47,6 +51,7 @@ internal static class EvalCommand
                     counts = r.Counts,
                     pointing_game = r.PointingGame,
                     retrieval_r1_100 = r.RetrievalR1,
+                    search = new { r1 = r.Search.R1, r5 = r.Search.R5, queries = r.Search.Queries, frames = r.Scenes },
                     vision_ms_median = Math.Round(r.VisionMsMedian, 3),
                     keys_ms_median = Math.Round(r.KeysMsMedian, 3),
                     question_ms_median = Math.Round(r.QuestionMsMedian, 3),
@@ -61,6 +66,7 @@ internal static class EvalCommand
             foreach (var (k, v) in r.Accuracy)
                 o.WriteLine($"  {k,-10} {v,6:F2}%  ({r.Counts[k]} questions)");
             o.WriteLine($"  pointing game {r.PointingGame:F2}%   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
+            o.WriteLine($"  text search over {r.Scenes} frames: R@1 {r.Search.R1:F2}%, R@5 {r.Search.R5:F2}% ({r.Search.Queries} single-object queries)");
             o.WriteLine($"  preprocessing + vision encoder {r.VisionMsMedian:F2} ms, frame keys for the fusion {r.KeysMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms per question (medians)");
             if (r.FusionCheck is { } f)
                 o.WriteLine($"  Vulkan fusion vs C# reference: same answer {f.SameAnswers}/{f.Questions}, max |logit diff| {f.MaxLogitDiff:E2}, max |attention diff| {f.MaxAttentionDiff:E2}");
@@ -82,6 +88,8 @@ internal static class EvalCommand
         var keysMs = new List<double>();
         var images = new List<float[]>();
         var captions = new List<string>();
+        var store = new EmbeddingStore(m.EmbeddingDim, count);
+        var shown = new List<HashSet<(string, string)>>();
         using (var progress = new Progress(terminal, "eval", count))
         {
             for (int i = 0; i < count; i++)
@@ -123,6 +131,8 @@ internal static class EvalCommand
                 }
                 images.Add(frame.Embedding);
                 captions.Add(SceneCaptions.For(scene.Objects));
+                store.Add(i, i, frame.Embedding);
+                shown.Add(scene.Objects.Select(o => (o.Class, o.Color)).ToHashSet());
                 if (images.Count == 100)
                 {
                     (int h, int n) = Retrieval(answerer, images, captions);
@@ -137,6 +147,7 @@ internal static class EvalCommand
         visionMs.Sort();
         questionMs.Sort();
         keysMs.Sort();
+        var search = SearchRecall(answerer, store, shown);
         return new Result(
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => Math.Round(100.0 * p.Value.Ok / p.Value.N, 2)),
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.N),
@@ -144,8 +155,36 @@ internal static class EvalCommand
             visionMs[visionMs.Count / 2], questionMs[questionMs.Count / 2], count, answerer.Device)
         {
             FusionCheck = compare ? fusionCheck : null,
+            Search = search,
             KeysMsMedian = keysMs[keysMs.Count / 2],
         };
+    }
+
+    /// <summary>
+    /// For each frame, a query for one of its objects ("a red car", the object drawn by a fixed seed)
+    /// searched over every frame; a hit at rank k when a frame among the top k shows that class in that color.
+    /// </summary>
+    static (double R1, double R5, int Queries) SearchRecall(QuestionAnswerer answerer, EmbeddingStore store, List<HashSet<(string Class, string Color)>> shown)
+    {
+        var search = new TextSearch(answerer, threshold: -1);
+        var rng = new Random(5);
+        int r1 = 0, r5 = 0, n = 0;
+        var options = new SearchOptions { Top = 5, MinGapSeconds = 0 };
+        for (int i = 0; i < shown.Count; i++)
+        {
+            if (shown[i].Count == 0)
+                continue;
+            var pairs = shown[i].OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.Color, StringComparer.Ordinal).ToArray();
+            var want = pairs[rng.Next(pairs.Length)];
+            var (embedding, _) = search.Embed($"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}");
+            n++;
+            if (embedding is null)
+                continue;
+            var hits = store.Search(embedding, options);
+            r1 += hits.Count > 0 && shown[hits[0].Row].Contains(want) ? 1 : 0;
+            r5 += hits.Any(h => shown[h.Row].Contains(want)) ? 1 : 0;
+        }
+        return (Math.Round(100.0 * r1 / Math.Max(n, 1), 2), Math.Round(100.0 * r5 / Math.Max(n, 1), 2), n);
     }
 
     /// <summary>Each caption against the 100 frames: a hit when its own frame scores highest.</summary>

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using RealtimeMM.Capture;
+using RealtimeMM.Models;
+using RealtimeMM.Search;
+
+namespace RealtimeMM.Cli.Commands;
+
+/// <summary>
+/// <c>rtmm index SOURCE</c>: image embeddings of sampled frames into an append-only index beside
+/// the clip (or <c>--out</c>). Run again on the same clip, it resumes after the last frame stored.
+/// </summary>
+internal static class IndexCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var source = new Argument<string>("source") { Description = "Clip folder, video file, image folder, camera (/dev/video0) or stream URL" };
+        var output = new Option<string?>("--out") { Description = "Index file (default: frames.rtmmidx in a clip folder, SOURCE.rtmmidx beside a file)" };
+        var every = new Option<double>("--every") { Description = "Shortest time between stored frames, seconds", DefaultValueFactory = _ => new FrameSampler().Interval };
+        var still = new Option<double>("--static") { Description = "Longest time between stored frames while the picture does not change, seconds", DefaultValueFactory = _ => new FrameSampler().StaticInterval };
+        var change = new Option<double>("--change") { Description = "Mean grey-level difference (32x24 thumbnail) that counts as a change", DefaultValueFactory = _ => new FrameSampler().ChangeThreshold };
+        var json = Options.Json();
+        var model = AskCommand.ModelOption();
+        var device = AskCommand.DeviceOption();
+        var command = new Command("index", "Store image embeddings of sampled frames in an index file for `rtmm search`") { source, output, every, still, change, json, model, device };
+        command.SetGuardedAction(terminal, (parse, cancel) =>
+        {
+            string spec = parse.GetValue(source)!;
+            var sampler = new FrameSampler { Interval = parse.GetValue(every), StaticInterval = parse.GetValue(still), ChangeThreshold = parse.GetValue(change) };
+            if (!(sampler.Interval >= 0) || !(sampler.StaticInterval >= sampler.Interval) || !(sampler.ChangeThreshold >= 0))
+                throw new ArgumentException($"--every {sampler.Interval}, --static {sampler.StaticInterval}, --change {sampler.ChangeThreshold}: need 0 <= every <= static and change >= 0");
+            using var src = FrameSource.Open(spec);
+            using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
+            string path = parse.GetValue(output) ?? FrameIndex.PathFor(spec);
+            using var writer = FrameIndexWriter.Open(path, FrameIndexHeader.For(answerer.Bundle, spec));
+            if (writer.Recovered is { } r)
+                terminal.Error.WriteLine($"{path}: {r}");
+            long resumeAfter = writer.LastFrame, before = writer.Count, read = 0;
+            if (resumeAfter >= 0)
+                terminal.Error.WriteLine($"{path}: {writer.Count} frames stored already; resuming after frame {resumeAfter}");
+            using (var progress = new Progress(terminal, "indexing", src.Info.FrameCount ?? 0))
+            {
+                while (src.Read(cancel) is { } frame)
+                {
+                    using (frame)
+                    {
+                        progress.Report(++read);
+                        double seconds = frame.Timestamp.TotalSeconds;
+                        if (frame.Index <= resumeAfter || !sampler.ShouldStore(frame, seconds))
+                            continue;
+                        writer.Append(frame.Index, seconds, answerer.Encode(frame).Embedding);
+                    }
+                }
+            }
+            writer.Flush();
+            var summary = new
+            {
+                index = Path.GetFullPath(path), frames_read = read, frames_stored = writer.Count - before, total_stored = writer.Count,
+                bytes = new FileInfo(path).Length, model = writer.Header.Model, recovered = writer.Recovered?.ToString(),
+            };
+            if (parse.GetValue(json))
+                JsonLines.Write(terminal.Out, summary);
+            else
+                terminal.Out.WriteLine($"{path}: stored {summary.frames_stored} of {summary.frames_read} frames read ({summary.total_stored} in all, {summary.bytes:N0} bytes)");
+            return 0;
+        });
+        return command;
+    }
+}

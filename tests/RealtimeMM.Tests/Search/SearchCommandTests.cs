@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text.Json;
+using RealtimeMM.Models;
+using RealtimeMM.Scenes;
+using RealtimeMM.Search;
+using RealtimeMM.Tests.Cli;
+
+namespace RealtimeMM.Tests.Search;
+
+/// <summary><c>rtmm index</c> and <c>rtmm search</c> on generated clips with ground truth, a kill while indexing, bad queries.</summary>
+public class SearchCommandTests : TestBase
+{
+    [Test]
+    public void IndexThenSearch_FindsFramesThatShowTheObject()
+    {
+        var (clip, scenes) = Clips.Write(Path.Combine(Temp, "clip"), seed: 11, frames: 90, options: Clips.Small with { Width = 320, Height = 240 });
+        var r = Rtmm.Run("index", clip, "--every", "0", "--change", "0", "--json", "--device", "Cpu");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var summary = JsonDocument.Parse(r.Out).RootElement;
+        Assert.That(summary.GetProperty("frames_stored").GetInt64(), Is.EqualTo(90));
+        Assert.That(File.Exists(FrameIndex.PathFor(clip)), Is.True);
+
+        // ask for an object the clip shows in its first frame
+        var o = scenes[0].Objects[0];
+        string text = $"{SceneWorld.Article(o.Color)} {o.Color} {o.Class}";
+        r = Rtmm.Run("search", clip, "--text", text, "--top", "3", "--gap", "0", "--json", "--thumbs", Path.Combine(Temp, "thumbs"));
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var hits = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        TestContext.Out.WriteLine(r.Out);
+        Assert.That(hits, Is.Not.Empty);
+        Assert.That(hits[0].GetProperty("rank").GetInt32(), Is.EqualTo(1));
+        int shown = hits.Count(h => scenes[h.GetProperty("frame").GetInt32()].Objects.Any(x => x.Class == o.Class && x.Color == o.Color));
+        Assert.That(shown, Is.GreaterThanOrEqualTo(1), $"no hit shows {text}");
+        foreach (var h in hits)
+            Assert.That(new FileInfo(h.GetProperty("thumbnail").GetString()!).Length, Is.GreaterThan(1000));
+    }
+
+    [TestCase("", "empty")]
+    [TestCase("a purple cat", "'cat'")]
+    public void Search_QueryTheModelCannotSearch_FailsSayingWhy(string text, string problem)
+    {
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 8);
+        Assert.That(Rtmm.Run("index", clip, "--device", "Cpu").ExitCode, Is.Zero);
+        var r = Rtmm.Run("search", clip, "--text", text);
+        Assert.That(r.ExitCode, Is.Not.Zero);
+        Assert.That(r.ErrorLines, Has.Length.EqualTo(1));
+        Assert.That(r.Error, Does.Contain("--text").And.Contain(problem));
+    }
+
+    [Test]
+    public void Search_NoIndex_SaysHowToMakeOne()
+    {
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 4);
+        var r = Rtmm.Run("search", clip, "--text", "a red car");
+        Assert.That(r.ExitCode, Is.Not.Zero);
+        Assert.That(r.Error, Does.Contain("rtmm index"));
+    }
+
+    [Test]
+    public void Search_IndexOfAnotherModel_Refused()
+    {
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 4);
+        using (var w = FrameIndexWriter.Open(FrameIndex.PathFor(clip), FrameIndexTests.Header with { Dimensions = 128 }))
+            w.Append(0, 0, Enumerable.Repeat(1f, 128).ToArray());
+        var r = Rtmm.Run("search", clip, "--text", "a red car");
+        Assert.That(r.ExitCode, Is.Not.Zero);
+        Assert.That(r.Error, Does.Contain("test-model").And.Contain("index the clip again"));
+    }
+
+    [Test]
+    public void Index_KilledWhileIndexing_ReopensWithEveryFlushedFrameAndResumes()
+    {
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 400);
+        string index = FrameIndex.PathFor(clip);
+        string rtmm = Path.Combine(AppContext.BaseDirectory, "rtmm");
+        using var p = Process.Start(new ProcessStartInfo(rtmm, $"index \"{clip}\" --every 0 --change 0 --device Cpu") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        // kill it once three batches are on disk, mid-stream
+        long header = 0, recordSize = 8 + 8 + 4 * 128 + 8, seenBeforeKill = 0;
+        var clock = Stopwatch.StartNew();
+        while (!p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (File.Exists(index) && header == 0)
+                header = new FileInfo(index).Length; // header only, when it first appears
+            if (header > 0 && (new FileInfo(index).Length - header) / recordSize >= 48)
+            {
+                seenBeforeKill = (new FileInfo(index).Length - header) / recordSize;
+                p.Kill();
+                break;
+            }
+            Thread.Sleep(5);
+        }
+        p.WaitForExit();
+        Assert.That(seenBeforeKill, Is.GreaterThanOrEqualTo(48), "the indexer finished or stalled before it could be killed");
+        var after = FrameIndex.Load(index);
+        TestContext.Out.WriteLine($"killed with {seenBeforeKill} records seen on disk; reopened with {after.Count}{(after.Recovered is { } rec ? ", " + rec : "")}");
+        Assert.That(after.Count, Is.GreaterThanOrEqualTo(seenBeforeKill));
+        Assert.That(Enumerable.Range(0, after.Count).Select(i => after.Store.FrameAt(i)), Is.EqualTo(Enumerable.Range(0, after.Count).Select(i => (long)i)));
+
+        var r = Rtmm.Run("index", clip, "--every", "0", "--change", "0", "--device", "Cpu");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        Assert.That(r.Error, Does.Contain("resuming after frame"));
+        var full = FrameIndex.Load(index);
+        Assert.That(full.Recovered, Is.Null);
+        Assert.That(Enumerable.Range(0, full.Count).Select(i => full.Store.FrameAt(i)), Is.EqualTo(Enumerable.Range(0, 400).Select(i => (long)i)));
+    }
+}
