@@ -71,13 +71,18 @@ def read_records(stream, size, grid):
         yield meta, image, labels
 
 
-def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, render="224x168", oov=0.05, same_class=0.0, questions=10):
+def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, render="224x168", oov=0.05, same_class=0.0, questions=10,
+                 edge=0.0, min_objects=1):
     args = [RTMM, "dataset", "--seed", str(seed), "--input", str(size), "--grid", str(grid), "--count", str(count),
             "--start", str(start), "--size", render, "--oov-rate", str(oov)]
     if same_class:  # the defaults stay off the command line, so the test split's scenes never change
         args += ["--same-class-rate", str(same_class)]
     if questions != 10:
         args += ["--questions", str(questions)]
+    if edge:
+        args += ["--edge-rate", str(edge)]
+    if min_objects != 1:
+        args += ["--min-objects", str(min_objects)]
     if exclude:
         args += ["--exclude", *exclude]
     if favor:
@@ -305,6 +310,8 @@ def main():
     p.add_argument("--same-class-rate", type=float, default=0.0, help="training scenes: chance an object repeats a placed object's class")
     p.add_argument("--frame-questions", type=int, default=10, help="questions the generator writes per training scene (the trainer draws --questions of them)")
     p.add_argument("--hard-weight", type=float, default=1.0, help="how much likelier relational color questions (on the left/right, several) are drawn")
+    p.add_argument("--edge-rate", type=float, default=0.0, help="training scenes: chance an object straddles the frame's edge (as in clips)")
+    p.add_argument("--min-objects", type=int, default=1, help="training scenes: fewest objects (0: some scenes are empty, as a camera's often are)")
     p.add_argument("--ground-hard", type=float, default=1.0, help="weight of the attention-grounding loss on questions that pick one of two objects by position (also grounds the first layer)")
     p.add_argument("--query-loss", type=float, default=0.0, help="weight of the single-object text-search loss (multi-positive InfoNCE)")
     p.add_argument("--note", default="", help="what this phase changed, for the model card")
@@ -345,7 +352,7 @@ def main():
         return
     # producer k renders scenes offset + k*10^8, +1, ...: all from the training seed, never the same scene twice
     train = Stream([dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT, start=args.scene_offset + k * 100_000_000,
-                                 same_class=args.same_class_rate, questions=args.frame_questions)
+                                 same_class=args.same_class_rate, questions=args.frame_questions, edge=args.edge_rate, min_objects=args.min_objects)
                     for k in range(args.producers)], args.size, args.grid)
     hardware = (f"{torch.cuda.get_device_name(DEVICE)} + {args.producers} data processes on {os.cpu_count()} CPU cores, torch {torch.__version__}"
                 if DEVICE.type == "cuda" else f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {args.threads} threads")
@@ -388,7 +395,8 @@ def main():
         "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch, "questions": args.questions,
                                               "hardware": hardware, "scene_offset": args.scene_offset,
                                               "same_class_rate": args.same_class_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight,
-                                              "ground_hard": args.ground_hard, "query_loss": args.query_loss, "note": args.note}]}
+                                              "ground_hard": args.ground_hard, "query_loss": args.query_loss,
+                                              "edge_rate": args.edge_rate, "min_objects": args.min_objects, "note": args.note}]}
     save(model, args.checkpoint)
     with open(args.checkpoint + ".json", "w") as f:
         json.dump(meta, f, indent=2)

@@ -32,6 +32,7 @@ public static class RtmmCli
             SoakCommand.Create(terminal),
             IndexCommand.Create(terminal),
             SearchCommand.Create(terminal),
+            AlertsCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         return root.Parse(args).Invoke(config);

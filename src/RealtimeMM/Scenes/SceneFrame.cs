@@ -6,8 +6,9 @@ namespace RealtimeMM.Scenes;
 /// <summary>A rendered scene: BGR24 pixels (tightly packed) with full ground truth.</summary>
 public sealed class SceneFrame
 {
-    internal SceneFrame(int width, int height, byte[] bgr, ObjectTruth[] objects, QuestionTruth[] questions)
+    internal SceneFrame(int width, int height, byte[] bgr, ObjectTruth[] objects, QuestionTruth[] questions, string[]? partlyVisibleClasses = null)
     {
+        PartlyVisibleClasses = partlyVisibleClasses ?? [];
         Width = width;
         Height = height;
         Bgr = bgr;
@@ -23,6 +24,12 @@ public sealed class SceneFrame
 
     /// <summary>Objects with at least half of their area visible, in drawing order.</summary>
     public ObjectTruth[] Objects { get; }
+
+    /// <summary>
+    /// Classes of objects that are in view but less than half visible (at an edge, or mostly
+    /// covered): not labelled, so whether they are "there" is left open, and no question depends on them.
+    /// </summary>
+    public string[] PartlyVisibleClasses { get; }
 
     /// <summary>Questions about this frame with their answers.</summary>
     public QuestionTruth[] Questions { get; }

@@ -30,8 +30,11 @@ public static class SceneGenerator
         for (int k = 0; k < n; k++)
         {
             var o = Place(rng, bgr, w, h, objects, k, inside: true, pairs, favor: k == 0 && pairs.Favor(rng));
-            if (o is not null)
-                objects.Add(o);
+            if (o is null)
+                continue;
+            if (options.EdgeObjectChance > 0 && rng.NextDouble() < options.EdgeObjectChance)
+                AcrossEdge(o, rng, w, h);
+            objects.Add(o);
         }
         var look = options.CameraEffects ? SceneRenderer.CameraLook.Sample(rng) : SceneRenderer.CameraLook.Clean;
         return Finish(bgr, w, h, objects, look, new Random(Mix(seed, index, 1)), options);
@@ -117,7 +120,7 @@ public static class SceneGenerator
             }
         }
         var questions = SceneQuestions.Ask(truths, unsureClasses, unsureColors, w, h, options.QuestionsPerFrame, rng);
-        return new SceneFrame(w, h, bgr, truths.ToArray(), questions);
+        return new SceneFrame(w, h, bgr, truths.ToArray(), questions, unsureClasses.Except(truths.Select(t => t.Class)).Order(StringComparer.Ordinal).ToArray());
     }
 
     /// <summary>
@@ -167,6 +170,20 @@ public static class SceneGenerator
             }
         }
         return null;
+    }
+
+    /// <summary>Moves an object across a random edge of the frame so that 20-80% of it is in view.</summary>
+    static void AcrossEdge(SceneObject o, Random rng, int w, int h)
+    {
+        var (hx, hy) = o.HalfExtent;
+        float inView = 0.2f + (float)rng.NextDouble() * 0.6f;
+        switch (rng.Next(4))
+        {
+            case 0: o.Cx = -hx + 2 * hx * inView; break;
+            case 1: o.Cx = w + hx - 2 * hx * inView; break;
+            case 2: o.Cy = -hy + 2 * hy * inView; break;
+            default: o.Cy = h + hy - 2 * hy * inView; break;
+        }
     }
 
     /// <summary>The compositional hold-out: pairs never drawn, and pairs to favour in a test split.</summary>

@@ -5,6 +5,7 @@ public sealed record SceneOptions
 {
     public int Width { get; init; } = 320;
     public int Height { get; init; } = 240;
+    /// <summary>Fewest objects in a scene; 0 allows empty scenes (a camera often sees nothing of interest).</summary>
     public int MinObjects { get; init; } = 1;
     public int MaxObjects { get; init; } = 6;
 
@@ -29,6 +30,13 @@ public sealed record SceneOptions
     /// </summary>
     public double SameClassChance { get; init; }
 
+    /// <summary>
+    /// Chance that an object of a still scene is placed across the frame's edge, 20-80% of it in
+    /// view, as objects entering or leaving a camera's view are (clips have them; training data
+    /// should too). 0 (the default) leaves every scene exactly as before.
+    /// </summary>
+    public double EdgeObjectChance { get; init; }
+
     internal (int Class, int Color)[] ParsePairs(IReadOnlyList<string> pairs) => pairs.Select(p =>
     {
         var parts = p.Split(':');
@@ -52,8 +60,10 @@ public sealed record SceneOptions
         ParsePairs(FavoredPairs);
         if (Width < 32 || Height < 32 || Width > 4096 || Height > 4096)
             throw new ArgumentOutOfRangeException(nameof(Width), $"scene size {Width}x{Height} must be within 32..4096 each way");
-        if (MinObjects < 1 || MaxObjects > 6 || MinObjects > MaxObjects)
-            throw new ArgumentOutOfRangeException(nameof(MinObjects), $"objects per scene {MinObjects}..{MaxObjects} must be within 1..6");
+        if (MinObjects < 0 || MaxObjects > 6 || MinObjects > MaxObjects)
+            throw new ArgumentOutOfRangeException(nameof(MinObjects), $"objects per scene {MinObjects}..{MaxObjects} must be within 0..6");
+        if (!(EdgeObjectChance >= 0 && EdgeObjectChance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(EdgeObjectChance), EdgeObjectChance, "the edge-object chance must be within 0..1");
         if (!(SameClassChance >= 0 && SameClassChance <= 1))
             throw new ArgumentOutOfRangeException(nameof(SameClassChance), SameClassChance, "the same-class chance must be within 0..1");
         if (QuestionsPerFrame < 0 || QuestionsPerFrame > 100)

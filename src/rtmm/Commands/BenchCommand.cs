@@ -3,7 +3,7 @@ using RealtimeMM.Cli.Bench;
 
 namespace RealtimeMM.Cli.Commands;
 
-/// <summary><c>rtmm bench preprocess|fusion</c>: every path of a stage timed in one run on this machine.</summary>
+/// <summary><c>rtmm bench preprocess|fusion|report|search</c>: every path of a stage timed in one run on this machine.</summary>
 internal static class BenchCommand
 {
     public static Command Create(Terminal terminal)
@@ -93,7 +93,26 @@ internal static class BenchCommand
                 terminal.Out.WriteLine($"wrote {Path.Combine(dir, "report.json")} and preprocess.png, fusion.png, stages.png, fps.png");
             return 0;
         });
-        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report };
+        var rows = Options.Positive("--rows", "Stored embeddings to search", 1_000_000);
+        var search = new Command("search", "Time text search over stored embeddings: plain loop, TensorPrimitives, EmbeddingStore.Search") { rows, json, runs, seconds };
+        search.SetGuardedAction(terminal, (parse, _) =>
+        {
+            var r = SearchBench.Run(parse.GetValue(rows), 128, parse.GetValue(runs), TimeSpan.FromSeconds(parse.GetValue(seconds)), line => terminal.Error.WriteLine(line));
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(terminal.Out, new
+                {
+                    benchmark = "search", machine = Timing.Machine(), rows = r.Rows, dimensions = r.Dimensions, top = 10,
+                    top10_agreement_with_plain_loop = r.TopAgreement, paths = r.Paths.Select(PathJson),
+                });
+                return 0;
+            }
+            terminal.Out.WriteLine($"machine: {Timing.Machine()}");
+            Table(terminal.Out, $"top 10 of {r.Rows:N0} {r.Dimensions}-dim embeddings", r.Paths, r.Paths[0], "plain loop");
+            terminal.Out.WriteLine($"  the fast path's top 10 agree with the plain loop's on {r.TopAgreement:P1} of the hits");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report, search };
     }
 
     static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;

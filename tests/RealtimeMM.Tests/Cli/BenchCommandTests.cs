@@ -67,4 +67,16 @@ public class NoVulkanTests : TestBase
         var names = root.GetProperty("sizes")[0].GetProperty("paths").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToArray();
         Assert.That(names, Is.EqualTo(new[] { "fast CPU path", "C# reference", "OpenCV blobFromImage + std" }));
     }
+
+    [Test]
+    public void BenchSearch_Json_ThreePathsAndTheSameHits()
+    {
+        var r = Rtmm.Run("bench", "search", "--rows", "20000", "--seconds", "0.2", "--runs", "5", "--json");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var j = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+        TestContext.Out.WriteLine(r.Out);
+        Assert.That(j.GetProperty("rows").GetInt32(), Is.EqualTo(20000));
+        Assert.That(j.GetProperty("paths").GetArrayLength(), Is.EqualTo(3));
+        Assert.That(j.GetProperty("top10_agreement_with_plain_loop").GetDouble(), Is.EqualTo(1.0));
+    }
 }

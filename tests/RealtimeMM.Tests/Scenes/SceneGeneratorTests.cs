@@ -195,4 +195,47 @@ public class SceneGeneratorTests : TestBase
         Assert.That(new[] { "person", "bus", "box", "car" }.Select(SceneWorld.Plural), Is.EqualTo(new[] { "people", "buses", "boxes", "cars" }));
         Assert.That(SceneWorld.Article("orange"), Is.EqualTo("an"));
     }
+
+    [Test]
+    public void Render_EdgeObjects_LabelledOnesTouchTheEdgeAndTheRestAreNamedPartlyVisible()
+    {
+        var options = new SceneOptions { Width = 192, Height = 144, EdgeObjectChance = 1 };
+        int labelled = 0, partly = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            var s = SceneGenerator.Render(12, i, options);
+            foreach (var o in s.Objects)
+            {
+                labelled++;
+                var b = o.Box;
+                Assert.That(b.X <= 0 || b.Y <= 0 || b.X + b.Width >= s.Width || b.Y + b.Height >= s.Height, Is.True, $"scene {i}: {o.Class} at {b} is not at an edge");
+            }
+            partly += s.PartlyVisibleClasses.Length;
+            var unsure = s.PartlyVisibleClasses.Except(s.Objects.Select(o => o.Class)).ToHashSet();
+            Assert.That(s.Questions.SelectMany(q => q.Question.Split(' ')).Where(unsure.Contains), Is.Empty, $"scene {i}: a question about a class only partly in view");
+        }
+        TestContext.Out.WriteLine($"{labelled} objects at least half in view, {partly} partly visible classes in 100 scenes");
+        Assert.That(labelled, Is.GreaterThan(50));
+        Assert.That(partly, Is.GreaterThan(50));
+    }
+
+    [Test]
+    public void Render_MinObjectsZero_SomeScenesEmptyWithHonestAnswers()
+    {
+        var options = new SceneOptions { Width = 160, Height = 120, MinObjects = 0 };
+        var empty = Enumerable.Range(0, 200).Select(i => SceneGenerator.Render(13, i, options)).Where(s => s.Objects.Length == 0 && s.PartlyVisibleClasses.Length == 0).ToList();
+        Assert.That(empty, Is.Not.Empty);
+        foreach (var s in empty)
+            Assert.That(s.Questions.All(q => q.Answer is "0" or "no"), Is.True, string.Join("; ", s.Questions.Select(q => $"{q.Question}={q.Answer}")));
+    }
+
+    [TestCase(2, 17, "car:green,dog:blue", "1B28758181D9CEFF")]
+    [TestCase(1, 5, "", "EB32A32ADDE57952")]
+    public void Render_DefaultOptions_SameScenesAsBeforeTheTrainingOnlyOptions(int seed, long index, string favored, string sha256Prefix)
+    {
+        // hashes taken from the generator before SameClassChance and EdgeObjectChance existed: off, they
+        // draw no random numbers, so test splits (and every number measured on them) stay the same scenes
+        var s = SceneGenerator.Render(seed, index, new SceneOptions { FavoredPairs = favored.Length == 0 ? [] : favored.Split(',') });
+        Assert.That(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(s.Bgr))[..16], Is.EqualTo(sha256Prefix));
+    }
 }

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using RealtimeMM.Capture;
+using RealtimeMM.Frames;
+using RealtimeMM.Models;
+using RealtimeMM.Scenes;
+using RealtimeMM.Search;
+
+namespace RealtimeMM.Cli.Commands;
+
+/// <summary>
+/// <c>rtmm alerts SOURCE --text T</c>: standing alerts over a clip, camera or stream, one line per
+/// raise or clear. <c>rtmm alerts --eval N</c>: precision and recall of alerts on N generated clips
+/// whose objects enter and leave, against their ground truth.
+/// </summary>
+internal static class AlertsCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var source = new Argument<string?>("source") { Description = "Clip folder, video file, camera or stream URL", Arity = ArgumentArity.ZeroOrOne };
+        var texts = new Option<string[]>("--text") { Description = "What to watch for, e.g. \"a dog\" (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var evaluate = new Option<int>("--eval") { Description = "Instead: score alerts for every class on this many generated clips with ground truth" };
+        var frames = Options.Positive("--frames", "Frames per generated clip (with --eval)", 300);
+        var json = Options.Json();
+        var model = AskCommand.ModelOption();
+        var device = AskCommand.DeviceOption();
+        var command = new Command("alerts", "Raise an alert when something appears in a stream, clear it when it goes") { source, texts, evaluate, frames, json, model, device };
+        command.Validators.Add(r =>
+        {
+            bool eval = r.GetResult(evaluate) is not null;
+            if (eval == (r.GetResult(source) is not null))
+                r.AddError("give a SOURCE with --text, or --eval N");
+            else if (!eval && (r.GetValue(texts) ?? []).Length == 0)
+                r.AddError("--text: say what to watch for, e.g. --text \"a dog\"");
+        });
+        command.SetGuardedAction(terminal, (parse, cancel) =>
+        {
+            using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
+            bool asJson = parse.GetValue(json);
+            if (parse.GetValue(evaluate) is > 0 and var clips)
+                return Evaluate(answerer, clips, parse.GetValue(frames), asJson, terminal, cancel);
+            var alerts = new TextAlerts(answerer);
+            foreach (var t in parse.GetValue(texts)!)
+                alerts.Add(t);
+            using var src = FrameSource.Open(parse.GetValue(source)!);
+            while (src.Read(cancel) is { } frame)
+                using (frame)
+                    foreach (var e in alerts.Update(answerer.Encode(frame), frame.Index, frame.Timestamp))
+                        Print(terminal, e, asJson);
+            return 0;
+        });
+        return command;
+    }
+
+    static void Print(Terminal terminal, AlertEvent e, bool asJson)
+    {
+        if (asJson)
+            JsonLines.Write(terminal.Out, new { alert = e.Text, state = e.Raised ? "raised" : "cleared", frame = e.FrameIndex, seconds = Math.Round(e.Timestamp.TotalSeconds, 3), score = Math.Round(e.Score, 4) });
+        else
+            terminal.Out.WriteLine($"{e.Timestamp.TotalSeconds,9:F2} s  frame {e.FrameIndex,-6} {(e.Raised ? "RAISED " : "cleared")}  {e.Text} ({e.Score:P0})");
+    }
+
+    /// <summary>
+    /// Every class is an alert ("a dog") on each generated clip. An appearance is a run of frames in
+    /// which an object of the class is at least half visible (runs less than an alert's clearing time
+    /// apart count as one; runs shorter than its raising time are too brief to need an alert). Recall:
+    /// appearances with a raise inside them or within the clearing time after. Precision: raises while
+    /// the class is in view, even partly (entering, leaving, covered), or within the clearing time after.
+    /// </summary>
+    static int Evaluate(QuestionAnswerer answerer, int clips, int frameCount, bool asJson, Terminal terminal, CancellationToken cancel)
+    {
+        var options = new AlertOptions();
+        int appearances = 0, found = 0, raises = 0, right = 0;
+        using (var progress = new Progress(terminal, "alerts", (long)clips * frameCount))
+        {
+            for (int c = 0; c < clips; c++)
+            {
+                var alerts = new TextAlerts(answerer);
+                foreach (var cls in SceneWorld.Classes)
+                    alerts.Add($"{SceneWorld.Article(cls)} {cls}", options);
+                var present = SceneWorld.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
+                var partly = SceneWorld.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
+                var raisedAt = SceneWorld.Classes.ToDictionary(k => k, _ => new List<int>());
+                int f = 0;
+                foreach (var scene in SceneGenerator.RenderClip(1000 + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240 }))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    foreach (var o in scene.Objects)
+                        present[o.Class][f] = true;
+                    foreach (var cls in scene.PartlyVisibleClasses)
+                        partly[cls][f] = true;
+                    var encoded = answerer.Encode(new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3));
+                    foreach (var e in alerts.Update(encoded, f, TimeSpan.FromSeconds(f / 30.0)))
+                        if (e.Raised)
+                            raisedAt[e.Text.Split(' ')[^1]].Add(f);
+                    progress.Report((long)c * frameCount + ++f);
+                }
+                foreach (var cls in SceneWorld.Classes)
+                {
+                    var runs = Runs(present[cls], options.OffFrames);
+                    var real = runs.Where(r => r.End - r.Start + 1 >= options.OnFrames).ToList();
+                    appearances += real.Count;
+                    found += real.Count(r => raisedAt[cls].Any(x => x >= r.Start && x <= r.End + options.OffFrames));
+                    raises += raisedAt[cls].Count;
+                    // a raise while the class is only partly in view (entering, leaving, covered) is not a false alarm
+                    var inView = Runs(present[cls].Zip(partly[cls], (a, b) => a || b).ToArray(), options.OffFrames);
+                    right += raisedAt[cls].Count(x => inView.Any(r => x >= r.Start && x <= r.End + options.OffFrames));
+                }
+            }
+        }
+        double precision = 100.0 * right / Math.Max(raises, 1), recall = 100.0 * found / Math.Max(appearances, 1);
+        if (asJson)
+            JsonLines.Write(terminal.Out, new { clips, frames_per_clip = frameCount, appearances, alerts_raised = raises, precision = Math.Round(precision, 2), recall = Math.Round(recall, 2), device = answerer.Device });
+        else
+            terminal.Out.WriteLine($"{clips} clips x {frameCount} frames, every class an alert: {appearances} appearances, {raises} alerts raised; precision {precision:F2}%, recall {recall:F2}%");
+        return 0;
+    }
+
+    /// <summary>Runs of true frames, runs less than <paramref name="bridge"/> frames apart merged.</summary>
+    static List<(int Start, int End)> Runs(bool[] present, int bridge)
+    {
+        var runs = new List<(int Start, int End)>();
+        for (int i = 0; i < present.Length; i++)
+        {
+            if (!present[i])
+                continue;
+            int s = i;
+            while (i + 1 < present.Length && present[i + 1])
+                i++;
+            if (runs.Count > 0 && s - runs[^1].End <= bridge)
+                runs[^1] = (runs[^1].Start, i);
+            else
+                runs.Add((s, i));
+        }
+        return runs;
+    }
+}
