@@ -142,6 +142,11 @@ public sealed class QuestionAnswerer : IDisposable
         {
             string question = questions[i] ?? throw new ArgumentNullException(nameof(questions), $"question {i} is null");
             string kind = KindOf(question);
+            if (kind == "describe")
+            {
+                results[i] = DescriptionAnswer(question, frame, frameTimings);
+                continue;
+            }
             var words = QuestionTokenizer.Words(question);
             if (words.Length == 0)
             {
@@ -182,6 +187,65 @@ public sealed class QuestionAnswerer : IDisposable
     }
 
     (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Fuse(FrameEncoding frame, float[] states, float[] mask) => FuseMany(frame, [(states, mask)])[0];
+
+    /// <summary>
+    /// Describes a frame from the model's own answers: "how many X are there" for every class in
+    /// one batch, then "what color is the X" and "where is the X" for each class seen once.
+    /// </summary>
+    public SceneDescription Describe(FrameEncoding frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var classes = SceneWorld.Classes;
+        var counts = AskMany(frame, classes.Select(c => $"how many {SceneWorld.Plural(c)} are there").ToList());
+        var seen = new List<(string Class, int Count, Answer CountAnswer)>();
+        for (int i = 0; i < classes.Count; i++)
+            if (counts[i].Answered && int.TryParse(counts[i].Text, out int n) && n > 0)
+                seen.Add((classes[i], n, counts[i]));
+        var single = seen.Where(s => s.Count == 1).Select(s => s.Class).ToList();
+        var details = AskMany(frame, single.SelectMany(c => new[] { $"what color is the {c}", $"where is the {c}" }).ToList());
+        var objects = new List<DescribedObject>();
+        foreach (var (cls, count, countAnswer) in seen)
+        {
+            int k = single.IndexOf(cls);
+            if (k < 0)
+            {
+                objects.Add(new(cls, count, null, null, countAnswer.Confidence, countAnswer.Attention));
+                continue;
+            }
+            var color = details[2 * k];
+            var where = details[2 * k + 1];
+            objects.Add(new(cls, 1, color.Answered && SceneWorld.Colors.Contains(color.Text) ? color.Text : null,
+                where.Answered && SceneWorld.Positions.Contains(where.Text) ? where.Text : null,
+                Math.Min(countAnswer.Confidence, Math.Min(color.Confidence, where.Confidence)), where.Attention));
+        }
+        var parts = objects.Select(o => o.Count > 1
+            ? $"{o.Count} {SceneWorld.Plural(o.Class)}"
+            : $"{SceneWorld.Article(o.Color ?? o.Class)} {(o.Color is null ? "" : o.Color + " ")}{o.Class}{o.Position switch { null => "", "center" => " in the center", "left" or "right" => $" on the {o.Position}", var p => $" at the {p}" }}").ToList();
+        string text = parts.Count == 0 ? "I see nothing I know"
+            : "I see " + (parts.Count == 1 ? parts[0] : string.Join(", ", parts[..^1]) + " and " + parts[^1]);
+        return new SceneDescription(text, objects);
+    }
+
+    /// <summary>A description as an answer: its confidence the least sure item's, its map the items' maps overlaid (cell-wise maximum).</summary>
+    Answer DescriptionAnswer(string question, FrameEncoding frame, Dictionary<string, double> frameTimings)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        var d = Describe(frame);
+        var maps = d.Objects.Select(o => o.Attention).OfType<AttentionMap>().ToList();
+        AttentionMap? combined = null;
+        if (maps.Count > 0)
+        {
+            var values = new float[maps[0].Values.Length];
+            foreach (var m in maps)
+                for (int c = 0; c < values.Length; c++)
+                    values[c] = Math.Max(values[c], m.Values[c]);
+            var strongest = maps.MaxBy(m => m.Values.Max())!;
+            combined = strongest with { Values = values };
+        }
+        var timings = new Dictionary<string, double>(frameTimings) { ["describe"] = Round(Stopwatch.GetElapsedTime(t0).TotalMilliseconds) };
+        float confidence = d.Objects.Count == 0 ? 0.5f : d.Objects.Min(o => o.Confidence);
+        return new Answer(question, d.Text, confidence, "describe", combined, timings, Device);
+    }
 
     /// <summary>
     /// The Vulkan fusion against the C# reference on the same inputs (a frame and its questions, one
@@ -324,11 +388,13 @@ public sealed class QuestionAnswerer : IDisposable
     Answer CantAnswer(string question, string kind, Dictionary<string, double> timings, string reason, AttentionMap? attention = null, float modelConfidence = 0f, string? chosen = null) =>
         new(question, $"I can't answer that about this scene: {reason}", Math.Min(modelConfidence, 0.1f), kind, attention, timings, Device, reason, chosen);
 
-    /// <summary>The question's kind from its words (SCENES.md's five), or "unknown".</summary>
+    /// <summary>The question's kind from its words (SCENES.md's five, or "describe" for a request to describe the scene), or "unknown".</summary>
     public static string KindOf(string question)
     {
         var w = QuestionTokenizer.Words(question);
         string s = " " + string.Join(' ', w) + " ";
+        if (w.FirstOrDefault() == "describe" || s is " what do you see " or " what can you see " || s.StartsWith(" what is in the ") || s.StartsWith(" what's in the "))
+            return "describe";
         if (w.Contains("color") || w.Contains("colour"))
             return "color";
         if (s.Contains(" how many ") || w.FirstOrDefault() == "count")
