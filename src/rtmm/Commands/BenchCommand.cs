@@ -3,7 +3,7 @@ using RealtimeMM.Cli.Bench;
 
 namespace RealtimeMM.Cli.Commands;
 
-/// <summary><c>rtmm bench preprocess|fusion|report|search</c>: every path of a stage timed in one run on this machine.</summary>
+/// <summary><c>rtmm bench preprocess|fusion|report|search|gameloop</c>: every path of a stage timed in one run on this machine.</summary>
 internal static class BenchCommand
 {
     public static Command Create(Terminal terminal)
@@ -112,7 +112,30 @@ internal static class BenchCommand
             terminal.Out.WriteLine($"  the fast path's top 10 agree with the plain loop's on {r.TopAgreement:P1} of the hits");
             return 0;
         });
-        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report, search };
+        var loopSeconds = new Option<double>("--seconds") { Description = "How long the game loop runs", DefaultValueFactory = _ => 10.0 };
+        var gameloop = new Command("gameloop", "A 60 Hz game loop submitting every frame to a RealtimeSession: the tick's own cost (p50, p99, max) while answers arrive") { loopSeconds, json };
+        gameloop.SetGuardedAction(terminal, (parse, _) =>
+        {
+            double secs = parse.GetValue(loopSeconds);
+            if (!(secs > 0 && secs <= 3600))
+                throw new ArgumentException($"--seconds {secs} must be in (0, 3600]");
+            var r = GameLoopBench.Run(secs, line => terminal.Error.WriteLine(line));
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(terminal.Out, new
+                {
+                    benchmark = "gameloop", machine = Timing.Machine(), device = r.Device, ticks = r.Ticks, seconds = Math.Round(r.Seconds, 2),
+                    tick_ms = new { p50 = Math.Round(r.Tick.MedianMs, 4), p99 = Math.Round(r.Tick.P90Ms, 4), max = Math.Round(r.MaxMs, 4) },
+                    answers = r.Answers, frames_processed = r.Processed, frames_dropped = r.Dropped,
+                });
+                return 0;
+            }
+            terminal.Out.WriteLine($"machine: {Timing.Machine()}, session on {r.Device}");
+            terminal.Out.WriteLine($"{r.Ticks} ticks at 60 Hz in {r.Seconds:F1} s: tick work p50 {r.Tick.MedianMs:F3} ms, p99 {r.Tick.P90Ms:F3} ms, max {r.MaxMs:F3} ms");
+            terminal.Out.WriteLine($"meanwhile {r.Answers} answers ({r.Answers / r.Seconds:F1}/s); frames processed {r.Processed}, replaced before processing {r.Dropped}");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report, search, gameloop };
     }
 
     static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;

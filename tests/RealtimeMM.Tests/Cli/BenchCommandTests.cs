@@ -79,4 +79,18 @@ public class NoVulkanTests : TestBase
         Assert.That(j.GetProperty("paths").GetArrayLength(), Is.EqualTo(3));
         Assert.That(j.GetProperty("top10_agreement_with_plain_loop").GetDouble(), Is.EqualTo(1.0));
     }
+
+    [Test]
+    public void BenchGameLoop_Json_TicksAndAnswers()
+    {
+        var r = Rtmm.Run("bench", "gameloop", "--seconds", "2", "--json");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var j = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+        TestContext.Out.WriteLine(r.Out);
+        Assert.That(j.GetProperty("ticks").GetInt32(), Is.InRange(100, 125));
+        Assert.That(j.GetProperty("answers").GetInt64(), Is.GreaterThan(0));
+        var t = j.GetProperty("tick_ms");
+        Assert.That(t.GetProperty("p50").GetDouble(), Is.LessThanOrEqualTo(t.GetProperty("p99").GetDouble()));
+        Assert.That(t.GetProperty("p99").GetDouble(), Is.LessThanOrEqualTo(t.GetProperty("max").GetDouble()));
+    }
 }
