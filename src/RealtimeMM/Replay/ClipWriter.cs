@@ -7,7 +7,9 @@ namespace RealtimeMM.Replay;
 /// <summary>
 /// Records frames (and their ground truth, when known) into a replay clip. Everything is written
 /// into a hidden folder beside the destination and moved into place by <see cref="Complete"/>;
-/// a writer disposed without completing, or one that fails, leaves nothing behind.
+/// a writer disposed without completing, or one that fails, leaves nothing behind. Before each
+/// frame it checks the disk: when what is left would not hold the frame and the sidecar, it
+/// completes the clip with the frames so far and throws <see cref="DiskFullException"/>.
 /// </summary>
 public sealed class ClipWriter : IDisposable
 {
@@ -25,6 +27,7 @@ public sealed class ClipWriter : IDisposable
     int width, height;
     TimeSpan first;
     bool done;
+    long lastFrameBytes;
 
     ClipWriter(string destination, ClipFormat format, double fps, string? sourceName, bool overwrite)
     {
@@ -35,6 +38,7 @@ public sealed class ClipWriter : IDisposable
         this.overwrite = overwrite;
         var parent = Path.GetDirectoryName(this.destination)!;
         staging = Path.Combine(parent, $".{Path.GetFileName(this.destination)}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        FreeSpace = MeasureFreeSpace;
     }
 
     /// <summary>Starts a clip at <paramref name="clipFolder"/> (created by <see cref="Complete"/>).</summary>
@@ -78,6 +82,8 @@ public sealed class ClipWriter : IDisposable
         else if (frame.Width != width || frame.Height != height)
             throw new ArgumentException($"frame {frame.Index} is {frame.Width}x{frame.Height}, the clip is {width}x{height}", nameof(frame));
         var ts = frame.Timestamp - first;
+        if (truths.Count > 0)
+            StopIfDiskFull(frame);
         if (truths.Count > 0 && ts <= truths[^1].Timestamp)
             throw new ArgumentException($"frame {frame.Index} at {ts.TotalMilliseconds} ms is not after the previous frame ({truths[^1].TimestampMs} ms)", nameof(frame));
 
@@ -88,13 +94,50 @@ public sealed class ClipWriter : IDisposable
                 var file = Path.Combine(staging, ImagesName, $"{truths.Count:D6}.png");
                 if (!Cv2.ImWrite(file, mat))
                     throw new IOException($"{file}: could not write the frame (disk full or no permission?)");
+                lastFrameBytes = Math.Max(lastFrameBytes, new FileInfo(file).Length);
             }
             else
             {
+                var path = Path.Combine(staging, VideoName);
+                long before = new FileInfo(path).Length;
                 video!.Write(mat);
+                lastFrameBytes = Math.Max(lastFrameBytes, new FileInfo(path).Length - before);
             }
         }
         truths.Add(new FrameTruth(truths.Count, FrameTruth.ToMilliseconds(ts), truth?.Objects, truth?.Questions));
+    }
+
+    /// <summary>Free bytes where the clip is being written, or null when the system cannot say.</summary>
+    internal Func<long?> FreeSpace { get; set; }
+
+    long? MeasureFreeSpace()
+    {
+        try
+        {
+            return new DriveInfo(staging).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Needed for one more frame: the largest a frame has grown the clip so far (at least a raw frame
+    /// at first), its sidecar entry, and the sidecar's rewrite, with a margin. Below that, the clip is
+    /// completed as it is and the caller told.
+    /// </summary>
+    void StopIfDiskFull(Frame frame)
+    {
+        if (FreeSpace() is not long free)
+            return;
+        long frameBytes = Math.Max(lastFrameBytes, format == ClipFormat.Png ? (long)frame.Width * frame.Height * 3 : 0);
+        long needed = 2 * frameBytes + 4096L * (truths.Count + 1) + (1 << 20);
+        if (free >= needed)
+            return;
+        int n = truths.Count;
+        string clip = Complete();
+        throw new DiskFullException(clip, n, free);
     }
 
     void Begin(Frame frame)
