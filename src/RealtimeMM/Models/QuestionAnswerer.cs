@@ -16,29 +16,31 @@ public sealed class QuestionAnswerer : IDisposable
     const int TextCacheSize = 256;
     readonly ModelBundle bundle;
     readonly bool ownsBundle;
-    readonly IPreprocessor preprocessor;
+    IPreprocessor preprocessor;
     readonly FusionReference fusion;
     readonly VulkanDevice? gpu;
     readonly bool ownsGpu;
-    readonly VulkanFusion? gpuFusion;
+    VulkanFusion? gpuFusion;
+    readonly Action<string>? warn;
     readonly float[] tensor;
     readonly Dictionary<string, (float[] States, float[] Mask, float[] Embedding, string[] Unknown)> textCache = [];
     readonly LinkedList<string> textOrder = new();
 
     /// <summary>Takes ownership of <paramref name="bundle"/> when <paramref name="ownsBundle"/> is true.</summary>
     public QuestionAnswerer(ModelBundle bundle, DevicePreference device = DevicePreference.Auto, bool ownsBundle = true, Action<string>? warn = null)
-        : this(bundle, VulkanDevice.ForPolicy(device, warn), ownsGpu: true, ownsBundle)
+        : this(bundle, VulkanDevice.ForPolicy(device, warn), ownsGpu: true, ownsBundle, warn)
     {
     }
 
     /// <summary>Runs on a Vulkan device the caller made and keeps (shared with other components; null: the CPU paths).</summary>
-    public QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsBundle = true)
-        : this(bundle, device, ownsGpu: false, ownsBundle)
+    public QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsBundle = true, Action<string>? warn = null)
+        : this(bundle, device, ownsGpu: false, ownsBundle, warn)
     {
     }
 
-    QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsGpu, bool ownsBundle)
+    QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsGpu, bool ownsBundle, Action<string>? warn)
     {
+        this.warn = warn;
         this.bundle = bundle;
         this.ownsBundle = ownsBundle;
         this.ownsGpu = ownsGpu;
@@ -68,6 +70,43 @@ public sealed class QuestionAnswerer : IDisposable
     /// <summary>Where preprocessing and fusion run: <c>vulkan:NAME</c> or <c>cpu</c> (the encoders run in ONNX Runtime on the CPU).</summary>
     public string Device => preprocessor.Device;
 
+    /// <summary>
+    /// Why the answerer left its Vulkan device for the CPU paths (a lost device, or any other Vulkan
+    /// failure mid-stream), or null while it has not. It happens once: the frame or question that
+    /// met the failure is redone on the CPU, the warning callback hears it once, and every later
+    /// call runs on the CPU.
+    /// </summary>
+    public string? FellBack { get; private set; }
+
+    /// <summary>Fault injection for tests: the next Vulkan call fails as a lost device would (a real loss cannot be caused on lavapipe).</summary>
+    internal bool InjectDeviceLost { get; set; }
+
+    void ThrowIfInjected()
+    {
+        if (!InjectDeviceLost)
+            return;
+        InjectDeviceLost = false;
+        throw new VulkanException("vkQueueSubmit (injected)", -4, "ErrorDeviceLost");
+    }
+
+    void FallBackToCpu(VulkanException e)
+    {
+        FellBack = $"the Vulkan device failed ({e.Message}); continuing on the CPU (preprocessing and fusion)";
+        warn?.Invoke(FellBack);
+        var (oldPre, oldFusion) = (preprocessor, gpuFusion);
+        preprocessor = new CpuPreprocessor(bundle.Preprocess);
+        gpuFusion = null;
+        try
+        {
+            oldFusion?.Dispose();
+            oldPre.Dispose();
+        }
+        catch (VulkanException)
+        {
+            // a lost device may fail its waits while its objects go; nothing more can be done with it
+        }
+    }
+
     /// <summary>One frame's encoding: its image tokens ready for every question, and its embedding.</summary>
     public sealed class FrameEncoding
     {
@@ -85,7 +124,7 @@ public sealed class QuestionAnswerer : IDisposable
 
         public int Width { get; }
         public int Height { get; }
-        internal FusionReference.ImageKeys? Keys { get; }
+        internal FusionReference.ImageKeys? Keys { get; set; }
 
         /// <summary>The raw image tokens, kept for the Vulkan fusion.</summary>
         internal float[]? Tokens { get; }
@@ -106,7 +145,17 @@ public sealed class QuestionAnswerer : IDisposable
     public FrameEncoding Encode(ImageView frame)
     {
         long t0 = Stopwatch.GetTimestamp();
-        preprocessor.Run(frame, tensor);
+        try
+        {
+            if (gpuFusion is not null)
+                ThrowIfInjected();
+            preprocessor.Run(frame, tensor);
+        }
+        catch (VulkanException e) when (FellBack is null)
+        {
+            FallBackToCpu(e);
+            preprocessor.Run(frame, tensor);
+        }
         long t1 = Stopwatch.GetTimestamp();
         tensor.CopyTo(bundle.Vision.Input, 0);
         bundle.Vision.Run();
@@ -300,18 +349,33 @@ public sealed class QuestionAnswerer : IDisposable
         var m = bundle.Manifest;
         int mapSize = m.FusionLayers * m.Heads * m.ImageTokens;
         var results = new List<(string, float, AttentionMap, float[])>(questions.Count);
-        int batch = gpuFusion?.MaxQuestions ?? 1;
-        for (int start = 0; start < questions.Count; start += batch)
+        for (int start = 0; start < questions.Count;)
         {
-            int n = Math.Min(batch, questions.Count - start);
+            int n = Math.Min(gpuFusion?.MaxQuestions ?? 1, questions.Count - start);
             var logits = new float[n * m.Answers.Length];
             var attention = new float[n * mapSize];
-            if (gpuFusion is not null)
-                gpuFusion.Run(frame.Tokens, questions.Skip(start).Take(n).ToList(), logits, attention);
+            if (gpuFusion is not null && frame.Tokens is not null)
+            {
+                try
+                {
+                    ThrowIfInjected();
+                    gpuFusion.Run(frame.Tokens, questions.Skip(start).Take(n).ToList(), logits, attention);
+                }
+                catch (VulkanException e) when (FellBack is null)
+                {
+                    FallBackToCpu(e);
+                    continue; // this batch again, on the CPU
+                }
+            }
             else
-                fusion.Run(frame.Keys!, questions[start].States, questions[start].Mask, logits, attention);
+            {
+                // a frame encoded for the Vulkan fusion has no CPU keys yet (the device failed since)
+                frame.Keys ??= fusion.PrepareImage(frame.Tokens!, m.ImageTokens);
+                fusion.Run(frame.Keys, questions[start].States, questions[start].Mask, logits, attention);
+            }
             for (int k = 0; k < n; k++)
                 results.Add(Decide(frame, logits.AsSpan(k * m.Answers.Length, m.Answers.Length), attention.AsSpan(k * mapSize, mapSize)));
+            start += n;
         }
         return results;
     }
