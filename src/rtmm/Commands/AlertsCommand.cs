@@ -51,7 +51,7 @@ internal static class AlertsCommand
         return command;
     }
 
-    static void Print(Terminal terminal, AlertEvent e, bool asJson)
+    public static void Print(Terminal terminal, AlertEvent e, bool asJson)
     {
         if (asJson)
             JsonLines.Write(terminal.Out, new { alert = e.Text, state = e.Raised ? "raised" : "cleared", frame = e.FrameIndex, seconds = Math.Round(e.Timestamp.TotalSeconds, 3), score = Math.Round(e.Score, 4) });

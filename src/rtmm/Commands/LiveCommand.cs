@@ -5,6 +5,7 @@ using RealtimeMM.Capture;
 using RealtimeMM.Frames;
 using RealtimeMM.Models;
 using RealtimeMM.Overlay;
+using RealtimeMM.Search;
 using RealtimeMM.Speech;
 
 namespace RealtimeMM.Cli.Commands;
@@ -13,8 +14,10 @@ namespace RealtimeMM.Cli.Commands;
 /// <c>rtmm live SOURCE</c>: a camera, video, stream or clip in a window, answering standing
 /// questions on every frame with the attention heatmap. Type a question and press Enter to add it
 /// ("clear" removes them all); F2 starts and ends a spoken question (push-to-talk, with --audio);
-/// Tab toggles the heatmap; Esc quits. Capture runs on its own thread
-/// into a latest-frame slot, so a slow model drops frames instead of falling behind.
+/// Tab toggles the heatmap; Esc quits. <c>--alert "a dog"</c> prints a line when a dog appears and
+/// when it goes. Capture runs on its own thread into a latest-frame slot, so a slow model drops
+/// frames instead of falling behind; a frame the model fails on is shown with the error and the
+/// stream goes on (it stops only after 30 failures in a row).
 /// </summary>
 internal static class LiveCommand
 {
@@ -28,7 +31,8 @@ internal static class LiveCommand
         var json = Options.Json();
         var audio = new Option<string?>("--audio") { Description = "Spoken questions from: default (the microphone), an ALSA device (hw:1,0) or a WAV file played as a microphone" };
         var listen = new Option<bool>("--listen") { Description = "With --audio: take every utterance as a question (always listening) instead of push-to-talk on F2" };
-        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen };
+        var alert = new Option<string[]>("--alert") { Description = "Say when this appears and when it goes, e.g. --alert \"a dog\" (repeat for several)" };
+        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen, alert };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             if (!FrameWindow.DisplayAvailable)
@@ -37,6 +41,11 @@ internal static class LiveCommand
             var standing = new StandingQuestions(answerer);
             foreach (var q in parse.GetValue(ask) ?? [])
                 standing.Add(q);
+            var alerts = new TextAlerts(answerer);
+            foreach (var a in parse.GetValue(alert) ?? [])
+                alerts.Add(a);
+            const int MaxFailuresInARow = 30;
+            int failuresInARow = 0;
             using var slot = new FrameSlot();
             using var pump = FramePump.Start(parse.GetValue(source)!, slot, new FrameSourceOptions { Pacing = Pacing.RealTime },
                 onEvent: e => terminal.Error.WriteLine(e.ToString()));
@@ -54,8 +63,28 @@ internal static class LiveCommand
                 using (frame)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    var encoded = answerer.Encode(frame);
-                    var answers = standing.Update(encoded);
+                    QuestionAnswerer.FrameEncoding encoded;
+                    IReadOnlyList<Answer> answers;
+                    try
+                    {
+                        encoded = answerer.Encode(frame);
+                        answers = standing.Update(encoded);
+                        foreach (var e in alerts.Update(encoded, frame.Index, frame.Timestamp))
+                        {
+                            AlertsCommand.Print(terminal, e, parse.GetValue(json));
+                            note = $"{(e.Raised ? "ALERT" : "gone")}: {e.Text}";
+                        }
+                        failuresInARow = 0;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException && ++failuresInARow < MaxFailuresInARow)
+                    {
+                        // one bad frame must not end a live session: show it with the error, go on
+                        terminal.Error.WriteLine($"frame {frame.Index}: {e.Message}");
+                        using var failed = TruthOverlay.Draw(frame, null, $"frame {frame.Index} failed: {e.Message}", "the stream goes on");
+                        if (window.Show(failed) == 27)
+                            break;
+                        continue;
+                    }
                     double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                     if (speech?.Take(encoded, terminal, parse.GetValue(json)) is { } spoken)
                     {

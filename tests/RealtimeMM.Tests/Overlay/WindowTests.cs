@@ -99,6 +99,30 @@ public class LiveWindowTests : TestBase
     }
 }
 
+/// <summary><c>rtmm live --alert</c>: a line when what it watches for appears.</summary>
+[Category("Window")]
+public class LiveAlertWindowTests : TestBase
+{
+    [Test]
+    public void Live_Alert_RaisedForAnObjectInView()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+            Assert.Inconclusive("no DISPLAY: run through tools/test, which starts Xvfb");
+        var (clip, scenes) = Clips.Write(Path.Combine(Temp, "clip"), frames: 90, options: Clips.Small with { Width = 320, Height = 240 });
+        string cls = scenes.Take(10).SelectMany(s => s.Objects).GroupBy(o => o.Class).OrderByDescending(g => g.Count()).First().Key;
+        var rtmm = Path.Combine(AppContext.BaseDirectory, "rtmm");
+        using var live = Process.Start(new ProcessStartInfo(rtmm, $"live {clip} --alert \"a {cls}\" --frames 60 --device Cpu --json") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = live.StandardOutput.ReadToEndAsync();
+        var stderr = live.StandardError.ReadToEndAsync();
+        if (!live.WaitForExit(60000))
+            live.Kill(true);
+        TestContext.Out.WriteLine(stdout.Result + stderr.Result);
+        Assert.That(live.ExitCode, Is.Zero, stderr.Result);
+        var raised = stdout.Result.Split('\n').Where(l => l.Contains("\"alert\"")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.That(raised.Any(j => j.GetProperty("alert").GetString() == $"a {cls}" && j.GetProperty("state").GetString() == "raised"), Is.True, $"no alert for a {cls}");
+    }
+}
+
 /// <summary><c>rtmm live --audio</c>: push-to-talk on F2 with a WAV file played as the microphone.</summary>
 [Category("Window")]
 public class LiveSpeechWindowTests : TestBase
