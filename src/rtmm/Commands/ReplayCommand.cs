@@ -113,6 +113,8 @@ internal static class ReplayCommand
         using var win = show ? new FrameWindow($"rtmm replay {src.Info.Name}") : null;
         using var heat = new CpuOverlayRenderer(new OverlaySpec());
         var latencies = new List<double>();
+        const int MaxFailuresInARow = 30;
+        int failuresInARow = 0, failed = 0;
         var clock = Stopwatch.StartNew();
         // Without a window the annotated video is drawn and encoded on a thread of its own, two
         // frames behind at most, so writing it overlaps answering the next frame.
@@ -132,8 +134,20 @@ internal static class ReplayCommand
                 using (frame)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    var encoded = answerer.Encode(frame);
-                    var answers = standing.Update(encoded);
+                    IReadOnlyList<Models.Answer> answers;
+                    try
+                    {
+                        answers = standing.Update(answerer.Encode(frame));
+                        failuresInARow = 0;
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException && ++failuresInARow < MaxFailuresInARow)
+                    {
+                        // one frame the model fails on costs that frame's answers, not the replay
+                        terminal.Error.WriteLine($"frame {frame.Index}: {e.Message}");
+                        failed++;
+                        progress?.Report(frame.Index + 1);
+                        continue;
+                    }
                     latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                     foreach (var a in answers)
                     {
@@ -174,7 +188,7 @@ internal static class ReplayCommand
         double P(double q) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
         if (stats)
         {
-            var summary = new { frames = latencies.Count, questions = lines.Length, fps = Math.Round(latencies.Count / Math.Max(wall, 1e-6), 2),
+            var summary = new { frames = latencies.Count, frames_failed = failed, questions = lines.Length, fps = Math.Round(latencies.Count / Math.Max(wall, 1e-6), 2),
                 latency_ms = new { p50 = Math.Round(P(0.5), 2), p90 = Math.Round(P(0.9), 2), p99 = Math.Round(P(0.99), 2), max = Math.Round(latencies.LastOrDefault(), 2) }, device = answerer.Device };
             if (asJson)
                 JsonLines.Write(terminal.Out, new { stats = summary });
