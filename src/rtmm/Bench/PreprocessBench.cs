@@ -14,7 +14,11 @@ namespace RealtimeMM.Cli.Bench;
 /// </summary>
 internal static class PreprocessBench
 {
-    public sealed record SizeResult(string Input, IReadOnlyList<Timing.Stats> Paths, double MaxDiffVulkan, double MaxDiffCpu, double MaxDiffOpenCv);
+    public sealed record SizeResult(string Input, IReadOnlyList<Timing.Stats> Paths, double MaxDiffVulkan, double MaxDiffCpu, double MaxDiffOpenCv)
+    {
+        /// <summary>Bytes of each frame the Vulkan path uploads (the rows and columns its kernel reads), and the frame's size.</summary>
+        public (long Uploaded, long Frame) UploadBytes { get; init; }
+    }
 
     public static (string Machine, string Vulkan, List<SizeResult> Sizes) Run(IEnumerable<(int W, int H)> sizes, int maxRuns, TimeSpan budget, Action<string> progress, string? dump = null)
     {
@@ -50,12 +54,14 @@ internal static class PreprocessBench
             }
 
             double dVk = double.NaN;
+            long uploaded = 0;
             if (device is not null)
             {
                 using var vk = new VulkanPreprocessor(device, spec);
                 var (vkWall, vkKernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name})", () => vk.Run(view(), output), maxRuns, budget,
                     "Vulkan kernel (GPU timestamps)", () => vk.LastTimings.KernelMs);
                 dVk = Timing.MaxAbsDiff(reference, output);
+                uploaded = vk.UploadBytes;
                 paths.Add(vkWall);
                 if (vkKernel is not null)
                     paths.Add(vkKernel);
@@ -73,7 +79,7 @@ internal static class PreprocessBench
                 paths.Add(TimeOpenCv(scene.Bgr, w, h, spec, output, maxRuns, budget));
                 dCv = Timing.MaxAbsDiff(reference, output);
             }
-            results.Add(new SizeResult($"{w}x{h}", paths, dVk, dCpu, dCv));
+            results.Add(new SizeResult($"{w}x{h}", paths, dVk, dCpu, dCv) { UploadBytes = (uploaded, (long)w * h * 3) });
         }
         return (Timing.Machine(), Timing.Describe(device), results);
     }

@@ -30,6 +30,7 @@ internal static class BenchCommand
                     {
                         input = s.Input,
                         max_abs_diff = new { vulkan = NullIfNaN(s.MaxDiffVulkan), cpu = s.MaxDiffCpu, opencv = NullIfNaN(s.MaxDiffOpenCv) },
+                        vulkan_upload_bytes = new { uploaded = s.UploadBytes.Uploaded, frame = s.UploadBytes.Frame },
                         paths = s.Paths.Select(PathJson),
                     }),
                 });
@@ -43,6 +44,8 @@ internal static class BenchCommand
                 var baseline = s.Paths.FirstOrDefault(p => p.Name == PreprocessBench.OpenCvPath) ?? s.Paths.First(p => p.Name == "C# reference");
                 Table(o, $"{s.Input} -> 224x224 (bilinear, stretch, float32 NCHW)", s.Paths, baseline, baseline.Name == PreprocessBench.OpenCvPath ? "OpenCV" : "C# ref");
                 o.WriteLine($"  max |x - reference|: vulkan {s.MaxDiffVulkan:E1}, fast CPU {s.MaxDiffCpu:E1}, OpenCV {s.MaxDiffOpenCv:E1} (OpenCV resizes in fixed point)");
+                if (s.UploadBytes.Uploaded > 0)
+                    o.WriteLine($"  Vulkan uploads {s.UploadBytes.Uploaded:N0} of the frame's {s.UploadBytes.Frame:N0} bytes (the rows its kernel reads)");
             }
             return 0;
         });
