@@ -109,7 +109,11 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     /// <summary>Fault injection for tests: runs before each frame is encoded (throwing fails that frame).</summary>
     internal Action<Frame>? BeforeEncode { get; set; }
 
-    /// <summary>Standing answers, as they come (also on <see cref="Answers"/>).</summary>
+    /// <summary>
+    /// Standing answers, as they come (also on <see cref="Answers"/>). Handlers run on the session's
+    /// worker thread, between frames: a slow handler delays the next frame's answers, so hand slow
+    /// work (UI updates, I/O) to your own thread or read <see cref="Answers"/> instead.
+    /// </summary>
     public event EventHandler<Answer>? Answered;
 
     /// <summary>Submits a BGR24 frame (copied; returns at once). Frames may change size between calls.</summary>
