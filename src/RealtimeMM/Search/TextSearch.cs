@@ -65,6 +65,31 @@ public sealed class TextSearch
             : new(text, matching, true, best, Threshold, null);
     }
 
+    /// <summary>
+    /// Re-ranks embedding hits with the cross-attention model, as LXMERT-style retrieval does: the
+    /// dual encoder finds candidates fast, then the fusion answers "is there TEXT" on each candidate
+    /// frame and its probability of "yes" orders them (similarity breaks ties). The fusion sees
+    /// where things are and what color they are, which one pooled embedding of a busy frame blurs.
+    /// <paramref name="encodingOf"/> gives a candidate's encoding (null: drop it, e.g. a frame that
+    /// can no longer be read). Returns the hits best first with their probability of "yes".
+    /// </summary>
+    public IReadOnlyList<(SearchHit Hit, float Yes)> Rerank(string text, IReadOnlyList<SearchHit> candidates, Func<SearchHit, QuestionAnswerer.FrameEncoding?> encodingOf)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(encodingOf);
+        string question = text.TrimStart().StartsWith("is there ", StringComparison.OrdinalIgnoreCase) ? text : $"is there {text}";
+        int yes = Array.IndexOf(answerer.Bundle.Manifest.Answers, "yes");
+        var scored = new List<(SearchHit, float)>();
+        foreach (var hit in candidates)
+        {
+            if (encodingOf(hit) is not { } frame)
+                continue;
+            var answer = answerer.Ask(frame, question);
+            scored.Add((hit, answer.Answered && answer.Probabilities is { } p && yes >= 0 ? p[yes] : 0f));
+        }
+        return scored.OrderByDescending(x => x.Item2).ThenByDescending(x => x.Item1.Score).ToList();
+    }
+
     /// <summary>How much a frame embedding looks like the text (cosine), for alerts on a live stream.</summary>
     public static float Similarity(ReadOnlySpan<float> textEmbedding, ReadOnlySpan<float> frameEmbedding) =>
         System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(textEmbedding, frameEmbedding);

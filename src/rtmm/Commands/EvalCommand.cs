@@ -24,6 +24,9 @@ internal static class EvalCommand
         /// <summary>Text search over all the scenes: one single-object query per scene ("a red car"), a hit when a frame in the top 1 / top 5 shows it.</summary>
         public (double R1, double R5, int Queries) Search { get; init; }
 
+        /// <summary>The same queries with the top 20 by embedding re-ranked by the fusion's "is there TEXT" (<see cref="TextSearch.Rerank"/>).</summary>
+        public (double R1, double R5, int Queries) SearchReranked { get; init; }
+
         /// <summary>With --compare-fusion: the Vulkan fusion against the C# reference on every question.</summary>
         public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions)? FusionCheck { get; init; }
     }
@@ -52,6 +55,7 @@ internal static class EvalCommand
                     pointing_game = r.PointingGame,
                     retrieval_r1_100 = r.RetrievalR1,
                     search = new { r1 = r.Search.R1, r5 = r.Search.R5, queries = r.Search.Queries, frames = r.Scenes },
+                    search_reranked = new { r1 = r.SearchReranked.R1, r5 = r.SearchReranked.R5, depth = RerankDepth },
                     vision_ms_median = Math.Round(r.VisionMsMedian, 3),
                     keys_ms_median = Math.Round(r.KeysMsMedian, 3),
                     question_ms_median = Math.Round(r.QuestionMsMedian, 3),
@@ -66,7 +70,7 @@ internal static class EvalCommand
             foreach (var (k, v) in r.Accuracy)
                 o.WriteLine($"  {k,-10} {v,6:F2}%  ({r.Counts[k]} questions)");
             o.WriteLine($"  pointing game {r.PointingGame:F2}%   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
-            o.WriteLine($"  text search over {r.Scenes} frames: R@1 {r.Search.R1:F2}%, R@5 {r.Search.R5:F2}% ({r.Search.Queries} single-object queries)");
+            o.WriteLine($"  text search over {r.Scenes} frames: R@1 {r.Search.R1:F2}%, R@5 {r.Search.R5:F2}% ({r.Search.Queries} single-object queries); top {RerankDepth} re-ranked by the fusion: R@1 {r.SearchReranked.R1:F2}%, R@5 {r.SearchReranked.R5:F2}%");
             o.WriteLine($"  preprocessing + vision encoder {r.VisionMsMedian:F2} ms, frame keys for the fusion {r.KeysMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms per question (medians)");
             if (r.FusionCheck is { } f)
                 o.WriteLine($"  Vulkan fusion vs C# reference: same answer {f.SameAnswers}/{f.Questions}, max |logit diff| {f.MaxLogitDiff:E2}, max |attention diff| {f.MaxAttentionDiff:E2}");
@@ -89,6 +93,7 @@ internal static class EvalCommand
         var images = new List<float[]>();
         var captions = new List<string>();
         var store = new EmbeddingStore(m.EmbeddingDim, count);
+        var encodings = new List<QuestionAnswerer.FrameEncoding>(count); // kept for re-ranking search hits
         var shown = new List<HashSet<(string, string)>>();
         using (var progress = new Progress(terminal, "eval", count))
         {
@@ -132,6 +137,7 @@ internal static class EvalCommand
                 images.Add(frame.Embedding);
                 captions.Add(SceneCaptions.For(scene.Objects));
                 store.Add(i, i, frame.Embedding);
+                encodings.Add(frame);
                 shown.Add(scene.Objects.Select(o => (o.Class, o.Color)).ToHashSet());
                 if (images.Count == 100)
                 {
@@ -147,7 +153,8 @@ internal static class EvalCommand
         visionMs.Sort();
         questionMs.Sort();
         keysMs.Sort();
-        var search = SearchRecall(answerer, store, shown);
+        var search = SearchRecall(answerer, store, shown, null);
+        var reranked = SearchRecall(answerer, store, shown, encodings);
         return new Result(
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => Math.Round(100.0 * p.Value.Ok / p.Value.N, 2)),
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.N),
@@ -156,6 +163,7 @@ internal static class EvalCommand
         {
             FusionCheck = compare ? fusionCheck : null,
             Search = search,
+            SearchReranked = reranked,
             KeysMsMedian = keysMs[keysMs.Count / 2],
         };
     }
@@ -164,28 +172,34 @@ internal static class EvalCommand
     /// For each frame, a query for one of its objects ("a red car", the object drawn by a fixed seed)
     /// searched over every frame; a hit at rank k when a frame among the top k shows that class in that color.
     /// </summary>
-    static (double R1, double R5, int Queries) SearchRecall(QuestionAnswerer answerer, EmbeddingStore store, List<HashSet<(string Class, string Color)>> shown)
+    static (double R1, double R5, int Queries) SearchRecall(QuestionAnswerer answerer, EmbeddingStore store, List<HashSet<(string Class, string Color)>> shown,
+        List<QuestionAnswerer.FrameEncoding>? rerankWith)
     {
         var search = new TextSearch(answerer, threshold: -1);
         var rng = new Random(5);
         int r1 = 0, r5 = 0, n = 0;
-        var options = new SearchOptions { Top = 5, MinGapSeconds = 0 };
+        var options = new SearchOptions { Top = rerankWith is null ? 5 : RerankDepth, MinGapSeconds = 0 };
         for (int i = 0; i < shown.Count; i++)
         {
             if (shown[i].Count == 0)
                 continue;
             var pairs = shown[i].OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.Color, StringComparer.Ordinal).ToArray();
             var want = pairs[rng.Next(pairs.Length)];
-            var (embedding, _) = search.Embed($"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}");
+            string text = $"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}";
+            var (embedding, _) = search.Embed(text);
             n++;
             if (embedding is null)
                 continue;
             var hits = store.Search(embedding, options);
+            if (rerankWith is not null)
+                hits = search.Rerank(text, hits, h => rerankWith[h.Row]).Select(x => x.Hit).Take(5).ToList();
             r1 += hits.Count > 0 && shown[hits[0].Row].Contains(want) ? 1 : 0;
             r5 += hits.Any(h => shown[h.Row].Contains(want)) ? 1 : 0;
         }
         return (Math.Round(100.0 * r1 / Math.Max(n, 1), 2), Math.Round(100.0 * r5 / Math.Max(n, 1), 2), n);
     }
+
+    const int RerankDepth = 20;
 
     /// <summary>Each caption against the 100 frames: a hit when its own frame scores highest.</summary>
     static (int Hits, int N) Retrieval(QuestionAnswerer answerer, List<float[]> images, List<string> captions)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cv2 = OpenCvSharp.Cv2;
 using RealtimeMM.Capture;
 using RealtimeMM.Capture.OpenCv;
+using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
 using RealtimeMM.Models;
 using RealtimeMM.Overlay;
@@ -10,9 +11,12 @@ using RealtimeMM.Search;
 namespace RealtimeMM.Cli.Commands;
 
 /// <summary>
-/// <c>rtmm search CLIP-OR-INDEX --text Q</c>: the frames that look most like the text, with
-/// timestamps and similarities; <c>--thumbs DIR</c> writes each hit as a PNG with the model's
-/// attention for the text over it. Says so when nothing matches instead of listing arbitrary frames.
+/// <c>rtmm search CLIP-OR-INDEX --text Q</c>: the frames that show what the text says, with
+/// timestamps and scores. With the clip at hand, the best candidates by embedding are re-ranked by
+/// the cross-attention model ("is there TEXT" on each frame) and a hit needs its "yes"; with only
+/// an index, hits are ranked by similarity and need the calibrated match threshold.
+/// <c>--thumbs DIR</c> writes each hit as a PNG with the model's attention over it. Says so when
+/// nothing matches instead of listing arbitrary frames.
 /// </summary>
 internal static class SearchCommand
 {
@@ -24,16 +28,18 @@ internal static class SearchCommand
         var from = new Option<double?>("--from") { Description = "Only frames at or after this time, seconds" };
         var to = new Option<double?>("--to") { Description = "Only frames at or before this time, seconds" };
         var gap = new Option<double>("--gap") { Description = "Leave out hits closer than this to a better one, seconds (0 keeps all)", DefaultValueFactory = _ => new SearchOptions().MinGapSeconds };
+        var rerank = new Option<int>("--rerank") { Description = "Candidates (by embedding) the cross-attention model re-ranks, reading them from the clip; 0: embedding only", DefaultValueFactory = _ => 20 };
         var thumbs = new Option<string?>("--thumbs") { Description = "Write each hit as DIR/hit-N.png with the attention overlay (needs the clip)" };
         var json = Options.Json();
         var model = AskCommand.ModelOption();
-        var command = new Command("search", "Find the frames of an indexed clip that show what a text says") { source, text, top, from, to, gap, thumbs, json, model };
+        var command = new Command("search", "Find the frames of an indexed clip that show what a text says") { source, text, top, from, to, gap, rerank, thumbs, json, model };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             string spec = parse.GetValue(source)!;
-            string indexPath = spec.EndsWith(".rtmmidx", StringComparison.OrdinalIgnoreCase) ? spec : FrameIndex.PathFor(spec);
+            bool indexGiven = spec.EndsWith(".rtmmidx", StringComparison.OrdinalIgnoreCase);
+            string indexPath = indexGiven ? spec : FrameIndex.PathFor(spec);
             if (!File.Exists(indexPath))
-                throw new FileNotFoundException(spec == indexPath ? $"{indexPath}: file not found" : $"{spec}: no index beside it ({indexPath}); make one with `rtmm index {spec}`");
+                throw new FileNotFoundException(indexGiven ? $"{indexPath}: file not found" : $"{spec}: no index beside it ({indexPath}); make one with `rtmm index {spec}`");
             var index = FrameIndex.Load(indexPath);
             if (index.Recovered is { } r)
                 terminal.Error.WriteLine($"warning: {indexPath}: {r}");
@@ -45,26 +51,60 @@ internal static class SearchCommand
             var (embedding, problem) = search.Embed(query);
             if (embedding is null)
                 throw new ArgumentException($"--text \"{query}\": {problem}");
-            var result = search.Find(index.Store, query, options);
+            int depth = parse.GetValue(rerank);
+            if (depth < 0)
+                throw new ArgumentException($"--rerank {depth}: must be 0 (off) or a number of candidates");
+            string clip = indexGiven ? index.Header.Source : spec;
+            bool clipReadable = Directory.Exists(clip) || File.Exists(clip);
+            if (depth > 0 && !clipReadable)
+                terminal.Error.WriteLine($"warning: the clip '{clip}' is not here to re-rank from: ranking by embedding only");
             bool asJson = parse.GetValue(json);
-            if (!result.Matched)
+            string? thumbDir = parse.GetValue(thumbs);
+
+            List<(SearchHit Hit, float? Yes)> hits;
+            string? reason = null;
+            float best;
+            using var frames = new FrameCache();
+            if (depth > 0 && clipReadable && index.Count > 0)
+            {
+                var candidates = index.Store.Search(embedding, options with { Top = Math.Max(depth, options.Top) });
+                frames.Read(clip, candidates.Select(c => c.FrameIndex), cancel);
+                var ranked = search.Rerank(query, candidates, c => frames.Get(c.FrameIndex) is { } f ? answerer.Encode(f) : null);
+                best = ranked.Count > 0 ? ranked[0].Yes : float.NaN;
+                hits = ranked.Where(x => x.Yes >= 0.5f).Take(options.Top).Select(x => (x.Hit, (float?)x.Yes)).ToList();
+                if (hits.Count == 0)
+                    reason = ranked.Count == 0 ? "no frame in the time range" : $"no frame shows '{query}' (of the {ranked.Count} most similar, the likeliest has P(yes) = {best:F2})";
+            }
+            else
+            {
+                var found = search.Find(index.Store, query, options);
+                best = found.BestScore;
+                hits = found.Hits.Select(h => (h, (float?)null)).ToList();
+                reason = found.Reason;
+            }
+            if (hits.Count == 0)
             {
                 if (asJson)
-                    JsonLines.Write(terminal.Out, new { query, matched = false, reason = result.Reason, best_score = Round(result.BestScore), threshold = Round(result.Threshold), frames = index.Count });
+                    JsonLines.Write(terminal.Out, new { query, matched = false, reason, best = Round(best), frames = index.Count });
                 else
-                    terminal.Out.WriteLine($"{result.Reason} ({index.Count} frames searched)");
+                    terminal.Out.WriteLine($"{reason} ({index.Count} frames searched)");
                 return 0;
             }
-            var files = parse.GetValue(thumbs) is { } dir
-                ? Thumbnails(answerer, spec == indexPath ? index.Header.Source : spec, dir, query, result.Hits, cancel)
-                : null;
-            for (int i = 0; i < result.Hits.Count; i++)
+            string[]? files = null;
+            if (thumbDir is not null)
             {
-                var h = result.Hits[i];
+                if (!clipReadable)
+                    throw new FileNotFoundException($"--thumbs: the clip '{clip}' is not here to take the frames from");
+                frames.Read(clip, hits.Select(h => h.Hit.FrameIndex), cancel);
+                files = Thumbnails(answerer, frames, thumbDir, query, hits.Select(h => h.Hit).ToList());
+            }
+            for (int i = 0; i < hits.Count; i++)
+            {
+                var (h, yes) = hits[i];
                 if (asJson)
-                    JsonLines.Write(terminal.Out, new { query, rank = i + 1, frame = h.FrameIndex, seconds = Math.Round(h.Seconds, 3), score = Round(h.Score), thumbnail = files?[i] });
+                    JsonLines.Write(terminal.Out, new { query, rank = i + 1, frame = h.FrameIndex, seconds = Math.Round(h.Seconds, 3), similarity = Round(h.Score), yes = yes is { } y ? Round(y) : (double?)null, thumbnail = files?[i] });
                 else
-                    terminal.Out.WriteLine($"{i + 1,2}. {h.Seconds,9:F2} s  frame {h.FrameIndex,-7} similarity {h.Score:F3}{(files is null ? "" : "  " + files[i])}");
+                    terminal.Out.WriteLine($"{i + 1,2}. {h.Seconds,9:F2} s  frame {h.FrameIndex,-7} similarity {h.Score:F3}{(yes is { } p ? $"  P(yes) {p:F3}" : "")}{(files is null ? "" : "  " + files[i])}");
             }
             return 0;
         });
@@ -73,36 +113,57 @@ internal static class SearchCommand
 
     static double Round(float v) => float.IsFinite(v) ? Math.Round(v, 4) : double.NaN;
 
-    /// <summary>Reads the clip through once and writes each hit's frame with the attention of "is there TEXT" over it.</summary>
-    static string[] Thumbnails(QuestionAnswerer answerer, string clip, string dir, string query, IReadOnlyList<SearchHit> hits, CancellationToken cancel)
+    /// <summary>Each hit's frame with the attention of "is there TEXT" over it, as DIR/hit-N.png.</summary>
+    static string[] Thumbnails(QuestionAnswerer answerer, FrameCache frames, string dir, string query, IReadOnlyList<SearchHit> hits)
     {
         Directory.CreateDirectory(dir);
-        var wanted = hits.Select((h, i) => (h.FrameIndex, i)).ToLookup(x => x.FrameIndex, x => x.i);
-        long last = hits.Max(h => h.FrameIndex);
-        var files = new string[hits.Count];
         string question = query.StartsWith("is there ", StringComparison.OrdinalIgnoreCase) ? query : $"is there {query}";
-        using var src = FrameSource.Open(clip);
         using var heat = new CpuOverlayRenderer(new OverlaySpec());
-        while (src.Read(cancel) is { } frame)
+        var files = new string[hits.Count];
+        for (int i = 0; i < hits.Count; i++)
         {
-            using (frame)
+            var frame = frames.Get(hits[i].FrameIndex) ?? throw new InvalidDataException($"the clip has no frame {hits[i].FrameIndex}; is it the clip this index was made from?");
+            var answer = answerer.Ask(frame, question);
+            using var blended = answer.Attention is { } map ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
+            using var shown = TruthOverlay.Draw(blended, null, $"{query}: similarity {hits[i].Score:F3}", $"frame {frame.Index}  {frame.Timestamp.TotalSeconds:F2} s");
+            files[i] = Path.Combine(dir, $"hit-{i + 1}.png");
+            using var mat = MatFrames.Wrap(shown);
+            if (!Cv2.ImWrite(files[i], mat))
+                throw new IOException($"{files[i]}: could not write the thumbnail (disk full or no permission?)");
+        }
+        return files;
+    }
+
+    /// <summary>Frames of a clip by index, read in one pass up to the last one wanted; owns and disposes them.</summary>
+    sealed class FrameCache : IDisposable
+    {
+        readonly Dictionary<long, Frame> frames = [];
+
+        public Frame? Get(long index) => frames.GetValueOrDefault(index);
+
+        public void Read(string clip, IEnumerable<long> wanted, CancellationToken cancel)
+        {
+            var missing = wanted.Where(i => !frames.ContainsKey(i)).ToHashSet();
+            if (missing.Count == 0)
+                return;
+            long last = missing.Max();
+            using var src = FrameSource.Open(clip);
+            while (src.Read(cancel) is { } frame)
             {
-                foreach (int i in wanted[frame.Index])
-                {
-                    var answer = answerer.Ask(frame, question);
-                    using var blended = answer.Attention is { } map ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
-                    using var shown = TruthOverlay.Draw(blended, null, $"{query}: {hits[i].Score:F3}", $"frame {frame.Index}  {frame.Timestamp.TotalSeconds:F2} s");
-                    files[i] = Path.Combine(dir, $"hit-{i + 1}.png");
-                    using var mat = MatFrames.Wrap(shown);
-                    if (!Cv2.ImWrite(files[i], mat))
-                        throw new IOException($"{files[i]}: could not write the thumbnail (disk full or no permission?)");
-                }
+                if (missing.Contains(frame.Index))
+                    frames[frame.Index] = frame;
+                else
+                    frame.Dispose();
                 if (frame.Index >= last)
                     break;
             }
         }
-        if (files.Any(f => f is null))
-            throw new InvalidDataException($"{clip}: ended before frame {last}; is it the clip this index was made from?");
-        return files;
+
+        public void Dispose()
+        {
+            foreach (var f in frames.Values)
+                f.Dispose();
+            frames.Clear();
+        }
     }
 }

@@ -29,8 +29,15 @@ public class SearchCommandTests : TestBase
         TestContext.Out.WriteLine(r.Out);
         Assert.That(hits, Is.Not.Empty);
         Assert.That(hits[0].GetProperty("rank").GetInt32(), Is.EqualTo(1));
+        Assert.That(hits.All(h => h.GetProperty("yes").GetDouble() >= 0.5), Is.True, "re-ranked hits need the model's yes");
         int shown = hits.Count(h => scenes[h.GetProperty("frame").GetInt32()].Objects.Any(x => x.Class == o.Class && x.Color == o.Color));
-        Assert.That(shown, Is.GreaterThanOrEqualTo(1), $"no hit shows {text}");
+        Assert.That(shown, Is.EqualTo(hits.Length), $"a hit does not show {text}");
+
+        // from the index alone (no clip to re-rank from): ranked by similarity, above the calibrated threshold
+        r = Rtmm.Run("search", FrameIndex.PathFor(clip), "--text", text, "--rerank", "0", "--json");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var plain = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.That(plain.All(h => h.TryGetProperty("similarity", out var sim) && sim.GetDouble() > 0), Is.True, r.Out);
         foreach (var h in hits)
             Assert.That(new FileInfo(h.GetProperty("thumbnail").GetString()!).Length, Is.GreaterThan(1000));
     }
