@@ -37,7 +37,9 @@ def main():
         f"- Text encoder: 2-layer transformer over {len(json.load(open(os.path.join(folder, m['tokenizer']['file']))))} words, {m['dims']['max_tokens']} tokens; [CLS] -> {m['dims']['embedding']}-dim embedding.",
         f"- Alignment: CLIP-style symmetric InfoNCE between image and caption embeddings.",
         f"- Fusion: {m['dims']['fusion_layers']} LXMERT-style layers (question self-attention, cross-attention over image tokens, MLP), {m['dims']['heads']} heads; answer head over {len(m['answers'])} answers.",
-        f"- Auxiliary training losses: per-cell class, color and object-center from the generator's masks; attention grounding on the asked objects.",
+        f"- Auxiliary training losses: per-cell class, color and object-center from the generator's masks; attention grounding on the asked objects"
+        + (" (weighted up, and on the first fusion layer too, for 'the X on the left/right')" if any(ph.get("ground_hard", 1) > 1 for ph in t.get("phases", [])) else "")
+        + ("; a single-object text-search loss (multi-positive InfoNCE: 'a red car' against every image that shows one)" if any(ph.get("query_loss", 0) > 0 for ph in t.get("phases", [])) else "") + ".",
         f"- Parameters: {t['parameters']:,}. Bundle size: {size / 1e6:.1f} MB.",
         "",
         "## Training",
@@ -62,6 +64,14 @@ def main():
         lines.append(f"| {k} | {target}% | {cs['accuracy'].get(k) if cs else '-'} | {py.get(k) if py else '-'} | {clean['accuracy'].get(k) if clean else '-'} |")
     lines.append(f"| pointing game | 90% | {cs['pointing_game'] if cs else '-'} | {py.get('pointing_game') if py else '-'} | {clean['pointing_game'] if clean else '-'} |")
     lines.append(f"| retrieval R@1 among 100 | 90% | {cs['retrieval_r1_100'] if cs else '-'} | {py.get('retrieval_r1_100') if py else '-'} | {clean['retrieval_r1_100'] if clean else '-'} |")
+    if cs and "search" in cs:
+        rr = cs.get("search_reranked")
+        lines += ["", f"Text search (issue 9's measure, `rtmm eval`): one single-object query per test frame (\"a red car\") over all {cs['search']['frames']} frames; "
+                      f"by embedding R@1 {cs['search']['r1']}%, R@5 {cs['search']['r5']}% (targets 90% / 98%)"
+                      + (f"; the top {rr['depth']} re-ranked by the fusion R@1 {rr['r1']}%, R@5 {rr['r5']}%" if rr else "") + "."]
+    if m.get("retrieval"):
+        rt = m["retrieval"]
+        lines += [f"Match threshold for search by embedding: cosine {rt['match_threshold']} ({rt['calibrated_on']}; balanced accuracy {rt['balanced_accuracy']}%)."]
     if cs:
         lines += ["", f"Speed (`rtmm eval`, {cs['device']}, medians while evaluating): preprocessing + vision encoder {cs['vision_ms_median']} ms, "
                       f"text encoder + fusion {cs['question_ms_median']} ms per question."]
