@@ -1,0 +1,34 @@
+#!/bin/bash
+# One device call (carry [".device", ".gl"], made by tools/device/prepare): the benchmarks on a quiet
+# machine first (preprocessing with the upload plan, OpenCV's blobFromImage beside it, fusion, the
+# whole report), then a fine-tune on the GPU with the Vulkan whole-split equivalence check beside it.
+# Knobs: MINUTES, LR, LIMIT, QUERY_LOSS; RESUME names the checkpoint in .device/ckpt (default shipped.pt).
+# Not run yet: session 3 was not lent a machine.
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
+mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
+export RTMM_BIN=/tmp/r/rtmm/rtmm
+L=/tmp/logs; mkdir -p $L
+t0=$(date +%s); stamp() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
+stamp "bench preprocess"
+$RTMM_BIN bench preprocess --json --seconds 1 --dump /tmp/dump > $L/preprocess.json 2> $L/preprocess.err; cut -c1-2000 $L/preprocess.json
+python3 tools/bench-opencv-peer.py /tmp/dump --seconds 1 > $L/peer.json; cat $L/peer.json
+stamp "bench fusion"
+$RTMM_BIN bench fusion --json --seconds 1 > $L/fusion.json 2> $L/fusion.err; cut -c1-2500 $L/fusion.json
+stamp "bench report"
+timeout 100 $RTMM_BIN bench report --out $L/report --seconds 0.5 > $L/report.log 2>&1; tail -3 $L/report.log; rm -rf $L/report/annotated
+stamp "fine-tune + eval --compare-fusion"
+# the recipe of the CPU phase that made the shipped model, longer: relational grounding, the
+# single-object search loss, clip-like scenes (edge objects, empty scenes); .device/ckpt/$RESUME.pt
+# is the shipped model's checkpoint (with its .json history)
+timeout ${LIMIT:-400} python3 models/training/train.py --minutes ${MINUTES:-4.5} --questions 8 --no-export --producers 12 \
+   --resume .device/ckpt/${RESUME:-shipped}.pt --lr ${LR:-5e-4} --warmup 50 --scene-offset 30000000 --checkpoint $OUT/finetune.pt \
+   --same-class-rate 0.4 --frame-questions 20 --hard-weight 6 --ground-hard 10 --query-loss ${QUERY_LOSS:-0.3} --edge-rate 0.2 --min-objects 0 \
+   --note "GPU fine-tune: relational grounding, the single-object search loss, clip-like scenes (edge objects, empty scenes)" > $L/finetune.log 2>&1 &
+train=$!
+timeout 300 $RTMM_BIN eval --count 1000 --device Vulkan --compare-fusion --json > $L/eval-vulkan.json 2> $L/eval-vulkan.err; tail -c 1500 $L/eval-vulkan.json
+stamp "eval done"
+wait $train
+stamp "fine-tune done"
+grep -E "^eval|^final|Error|error" $L/finetune.log | cut -c1-500; grep "^step" $L/finetune.log | tail -1
+tar czf $OUT/results.tar.gz -C $L .; ls -la $OUT
