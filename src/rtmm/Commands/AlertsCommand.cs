@@ -20,10 +20,16 @@ internal static class AlertsCommand
         var texts = new Option<string[]>("--text") { Description = "What to watch for, e.g. \"a dog\" (repeatable)", AllowMultipleArgumentsPerToken = false };
         var evaluate = new Option<int>("--eval") { Description = "Instead: score alerts for every class on this many generated clips with ground truth" };
         var frames = Options.Positive("--frames", "Frames per generated clip (with --eval)", 300);
+        var seed = new Option<int>("--seed") { Description = "Seed of the first generated clip (with --eval; clip k uses seed + k)", DefaultValueFactory = _ => 2000 };
+        var defaults = new AlertOptions();
+        var on = new Option<float>("--on") { Description = "P(yes) at or above which a frame counts towards raising", DefaultValueFactory = _ => defaults.OnThreshold };
+        var off = new Option<float>("--off") { Description = "P(yes) below which a frame counts towards clearing", DefaultValueFactory = _ => defaults.OffThreshold };
+        var onFrames = Options.Positive("--on-frames", "Frames in a row that raise an alert", defaults.OnFrames);
+        var offFrames = Options.Positive("--off-frames", "Frames in a row that clear it", defaults.OffFrames);
         var json = Options.Json();
         var model = AskCommand.ModelOption();
         var device = AskCommand.DeviceOption();
-        var command = new Command("alerts", "Raise an alert when something appears in a stream, clear it when it goes") { source, texts, evaluate, frames, json, model, device };
+        var command = new Command("alerts", "Raise an alert when something appears in a stream, clear it when it goes") { source, texts, evaluate, frames, seed, on, off, onFrames, offFrames, json, model, device };
         command.Validators.Add(r =>
         {
             bool eval = r.GetResult(evaluate) is not null;
@@ -36,11 +42,13 @@ internal static class AlertsCommand
         {
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
             bool asJson = parse.GetValue(json);
+            var options = new AlertOptions { OnThreshold = parse.GetValue(on), OffThreshold = parse.GetValue(off), OnFrames = parse.GetValue(onFrames), OffFrames = parse.GetValue(offFrames) };
+            _ = new TextAlert("check", options); // bad settings fail here, with the reason
             if (parse.GetValue(evaluate) is > 0 and var clips)
-                return Evaluate(answerer, clips, parse.GetValue(frames), asJson, terminal, cancel);
+                return Evaluate(answerer, clips, parse.GetValue(seed), parse.GetValue(frames), options, asJson, terminal, cancel);
             var alerts = new TextAlerts(answerer);
             foreach (var t in parse.GetValue(texts)!)
-                alerts.Add(t);
+                alerts.Add(t, options);
             using var src = FrameSource.Open(parse.GetValue(source)!);
             while (src.Read(cancel) is { } frame)
                 using (frame)
@@ -61,14 +69,15 @@ internal static class AlertsCommand
 
     /// <summary>
     /// Every class is an alert ("a dog") on each generated clip. An appearance is a run of frames in
-    /// which an object of the class is at least half visible (runs less than an alert's clearing time
-    /// apart count as one; runs shorter than its raising time are too brief to need an alert). Recall:
-    /// appearances with a raise inside them or within the clearing time after. Precision: raises while
-    /// the class is in view, even partly (entering, leaving, covered), or within the clearing time after.
+    /// which an object of the class is at least half visible (runs under 0.2 s apart count as one;
+    /// runs under 1/3 s are too brief to need an alert). Recall: appearances with a raise inside them
+    /// or up to 0.5 s after. Precision: raises while the class is in view, even partly (entering,
+    /// leaving, covered), or up to 0.5 s after. These spans are fixed, not the alert's own settings,
+    /// so settings can be compared.
     /// </summary>
-    static int Evaluate(QuestionAnswerer answerer, int clips, int frameCount, bool asJson, Terminal terminal, CancellationToken cancel)
+    static int Evaluate(QuestionAnswerer answerer, int clips, int seed, int frameCount, AlertOptions options, bool asJson, Terminal terminal, CancellationToken cancel)
     {
-        var options = new AlertOptions();
+        const int Bridge = 6, Brief = 10, Late = 15; // frames at 30 FPS: 0.2 s, 1/3 s, 0.5 s
         int appearances = 0, found = 0, raises = 0, right = 0;
         using (var progress = new Progress(terminal, "alerts", (long)clips * frameCount))
         {
@@ -81,7 +90,7 @@ internal static class AlertsCommand
                 var partly = SceneWorld.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
                 var raisedAt = SceneWorld.Classes.ToDictionary(k => k, _ => new List<int>());
                 int f = 0;
-                foreach (var scene in SceneGenerator.RenderClip(1000 + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240 }))
+                foreach (var scene in SceneGenerator.RenderClip(seed + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240 }))
                 {
                     cancel.ThrowIfCancellationRequested();
                     foreach (var o in scene.Objects)
@@ -96,20 +105,24 @@ internal static class AlertsCommand
                 }
                 foreach (var cls in SceneWorld.Classes)
                 {
-                    var runs = Runs(present[cls], options.OffFrames);
-                    var real = runs.Where(r => r.End - r.Start + 1 >= options.OnFrames).ToList();
+                    var runs = Runs(present[cls], Bridge);
+                    var real = runs.Where(r => r.End - r.Start + 1 >= Brief).ToList();
                     appearances += real.Count;
-                    found += real.Count(r => raisedAt[cls].Any(x => x >= r.Start && x <= r.End + options.OffFrames));
+                    found += real.Count(r => raisedAt[cls].Any(x => x >= r.Start && x <= r.End + Late));
                     raises += raisedAt[cls].Count;
                     // a raise while the class is only partly in view (entering, leaving, covered) is not a false alarm
-                    var inView = Runs(present[cls].Zip(partly[cls], (a, b) => a || b).ToArray(), options.OffFrames);
-                    right += raisedAt[cls].Count(x => inView.Any(r => x >= r.Start && x <= r.End + options.OffFrames));
+                    var inView = Runs(present[cls].Zip(partly[cls], (a, b) => a || b).ToArray(), Bridge);
+                    right += raisedAt[cls].Count(x => inView.Any(r => x >= r.Start && x <= r.End + Late));
                 }
             }
         }
         double precision = 100.0 * right / Math.Max(raises, 1), recall = 100.0 * found / Math.Max(appearances, 1);
         if (asJson)
-            JsonLines.Write(terminal.Out, new { clips, frames_per_clip = frameCount, appearances, alerts_raised = raises, precision = Math.Round(precision, 2), recall = Math.Round(recall, 2), device = answerer.Device });
+            JsonLines.Write(terminal.Out, new
+            {
+                clips, first_seed = seed, frames_per_clip = frameCount, appearances, alerts_raised = raises, precision = Math.Round(precision, 2), recall = Math.Round(recall, 2), device = answerer.Device,
+                settings = new { on = options.OnThreshold, off = options.OffThreshold, on_frames = options.OnFrames, off_frames = options.OffFrames },
+            });
         else
             terminal.Out.WriteLine($"{clips} clips x {frameCount} frames, every class an alert: {appearances} appearances, {raises} alerts raised; precision {precision:F2}%, recall {recall:F2}%");
         return 0;

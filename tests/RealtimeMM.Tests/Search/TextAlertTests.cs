@@ -7,6 +7,9 @@ namespace RealtimeMM.Tests.Search;
 
 public class TextAlertTests : TestBase
 {
+    /// <summary>Short counts, so the scripted sequences stay readable.</summary>
+    static readonly AlertOptions Quick = new() { OnThreshold = 0.6f, OffThreshold = 0.4f, OnFrames = 3, OffFrames = 6 };
+
     static List<(int Frame, bool Raised)> Feed(TextAlert alert, IEnumerable<float> scores)
     {
         var events = new List<(int, bool)>();
@@ -27,14 +30,14 @@ public class TextAlertTests : TestBase
         var scores = Enumerable.Repeat(0.05f, 10)
             .Concat([0.7f, 0.8f, 0.55f, 0.9f, 0.9f, 0.9f, 0.3f, 0.5f, 0.95f, 0.35f, 0.2f, 0.9f, 0.9f, 0.9f])
             .Concat(Enumerable.Repeat(0.1f, 10));
-        var events = Feed(new TextAlert("a dog"), scores);
+        var events = Feed(new TextAlert("a dog", Quick), scores);
         Assert.That(events, Is.EqualTo(new[] { (15, true), (29, false) }));
     }
 
     [Test]
     public void Update_ShortBlip_NoAlert()
     {
-        var events = Feed(new TextAlert("a dog"), [0.1f, 0.9f, 0.9f, 0.1f, 0.9f, 0.1f]);
+        var events = Feed(new TextAlert("a dog", Quick), [0.1f, 0.9f, 0.9f, 0.1f, 0.9f, 0.1f]);
         Assert.That(events, Is.Empty);
     }
 
@@ -64,7 +67,7 @@ public class TextAlertTests : TestBase
         string folder;
         using (var writer = RealtimeMM.Replay.ClipWriter.Create(Path.Combine(Temp, "clip"), RealtimeMM.Replay.ClipFormat.Ffv1, 30, "dog"))
         {
-            for (int i = 0; i < 10; i++)
+            for (int i = 0; i < 20; i++)
             {
                 using var frame = scene.ToFrame(i, TimeSpan.FromSeconds(i / 30.0));
                 writer.Append(frame, null);
