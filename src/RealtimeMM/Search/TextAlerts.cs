@@ -35,8 +35,7 @@ public sealed class TextAlerts
         string what = text.Trim();
         if (QuestionTokenizer.Words(what).Length == 0)
             throw new ArgumentException("alert text is empty", nameof(text));
-        string question = what.StartsWith("is there ", StringComparison.OrdinalIgnoreCase) || what.StartsWith("are there ", StringComparison.OrdinalIgnoreCase)
-            ? what : $"is there {what}";
+        string question = TextSearch.PresenceQuestion(what);
         var unknown = answerer.Bundle.Tokenizer.Encode(question, new long[answerer.Bundle.Manifest.MaxTokens]);
         if (unknown.Count > 0)
             throw new ArgumentException($"alert \"{text}\": the model does not know {string.Join(", ", unknown.Distinct().Select(w => $"'{w}'"))}", nameof(text));

@@ -77,7 +77,7 @@ public sealed class TextSearch
     {
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(encodingOf);
-        string question = text.TrimStart().StartsWith("is there ", StringComparison.OrdinalIgnoreCase) ? text : $"is there {text}";
+        string question = PresenceQuestion(text);
         int yes = Array.IndexOf(answerer.Bundle.Manifest.Answers, "yes");
         var scored = new List<(SearchHit, float)>();
         foreach (var hit in candidates)
@@ -88,6 +88,13 @@ public sealed class TextSearch
             scored.Add((hit, answer.Answered && answer.Probabilities is { } p && yes >= 0 ? p[yes] : 0f));
         }
         return scored.OrderByDescending(x => x.Item2).ThenByDescending(x => x.Item1.Score).ToList();
+    }
+
+    /// <summary>The question that asks whether a frame shows <paramref name="text"/>: "is there TEXT" (kept as it is when it already asks).</summary>
+    public static string PresenceQuestion(string text)
+    {
+        string what = text.Trim();
+        return what.StartsWith("is there ", StringComparison.OrdinalIgnoreCase) || what.StartsWith("are there ", StringComparison.OrdinalIgnoreCase) ? what : $"is there {what}";
     }
 
     /// <summary>How much a frame embedding looks like the text (cosine), for alerts on a live stream.</summary>

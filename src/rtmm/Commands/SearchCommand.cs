@@ -117,7 +117,7 @@ internal static class SearchCommand
     static string[] Thumbnails(QuestionAnswerer answerer, FrameCache frames, string dir, string query, IReadOnlyList<SearchHit> hits)
     {
         Directory.CreateDirectory(dir);
-        string question = query.StartsWith("is there ", StringComparison.OrdinalIgnoreCase) ? query : $"is there {query}";
+        string question = TextSearch.PresenceQuestion(query);
         using var heat = new CpuOverlayRenderer(new OverlaySpec());
         var files = new string[hits.Count];
         for (int i = 0; i < hits.Count; i++)
