@@ -38,7 +38,6 @@ public sealed class ClipWriter : IDisposable
         this.overwrite = overwrite;
         var parent = Path.GetDirectoryName(this.destination)!;
         staging = Path.Combine(parent, $".{Path.GetFileName(this.destination)}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        FreeSpace = MeasureFreeSpace;
     }
 
     /// <summary>Starts a clip at <paramref name="clipFolder"/> (created by <see cref="Complete"/>).</summary>
@@ -108,9 +107,7 @@ public sealed class ClipWriter : IDisposable
     }
 
     /// <summary>Free bytes where the clip is being written, or null when the system cannot say.</summary>
-    internal Func<long?> FreeSpace { get; set; }
-
-    long? MeasureFreeSpace()
+    long? FreeSpace()
     {
         try
         {

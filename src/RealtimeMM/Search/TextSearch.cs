@@ -96,8 +96,4 @@ public sealed class TextSearch
         string what = text.Trim();
         return what.StartsWith("is there ", StringComparison.OrdinalIgnoreCase) || what.StartsWith("are there ", StringComparison.OrdinalIgnoreCase) ? what : $"is there {what}";
     }
-
-    /// <summary>How much a frame embedding looks like the text (cosine), for alerts on a live stream.</summary>
-    public static float Similarity(ReadOnlySpan<float> textEmbedding, ReadOnlySpan<float> frameEmbedding) =>
-        System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(textEmbedding, frameEmbedding);
 }
