@@ -245,23 +245,10 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         while (asks.TryDequeue(out var a))
             if (!a.Done.Task.IsCompleted) // cancelled while waiting: nothing to answer
                 pending.Add(a);
-        Answer[] asked = [];
-        if (pending.Count > 0)
-        {
-            var answers = asked = answerer.AskMany(encoded, pending.Select(p => p.Question).ToList());
-            for (int i = 0; i < pending.Count; i++)
-                pending[i].Done.TrySetResult(answers[i]);
-            Interlocked.Add(ref answersCount, pending.Count);
-        }
+        Answer[] asked = pending.Count > 0 ? answerer.AskMany(encoded, pending.Select(p => p.Question).ToList()) : [];
         IReadOnlyList<Answer> standingAnswers;
         lock (standingGate)
             standingAnswers = standing.Questions.Count > 0 ? standing.Update(encoded) : [];
-        foreach (var a in standingAnswers)
-        {
-            published.Writer.TryWrite(a);
-            Answered?.Invoke(this, a);
-        }
-        Interlocked.Add(ref answersCount, standingAnswers.Count);
         lock (latestGate)
         {
             latest?.Dispose();
@@ -269,9 +256,18 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             // the heatmap follows the first standing question, else the latest asked one
             latestMap = standingAnswers.FirstOrDefault()?.Attention ?? asked.FirstOrDefault()?.Attention ?? latestMap;
         }
+        // the stats count this frame before anyone hears its answers, so a caller that awaited one sees it counted
         Volatile.Write(ref lastEncodeMs, Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
         Volatile.Write(ref lastAnswerMs, Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
+        Interlocked.Add(ref answersCount, asked.Length + standingAnswers.Count);
         Interlocked.Increment(ref processed);
+        for (int i = 0; i < pending.Count; i++)
+            pending[i].Done.TrySetResult(asked[i]);
+        foreach (var a in standingAnswers)
+        {
+            published.Writer.TryWrite(a);
+            Answered?.Invoke(this, a);
+        }
     }
 
     void FailWaiting(Exception e)
