@@ -15,7 +15,10 @@ public sealed unsafe partial class VulkanDevice
     /// <summary>What a buffer is for, which decides the memory it lives in.</summary>
     internal enum BufferUse
     {
-        /// <summary>The host writes, the GPU reads: device-local and mappable if possible (ReBAR, UMA), else host memory.</summary>
+        /// <summary>
+        /// The host writes, the GPU reads (and works in it): device-local and mappable if possible (ReBAR, UMA),
+        /// else host memory. The host should not read it back: on a discrete GPU that crawls over the bus.
+        /// </summary>
         Upload,
         /// <summary>The GPU writes, the host reads: host-cached for fast reads.</summary>
         Readback,
@@ -29,7 +32,7 @@ public sealed unsafe partial class VulkanDevice
             ? [DeviceLocal | HostVisible | Coherent, HostVisible | Coherent]
             : [HostVisible | Cached | Coherent, HostVisible | Cached, HostVisible | Coherent];
         size = Math.Max(size, 4);
-        var info = new BufferCreateInfo(size: size, usage: BufferUsageFlags.StorageBufferBit, sharingMode: SharingMode.Exclusive);
+        var info = new BufferCreateInfo(size: size, usage: BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit, sharingMode: SharingMode.Exclusive);
         Api.CreateBuffer(device, in info, null, out var buffer).Check();
         DeviceMemory mem = default;
         try

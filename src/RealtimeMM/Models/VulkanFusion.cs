@@ -37,7 +37,7 @@ public sealed unsafe class VulkanFusion : IDisposable
     readonly int imageTokens, maxTokens, maxQuestions, d, heads, ff, answers, layers;
     readonly ComputePipeline linear, norm, attention;
     readonly CommandRing ring;
-    readonly GpuBuffer weightBuffer, work;
+    readonly GpuBuffer weightBuffer, work, results;
     readonly DescriptorSet linearSet, normSet, attentionSet;
     readonly LayerAt[] layerAt;
     readonly NormAt finalAt;
@@ -115,7 +115,10 @@ public sealed unsafe class VulkanFusion : IDisposable
             weightBuffer = device.CreateBuffer((ulong)packed.Count * 4, VulkanDevice.BufferUse.Upload);
             CollectionsMarshal.AsSpan(packed).CopyTo(weightBuffer.AsSpan<float>(packed.Count));
             weightBuffer.Flush();
-            work = device.CreateBuffer((ulong)size * 4, VulkanDevice.BufferUse.Readback);
+            // the activations live in device memory where there is mappable device memory; what the host
+            // reads (logits and attention maps) is copied to host memory at the end of the run
+            work = device.CreateBuffer((ulong)size * 4, VulkanDevice.BufferUse.Upload);
+            results = device.CreateBuffer((ulong)(maxQuestions * answers + maxQuestions * layers * heads * imageTokens) * 4, VulkanDevice.BufferUse.Readback);
             linearSet = linear.AllocateSet(weightBuffer, work);
             normSet = norm.AllocateSet(weightBuffer, work);
             attentionSet = attention.AllocateSet(weightBuffer, work);
@@ -204,14 +207,18 @@ public sealed unsafe class VulkanFusion : IDisposable
         Linear(cmd, head1At, n, cls, h1, relu: true);
         Barrier(cmd);
         Linear(cmd, head2At, n, h1, logits);
-        Barriers.ToHost(device, cmd);
+        int logitFloats = n * answers, logitSlots = maxQuestions * answers;
+        Barriers.CopyToHost(device, cmd, work, results, [
+            new BufferCopy(srcOffset: (ulong)logits * 4, dstOffset: 0, size: (ulong)logitFloats * 4),
+            new BufferCopy(srcOffset: (ulong)attn * 4, dstOffset: (ulong)logitSlots * 4, size: (ulong)(n * mapSize) * 4)]);
         ring.Submit(0);
         ring.Wait(0);
         LastKernelMs = ring.GpuMilliseconds(0);
-        work.Invalidate();
-        buf.Slice(logits, n * answers).CopyTo(logitsOut);
+        results.Invalidate();
+        var read = results.AsSpan<float>(logitSlots + n * mapSize);
+        read[..logitFloats].CopyTo(logitsOut);
         // stored per question as layers x heads x tokens already
-        buf.Slice(attn, n * mapSize).CopyTo(attentionOut);
+        read.Slice(logitSlots, n * mapSize).CopyTo(attentionOut);
     }
 
     void Barrier(CommandBuffer cmd) => Barriers.ToCompute(device, cmd);
@@ -250,6 +257,7 @@ public sealed unsafe class VulkanFusion : IDisposable
         disposed = true;
         ring?.Dispose();
         work?.Dispose();
+        results?.Dispose();
         weightBuffer?.Dispose();
         linear?.Dispose();
         norm?.Dispose();

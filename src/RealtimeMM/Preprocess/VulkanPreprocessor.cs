@@ -83,8 +83,8 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     /// <summary>Bytes of the current source size each frame uploads (the rows and columns the kernel reads).</summary>
     public long UploadBytes => upload?.Bytes ?? 0;
 
-    /// <summary>Timings of the last frame: host copy in, GPU kernel (timestamps; NaN if unsupported), whole call.</summary>
-    public (double UploadMs, double KernelMs, double TotalMs) LastTimings { get; private set; }
+    /// <summary>Timings of the last frame: host copy in, GPU kernel (timestamps; NaN if unsupported), copy of the tensor out, whole call.</summary>
+    public (double UploadMs, double KernelMs, double ReadbackMs, double TotalMs) LastTimings { get; private set; }
 
     public void Run(ImageView image, Span<float> output)
     {
@@ -170,9 +170,11 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         if ((uint)slot >= (uint)ring.Count)
             throw new ArgumentOutOfRangeException(nameof(slot), slot, "not a ticket from Submit");
         ring.Wait(slot);
+        long read = System.Diagnostics.Stopwatch.GetTimestamp();
         outputs[slot].Invalidate();
         new ReadOnlySpan<byte>(outputs[slot].Mapped, bytes).CopyTo(output);
-        LastTimings = (pendingUpload[slot], ring.GpuMilliseconds(slot), System.Diagnostics.Stopwatch.GetElapsedTime(pendingStart[slot]).TotalMilliseconds);
+        LastTimings = (pendingUpload[slot], ring.GpuMilliseconds(slot), System.Diagnostics.Stopwatch.GetElapsedTime(read).TotalMilliseconds,
+            System.Diagnostics.Stopwatch.GetElapsedTime(pendingStart[slot]).TotalMilliseconds);
     }
 
     /// <summary>Sizes the upload buffers for a new source resolution (waits for frames in flight first).</summary>

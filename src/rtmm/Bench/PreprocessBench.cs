@@ -58,13 +58,14 @@ internal static class PreprocessBench
             if (device is not null)
             {
                 using var vk = new VulkanPreprocessor(device, spec);
-                var (vkWall, vkKernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name})", () => vk.Run(view(), output), maxRuns, budget,
-                    "Vulkan kernel (GPU timestamps)", () => vk.LastTimings.KernelMs);
+                var (vkWall, vkParts) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name})", () => vk.Run(view(), output), maxRuns, budget,
+                    ("Vulkan kernel (GPU timestamps)", () => vk.LastTimings.KernelMs),
+                    ("  of the wall: host copy into mapped memory", () => vk.LastTimings.UploadMs),
+                    ("  of the wall: readback copy", () => vk.LastTimings.ReadbackMs));
                 dVk = Timing.MaxAbsDiff(reference, output);
                 uploaded = vk.UploadBytes;
                 paths.Add(vkWall);
-                if (vkKernel is not null)
-                    paths.Add(vkKernel);
+                paths.AddRange(vkParts);
             }
 
             using var cpu = new CpuPreprocessor(spec);

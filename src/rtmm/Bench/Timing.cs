@@ -15,25 +15,27 @@ internal static class Timing
         }
     }
 
-    /// <summary>Runs <paramref name="run"/> and takes its wall time; <paramref name="extra"/> reads a second figure after each run (e.g. GPU time).</summary>
-    public static (Stats Wall, Stats? Extra) Measure(string name, Action run, int maxRuns, TimeSpan budget, string? extraName = null, Func<double>? extra = null)
+    /// <summary>Runs <paramref name="run"/> and takes its wall time; each of <paramref name="extras"/> reads another figure after each run (GPU time, a part of the wall).</summary>
+    public static (Stats Wall, Stats[] Extras) Measure(string name, Action run, int maxRuns, TimeSpan budget, params (string Name, Func<double> Read)[] extras)
     {
         // warm up long enough for the JIT's tier-1 code to be in place (it recompiles hot methods after 30 calls, in the background)
         var warm = Stopwatch.StartNew();
         for (int i = 0; i < 5 || (i < 1000 && warm.Elapsed < TimeSpan.FromSeconds(0.5)); i++)
             run();
         var wall = new List<double>();
-        var other = new List<double>();
+        var other = extras.Select(_ => new List<double>()).ToArray();
         var total = Stopwatch.StartNew();
         while (wall.Count < maxRuns && (wall.Count < 5 || total.Elapsed < budget))
         {
             long t0 = Stopwatch.GetTimestamp();
             run();
             wall.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            if (extra is not null && extra() is var e && double.IsFinite(e))
-                other.Add(e);
+            for (int i = 0; i < extras.Length; i++)
+                if (extras[i].Read() is var e && double.IsFinite(e))
+                    other[i].Add(e);
         }
-        return (Stats.From(name, wall), other.Count > 0 ? Stats.From(extraName!, other) : null);
+        // an extra that never had a value (GPU timestamps unsupported) is left out
+        return (Stats.From(name, wall), extras.Select((x, i) => other[i].Count > 0 ? Stats.From(x.Name, other[i]) : null).OfType<Stats>().ToArray());
     }
 
     /// <summary>Any Vulkan device, lavapipe included (a benchmark times what is there), or null with a warning line.</summary>
