@@ -230,7 +230,7 @@ public sealed unsafe class VulkanFusion : IDisposable
             Rows = rows, In = l.In, Out = l.Out, Flags = (relu ? 1 : 0) | (accumulate ? 2 : 0),
             X = from, Y = to, Weight = l.W, Bias = l.B, XStride = l.In, YStride = l.Out,
         };
-        linear.Dispatch(cmd, linearSet, &p, (uint)sizeof(LinearPush), (uint)((rows * l.Out + 63) / 64));
+        linear.Dispatch(cmd, linearSet, &p, (uint)sizeof(LinearPush), (uint)((rows * l.Out + 7) / 8)); // 8 outputs per workgroup
     }
 
     void Norm(CommandBuffer cmd, NormAt ln, int rows, int from, int to, int fromStride, int toStride)
