@@ -70,10 +70,11 @@ internal static class AlertsCommand
     /// <summary>
     /// Every class is an alert ("a dog") on each generated clip. An appearance is a run of frames in
     /// which an object of the class is at least half visible (runs under 0.2 s apart count as one;
-    /// runs under 1/3 s are too brief to need an alert). Recall: appearances with a raise inside them
-    /// or up to 0.5 s after. Precision: raises while the class is in view, even partly (entering,
-    /// leaving, covered), or up to 0.5 s after. These spans are fixed, not the alert's own settings,
-    /// so settings can be compared.
+    /// runs under 1/3 s are too brief to need an alert). Recall: appearances during which (or up to
+    /// 0.5 s after) an alert is on that was raised while the class was in view: inside the appearance,
+    /// or earlier while the object was entering (partly in view) and still on when it is half in view.
+    /// Precision: raises while the class is in view, even partly (entering, leaving, covered), or up
+    /// to 0.5 s after. These spans are fixed, not the alert's own settings, so settings can be compared.
     /// </summary>
     static int Evaluate(QuestionAnswerer answerer, int clips, int seed, int frameCount, AlertOptions options, bool asJson, Terminal terminal, CancellationToken cancel)
     {
@@ -89,6 +90,7 @@ internal static class AlertsCommand
                 var present = SceneWorld.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
                 var partly = SceneWorld.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
                 var raisedAt = SceneWorld.Classes.ToDictionary(k => k, _ => new List<int>());
+                var clearedAt = SceneWorld.Classes.ToDictionary(k => k, _ => new List<int>());
                 int f = 0;
                 foreach (var scene in SceneGenerator.RenderClip(seed + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240 }))
                 {
@@ -99,19 +101,24 @@ internal static class AlertsCommand
                         partly[cls][f] = true;
                     var encoded = answerer.Encode(new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3));
                     foreach (var e in alerts.Update(encoded, f, TimeSpan.FromSeconds(f / 30.0)))
-                        if (e.Raised)
-                            raisedAt[e.Text.Split(' ')[^1]].Add(f);
+                        (e.Raised ? raisedAt : clearedAt)[e.Text.Split(' ')[^1]].Add(f);
                     progress.Report((long)c * frameCount + ++f);
                 }
                 foreach (var cls in SceneWorld.Classes)
                 {
                     var runs = Runs(present[cls], Bridge);
                     var real = runs.Where(r => r.End - r.Start + 1 >= Brief).ToList();
-                    appearances += real.Count;
-                    found += real.Count(r => raisedAt[cls].Any(x => x >= r.Start && x <= r.End + Late));
-                    raises += raisedAt[cls].Count;
                     // a raise while the class is only partly in view (entering, leaving, covered) is not a false alarm
                     var inView = Runs(present[cls].Zip(partly[cls], (a, b) => a || b).ToArray(), Bridge);
+                    // each raise with the frame its alert cleared (alerts alternate: raise, clear, raise, ...)
+                    var on = raisedAt[cls].Select((x, i) => (Raised: x, Cleared: i < clearedAt[cls].Count ? clearedAt[cls][i] : int.MaxValue)).ToList();
+                    appearances += real.Count;
+                    found += real.Count(r =>
+                    {
+                        int entered = inView.Where(v => v.Start <= r.Start).Select(v => v.Start).DefaultIfEmpty(r.Start).Max();
+                        return on.Any(a => a.Raised >= entered && a.Raised <= r.End + Late && a.Cleared > r.Start);
+                    });
+                    raises += raisedAt[cls].Count;
                     right += raisedAt[cls].Count(x => inView.Any(r => x >= r.Start && x <= r.End + Late));
                 }
             }
