@@ -6,6 +6,8 @@ using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
 using RealtimeMM.Models;
 using RealtimeMM.Overlay;
+using RealtimeMM.Replay;
+using RealtimeMM.Scenes;
 using RealtimeMM.Search;
 
 namespace RealtimeMM.Cli.Commands;
@@ -23,7 +25,8 @@ internal static class SearchCommand
     public static Command Create(Terminal terminal)
     {
         var source = new Argument<string>("source") { Description = "An index file (.rtmmidx), or the clip or video whose index `rtmm index` made" };
-        var text = new Option<string>("--text") { Description = "What to look for, e.g. \"a red car\"", Required = true };
+        var text = new Option<string?>("--text") { Description = "What to look for, e.g. \"a red car\"" };
+        var eval = new Option<bool>("--eval") { Description = "Score the search on a generated clip (`rtmm scene`) instead: one single-object query per indexed frame from the clip's ground truth; R@1 and R@5 by embedding and re-ranked" };
         var top = Options.Positive("--top", "Most hits to show", 5);
         var from = new Option<double?>("--from") { Description = "Only frames at or after this time, seconds" };
         var to = new Option<double?>("--to") { Description = "Only frames at or before this time, seconds" };
@@ -32,7 +35,7 @@ internal static class SearchCommand
         var thumbs = new Option<string?>("--thumbs") { Description = "Write each hit as DIR/hit-N.png with the attention overlay (needs the clip)" };
         var json = Options.Json();
         var model = AskCommand.ModelOption();
-        var command = new Command("search", "Find the frames of an indexed clip that show what a text says") { source, text, top, from, to, gap, rerank, thumbs, json, model };
+        var command = new Command("search", "Find the frames of an indexed clip that show what a text says") { source, text, eval, top, from, to, gap, rerank, thumbs, json, model };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             string spec = parse.GetValue(source)!;
@@ -47,7 +50,9 @@ internal static class SearchCommand
             index.Header.CheckCompatible(answerer.Bundle, indexPath);
             var search = new TextSearch(answerer);
             var options = new SearchOptions { Top = parse.GetValue(top), From = parse.GetValue(from), To = parse.GetValue(to), MinGapSeconds = parse.GetValue(gap) };
-            string query = parse.GetValue(text)!;
+            if (parse.GetValue(eval))
+                return Evaluate(terminal, index, indexGiven ? index.Header.Source : spec, answerer, search, parse.GetValue(rerank), parse.GetValue(json), cancel);
+            string query = parse.GetValue(text) ?? throw new ArgumentException("--text: say what to look for (or --eval to score the search on a generated clip)");
             var (embedding, problem) = search.Embed(query);
             if (embedding is null)
                 throw new ArgumentException($"--text \"{query}\": {problem}");
@@ -109,6 +114,66 @@ internal static class SearchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>--eval</c>: for each indexed frame, a query for one of the objects the clip's ground truth
+    /// puts in it ("a red car", drawn by a fixed seed) searched over the whole index; a hit at rank k
+    /// when a frame among the top k shows that class in that color. By embedding alone, then with the
+    /// top <paramref name="depth"/> re-ranked by the cross-attention model (frames encoded once, up front).
+    /// </summary>
+    static int Evaluate(Terminal terminal, FrameIndex index, string clip, QuestionAnswerer answerer, TextSearch search, int depth, bool asJson, CancellationToken cancel)
+    {
+        if (!ReplayClip.IsClip(clip))
+            throw new ArgumentException($"--eval: '{clip}' is not a replay clip with ground truth (clip.json); make one with `rtmm scene --count N --out DIR` and index it");
+        var truth = ReplayClip.LoadSidecar(ReplayClip.SidecarPath(clip)).Frames
+            .ToDictionary(f => f.Index, f => (f.Objects ?? []).Select(o => (o.Class, o.Color)).ToHashSet());
+        var store = index.Store;
+        var indexed = Enumerable.Range(0, store.Count).Select(store.FrameAt).ToHashSet();
+        var encodings = new Dictionary<long, QuestionAnswerer.FrameEncoding>();
+        using (var progress = new Progress(terminal, "encode", indexed.Count))
+        using (var src = FrameSource.Open(clip))
+            while (encodings.Count < indexed.Count && src.Read(cancel) is { } frame)
+                using (frame)
+                    if (indexed.Contains(frame.Index))
+                    {
+                        encodings[frame.Index] = answerer.Encode(frame);
+                        progress.Report(encodings.Count);
+                    }
+        var rng = new Random(5);
+        int n = 0, r1 = 0, r5 = 0, rr1 = 0, rr5 = 0;
+        var options = new SearchOptions { Top = Math.Max(depth, 5), MinGapSeconds = 0 };
+        bool Shows(SearchHit h, (string, string) want) => truth.TryGetValue(h.FrameIndex, out var s) && s.Contains(want);
+        using (var progress = new Progress(terminal, "search", store.Count))
+            for (int row = 0; row < store.Count; row++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                progress.Report(row + 1);
+                if (!truth.TryGetValue(store.FrameAt(row), out var shown) || shown.Count == 0)
+                    continue;
+                var pairs = shown.OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.Color, StringComparer.Ordinal).ToArray();
+                var want = pairs[rng.Next(pairs.Length)];
+                string query = $"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}";
+                var (embedding, _) = search.Embed(query);
+                n++;
+                if (embedding is null)
+                    continue;
+                var hits = store.Search(embedding, options);
+                r1 += hits.Count > 0 && Shows(hits[0], want) ? 1 : 0;
+                r5 += hits.Take(5).Any(h => Shows(h, want)) ? 1 : 0;
+                if (depth == 0)
+                    continue;
+                var ranked = search.Rerank(query, hits, h => encodings.GetValueOrDefault(h.FrameIndex)).Select(x => x.Hit).Take(5).ToList();
+                rr1 += ranked.Count > 0 && Shows(ranked[0], want) ? 1 : 0;
+                rr5 += ranked.Any(h => Shows(h, want)) ? 1 : 0;
+            }
+        double P(int k) => Math.Round(100.0 * k / Math.Max(n, 1), 2);
+        if (asJson)
+            JsonLines.Write(terminal.Out, new { frames = store.Count, queries = n, r1 = P(r1), r5 = P(r5), reranked = depth > 0 ? new { r1 = P(rr1), r5 = P(rr5), depth } : null });
+        else
+            terminal.Out.WriteLine($"{n} single-object queries over {store.Count} indexed frames: by embedding R@1 {P(r1):F2}%, R@5 {P(r5):F2}%" +
+                (depth > 0 ? $"; the top {depth} re-ranked: R@1 {P(rr1):F2}%, R@5 {P(rr5):F2}%" : ""));
+        return 0;
     }
 
     static double Round(float v) => float.IsFinite(v) ? Math.Round(v, 4) : double.NaN;
