@@ -17,9 +17,10 @@ public sealed class FrameIndexWriter : IDisposable
     int pendingCount;
     bool disposed;
 
-    FrameIndexWriter(string path, FileStream stream, FrameIndexHeader header, long records, long lastFrame, FrameIndexRecovery? recovered, int batchSize, TimeSpan flushInterval)
+    FrameIndexWriter(string path, FileStream stream, FrameIndexHeader header, long records, long lastFrame, double lastSeconds, FrameIndexRecovery? recovered, int batchSize, TimeSpan flushInterval)
     {
         LastFrame = lastFrame;
+        LastSeconds = lastSeconds;
         Path = path;
         this.stream = stream;
         Header = header;
@@ -39,6 +40,9 @@ public sealed class FrameIndexWriter : IDisposable
 
     /// <summary>Frame index of the last record appended (-1: none), so indexing a clip again resumes after it.</summary>
     public long LastFrame { get; private set; }
+
+    /// <summary>Timestamp of the last frame appended or found on reopening, seconds (NaN when empty).</summary>
+    public double LastSeconds { get; private set; } = double.NaN;
 
     /// <summary>Records flushed to disk.</summary>
     public long Flushed => Count - pendingCount;
@@ -71,10 +75,12 @@ public sealed class FrameIndexWriter : IDisposable
             if (existing.Fingerprint != header.Fingerprint || existing.Dimensions != header.Dimensions)
                 throw new FrameIndexException(path, $"made with model '{existing.Model}' (fingerprint {existing.Fingerprint}, {existing.Dimensions} dims), not '{header.Model}' ({header.Fingerprint}, {header.Dimensions} dims): refusing to mix embeddings; use another file");
             long records = 0, lastFrame = -1;
+            double lastSeconds = double.NaN;
             long end = FrameIndexFormat.ReadRecords(stream, start, existing.Dimensions, record =>
             {
                 records++;
                 lastFrame = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(record);
+                lastSeconds = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(record[8..]);
             });
             FrameIndexRecovery? recovered = null;
             if (stream.Length > end)
@@ -85,7 +91,7 @@ public sealed class FrameIndexWriter : IDisposable
                 stream.Flush(flushToDisk: true);
             }
             stream.Position = end;
-            return new FrameIndexWriter(path, stream, existing, records, lastFrame, recovered, batchSize, interval);
+            return new FrameIndexWriter(path, stream, existing, records, lastFrame, lastSeconds, recovered, batchSize, interval);
         }
         catch
         {
@@ -121,6 +127,7 @@ public sealed class FrameIndexWriter : IDisposable
             sinceFirstPending.Restart();
         Count++;
         LastFrame = frameIndex;
+        LastSeconds = seconds;
         if (pendingCount == BatchSize || sinceFirstPending.Elapsed >= FlushInterval)
             Flush();
     }

@@ -7,6 +7,7 @@ using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
 using RealtimeMM.Models;
 using RealtimeMM.Overlay;
+using RealtimeMM.Search;
 
 namespace RealtimeMM.Session;
 
@@ -28,11 +29,24 @@ public sealed record RealtimeSessionOptions
 
     /// <summary>Standing answers smoothed over frames (0: none, 1: only the newest frame counts).</summary>
     public float Smoothing { get; init; } = 0.4f;
+
+    /// <summary>
+    /// Index file (<c>.rtmmidx</c>, what <c>rtmm search</c> reads) that the session appends the image embeddings
+    /// of sampled frames to as it processes them (no extra model work: the frame is encoded anyway); null: none.
+    /// An existing index of the same model is continued: frame numbers and times carry on after its last frame.
+    /// </summary>
+    public string? IndexPath { get; init; }
+
+    /// <summary>Which processed frames the index keeps (its settings are copied); null: <see cref="FrameSampler"/>'s defaults.</summary>
+    public FrameSampler? IndexSampling { get; init; }
 }
 
 /// <summary>Counters and the latest per-stage timings of a session.</summary>
 public sealed record SessionStats(long FramesSubmitted, long FramesProcessed, long FramesDropped, long Answers, double LastEncodeMs, double LastAnswerMs)
 {
+    /// <summary>Frames whose embeddings went to <see cref="RealtimeSessionOptions.IndexPath"/>.</summary>
+    public long FramesIndexed { get; init; }
+
     /// <summary>Frames whose processing failed (their questions got the error; the stream went on).</summary>
     public long FramesFailed { get; init; }
 }
@@ -68,7 +82,11 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     readonly Lock standingGate = new();
     Frame? latest;
     AttentionMap? latestMap;
-    long submitted, processed, answersCount, failedFrames;
+    FrameIndexWriter? index;
+    readonly FrameSampler? indexSampler;
+    readonly long indexFrameBase;
+    readonly double indexSecondsBase;
+    long submitted, processed, answersCount, failedFrames, indexed;
     double lastEncodeMs, lastAnswerMs;
     int disposed;
 
@@ -76,6 +94,16 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     {
         this.answerer = answerer;
         log = options.Logger;
+        // first: an index that cannot be opened throws before anything else is made
+        if (options.IndexPath is { } path)
+        {
+            index = FrameIndexWriter.Open(path, FrameIndexHeader.For(answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})"));
+            var s = options.IndexSampling ?? new FrameSampler();
+            indexSampler = new FrameSampler { Interval = s.Interval, StaticInterval = s.StaticInterval, ChangeThreshold = s.ChangeThreshold };
+            indexFrameBase = index.LastFrame + 1;
+            // times count from this session's start, a second after what the file holds (neighbouring-hit de-duplication keeps sessions apart)
+            indexSecondsBase = (double.IsFinite(index.LastSeconds) ? index.LastSeconds + 1 : 0) - Stopwatch.GetElapsedTime(0).TotalSeconds;
+        }
         standing = new StandingQuestions(answerer, options.Smoothing);
         overlay = new CpuOverlayRenderer(new OverlaySpec());
         worker = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
@@ -97,14 +125,22 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             throw;
         }
         options.Logger.LogInformation("RealtimeMM session: model {Model}, device {Device}", answerer.Bundle.Manifest.Name, answerer.Device);
-        return new RealtimeSession(answerer, options);
+        try
+        {
+            return new RealtimeSession(answerer, options);
+        }
+        catch
+        {
+            answerer.Dispose(); // an index that cannot be opened: nothing left behind
+            throw;
+        }
     }
 
     /// <summary>Where the model runs ("cpu" or "vulkan:NAME").</summary>
     public string Device => answerer.Device;
 
     public SessionStats Stats => new(Interlocked.Read(ref submitted), Interlocked.Read(ref processed), slot.Dropped, Interlocked.Read(ref answersCount),
-        Volatile.Read(ref lastEncodeMs), Volatile.Read(ref lastAnswerMs)) { FramesFailed = Interlocked.Read(ref failedFrames) };
+        Volatile.Read(ref lastEncodeMs), Volatile.Read(ref lastAnswerMs)) { FramesFailed = Interlocked.Read(ref failedFrames), FramesIndexed = Interlocked.Read(ref indexed) };
 
     /// <summary>Fault injection for tests: runs before each frame is encoded (throwing fails that frame).</summary>
     internal Action<Frame>? BeforeEncode { get; set; }
@@ -241,6 +277,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         long t0 = Stopwatch.GetTimestamp();
         var encoded = answerer.Encode(frame);
         long t1 = Stopwatch.GetTimestamp();
+        Index(frame, encoded);
         var pending = new List<(string Question, TaskCompletionSource<Answer> Done)>();
         while (asks.TryDequeue(out var a))
             if (!a.Done.Task.IsCompleted) // cancelled while waiting: nothing to answer
@@ -267,6 +304,41 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         {
             published.Writer.TryWrite(a);
             Answered?.Invoke(this, a);
+        }
+    }
+
+    /// <summary>Appends a sampled frame's embedding to the index; a write that fails (disk full) stops the indexing, not the session.</summary>
+    void Index(Frame frame, QuestionAnswerer.FrameEncoding encoded)
+    {
+        if (index is null)
+            return;
+        double seconds = indexSecondsBase + frame.Timestamp.TotalSeconds;
+        if (!indexSampler!.ShouldStore(frame, seconds))
+            return;
+        try
+        {
+            index.Append(indexFrameBase + frame.Index, seconds, encoded.Embedding);
+            Interlocked.Increment(ref indexed);
+        }
+        catch (IOException e)
+        {
+            log.LogError(e, "RealtimeMM: writing the frame index {Path} failed; indexing stops, the session goes on ({Count} frames stored)", index.Path, index.Flushed);
+            CloseIndex();
+        }
+    }
+
+    void CloseIndex()
+    {
+        var i = Interlocked.Exchange(ref index, null);
+        if (i is null)
+            return;
+        try
+        {
+            i.Dispose(); // flushes what is pending
+        }
+        catch (IOException e)
+        {
+            log.LogError(e, "RealtimeMM: the last records of the frame index {Path} could not be written", i.Path);
         }
     }
 
@@ -299,6 +371,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             latest?.Dispose();
             latest = null;
         }
+        CloseIndex();
         slot.Dispose();
         overlay.Dispose();
         answerer.Dispose();

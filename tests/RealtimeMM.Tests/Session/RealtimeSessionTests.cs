@@ -2,6 +2,7 @@ using System.Diagnostics;
 using RealtimeMM.Gpu;
 using RealtimeMM.Models;
 using RealtimeMM.Scenes;
+using RealtimeMM.Search;
 using RealtimeMM.Session;
 
 namespace RealtimeMM.Tests.Session;
@@ -184,3 +185,71 @@ public class RealtimeSessionFaultTests : TestBase
         Assert.That(session.Stats.FramesProcessed, Is.EqualTo(2));
     }
 }
+
+public class RealtimeSessionIndexTests : TestBase
+{
+    static async Task<int> FeedScenes(RealtimeSession session, int seed, int count, List<SceneFrame> shown)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var scene = RealtimeMM.Scenes.SceneGenerator.Render(seed, i, new RealtimeMM.Scenes.SceneOptions { Width = 160, Height = 120 });
+            var pending = session.AskAsync("how many cars are there"); // answered on the next frame: every frame is processed
+            session.SubmitFrame(scene.Bgr, 160, 120, 480);
+            await pending.WaitAsync(TimeSpan.FromSeconds(20));
+            shown.Add(scene);
+        }
+        return count;
+    }
+
+    [Test]
+    public async Task IndexPath_SessionStoresEachFramesEmbedding_ReopenedIndexContinues()
+    {
+        string path = Path.Combine(Temp, "session.rtmmidx");
+        var options = new RealtimeSessionOptions { Device = DevicePreference.Cpu, IndexPath = path, IndexSampling = new FrameSampler { Interval = 0, ChangeThreshold = 0 } };
+        var scenes = new List<SceneFrame>();
+        long indexed;
+        await using (var session = RealtimeSession.Create(options))
+        {
+            await FeedScenes(session, 31, 24, scenes);
+            indexed = session.Stats.FramesIndexed;
+        }
+        var index = FrameIndex.Load(path);
+        TestContext.Out.WriteLine($"first session: {index.Count} frames indexed of 24 processed");
+        Assert.That(index.Count, Is.EqualTo(indexed).And.EqualTo(24), "every processed frame (sampling: all), flushed on dispose");
+        Assert.That(index.Recovered, Is.Null);
+
+        // each stored embedding is its own frame's (what rtmm search compares queries with)
+        using (var answerer = QuestionAnswerer.Open(device: DevicePreference.Cpu))
+        {
+            double worst = 0;
+            for (int row = 0; row < index.Count; row++)
+            {
+                var scene = scenes[(int)index.Store.FrameAt(row)];
+                var expected = answerer.Encode(new RealtimeMM.Frames.ImageView(scene.Bgr, 160, 120, 480)).Embedding;
+                var stored = index.Store.EmbeddingAt(row);
+                for (int k = 0; k < expected.Length; k++)
+                    worst = Math.Max(worst, Math.Abs(expected[k] - stored[k]));
+            }
+            TestContext.Out.WriteLine($"max |stored - frame's own embedding| over {index.Count} frames: {worst:E2}");
+            Assert.That(worst, Is.LessThan(1e-4));
+        }
+        Assert.That(index.Store.SecondsAt(0), Is.InRange(0, 30), "times count from the session's start");
+
+        // a second session continues the file: numbers and times carry on
+        double lastSeconds = index.Store.SecondsAt(index.Count - 1);
+        await using (var session = RealtimeSession.Create(options))
+            await FeedScenes(session, 32, 5, scenes);
+        var again = FrameIndex.Load(path);
+        Assert.That(again.Count, Is.EqualTo(29));
+        Assert.That(again.Store.FrameAt(24), Is.EqualTo(24), "frame numbers continue after the stored ones");
+        Assert.That(again.Store.SecondsAt(24), Is.GreaterThan(lastSeconds));
+
+        // not an index: refused with the file named, nothing left running
+        string bad = Path.Combine(Temp, "notes.rtmmidx");
+        File.WriteAllText(bad, "these are notes, not an index");
+        var e = Assert.Throws<FrameIndexException>(() => RealtimeSession.Create(options with { IndexPath = bad }));
+        Assert.That(e!.Message, Does.Contain(bad));
+        Assert.That(File.ReadAllText(bad), Is.EqualTo("these are notes, not an index"), "the file is left as it was");
+    }
+}
+
