@@ -19,6 +19,12 @@ public sealed class SpeechGrammar
     public IReadOnlyList<string> Colors { get; }
     public IReadOnlyList<string> Kinds { get; }
 
+    /// <summary>Every word a sentence of the grammar can hold.</summary>
+    public IReadOnlySet<string> Words { get; }
+
+    /// <summary>Every pair of words that follow each other in some sentence ("black car"): where one word's last sound is the next one's first, a speaker says it once.</summary>
+    public IReadOnlySet<(string First, string Second)> WordPairs { get; }
+
     readonly Regex sentence;
 
     SpeechGrammar(string jsgf, IReadOnlyList<string> classes, IReadOnlyList<string> colors, IReadOnlyList<string> kinds)
@@ -28,6 +34,9 @@ public sealed class SpeechGrammar
         Classes = classes;
         Colors = colors;
         Kinds = kinds;
+        var sentences = Sentences(jsgf);
+        Words = sentences.SelectMany(w => w).ToHashSet();
+        WordPairs = sentences.SelectMany(w => w.Zip(w.Skip(1))).ToHashSet();
     }
 
     public static SpeechGrammar For(ModelBundle bundle) => For(bundle.Manifest, bundle.Tokenizer);
@@ -76,8 +85,8 @@ public sealed class SpeechGrammar
     /// </summary>
     public bool Accepts(string text) => sentence.IsMatch(string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
 
-    /// <summary>The public rule of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer)"/> as a regular expression.</summary>
-    static string ToRegex(string jsgf)
+    /// <summary>The rules of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer)"/> (name to body) and its public rule.</summary>
+    static (Dictionary<string, string> Rules, string Top) Rules(string jsgf)
     {
         var rules = new Dictionary<string, string>();
         string? top = null;
@@ -90,11 +99,62 @@ public sealed class SpeechGrammar
             if (m.Groups[1].Success)
                 top = m.Groups[2].Value;
         }
+        return (rules, top ?? throw new InvalidOperationException("the grammar has no public rule"));
+    }
+
+    static readonly Regex Token = new(@"<[a-z_]+>|[()|]|[^\s()|<>]+", RegexOptions.CultureInvariant);
+
+    /// <summary>Every sentence of the grammar as words (it has no recursion: a few thousand sentences).</summary>
+    static List<string[]> Sentences(string jsgf)
+    {
+        var (rules, top) = Rules(jsgf);
+        // alternatives := sequence ('|' sequence)*; sequence := (word | <rule> | '(' alternatives ')')*
+        List<string[]> Alternatives(string[] tokens, ref int at)
+        {
+            var all = new List<string[]>();
+            while (true)
+            {
+                List<string[]> seq = [[]];
+                while (at < tokens.Length && tokens[at] is not ("|" or ")"))
+                {
+                    string t = tokens[at++];
+                    List<string[]> part;
+                    if (t == "(")
+                    {
+                        part = Alternatives(tokens, ref at);
+                        at++; // ')'
+                    }
+                    else if (t.StartsWith('<'))
+                        part = Body(rules[t[1..^1]]);
+                    else
+                        part = [[t]];
+                    seq = seq.SelectMany(a => part.Select(b => a.Concat(b).ToArray())).ToList();
+                }
+                all.AddRange(seq);
+                if (at < tokens.Length && tokens[at] == "|")
+                    at++;
+                else
+                    return all;
+            }
+        }
+        List<string[]> Body(string body)
+        {
+            var tokens = Token.Matches(body).Select(m => m.Value).ToArray();
+            int at = 0;
+            return Alternatives(tokens, ref at);
+        }
+        return Body(rules[top]);
+    }
+
+    /// <summary>The public rule of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer)"/> as a regular expression.</summary>
+    static string ToRegex(string jsgf)
+    {
+        var (rules, top) = Rules(jsgf);
         string Expand(string body)
         {
             var sb = new StringBuilder();
             bool afterAtom = false;
-            foreach (Match t in Regex.Matches(body, @"<[a-z_]+>|[()|]|[^\s()|<>]+"))
+            foreach (Match t in Token.Matches(body))
             {
                 string tok = t.Value;
                 bool startsAtom = tok != "|" && tok != ")";
@@ -112,7 +172,7 @@ public sealed class SpeechGrammar
             }
             return sb.ToString();
         }
-        return "(?:" + Expand(rules[top ?? throw new InvalidOperationException("the grammar has no public rule")]) + ")";
+        return "(?:" + Expand(rules[top]) + ")";
     }
 
     /// <summary>A template with its placeholders turned into rule references (see SceneQuestions.Templates).</summary>

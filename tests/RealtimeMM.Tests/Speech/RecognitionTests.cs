@@ -54,8 +54,8 @@ public class RecognitionTests : TestBase
         }
         double accuracy = 100.0 * exact / sentences, wer = 100.0 * errors / words, rtf = decodeMs / audioMs;
         TestContext.Out.WriteLine($"sentence accuracy {accuracy:F1}% ({exact}/{sentences}), WER {wer:F2}% ({errors}/{words} words), real-time factor {rtf:F3}");
-        Assert.That(accuracy, Is.GreaterThanOrEqualTo(80));
-        Assert.That(wer, Is.LessThanOrEqualTo(6));
+        Assert.That(accuracy, Is.GreaterThanOrEqualTo(88), "measured 92.2% (85.9% before the grammar's own dictionary and 32 Gaussians per frame)");
+        Assert.That(wer, Is.LessThanOrEqualTo(3), "measured 1.40% (5.06% before)");
         Assert.That(rtf, Is.LessThanOrEqualTo(0.1));
     }
 
@@ -103,14 +103,18 @@ public class RecognitionTests : TestBase
     }
 
     [Test]
-    public void SceneAware_QuestionsAboutAGeneratedFrame_RawAndChosenAccuracy()
+    public void SceneAware_QuestionsAboutGeneratedFrames_FourVoices_SentenceAccuracyAndWer()
     {
+        // the measure: every question the generator asks about 6 scenes (all kinds, present and absent
+        // things), spoken by 4 voices, recognised, then chosen with the frame's help
         Assert.That(Rtmm.Run("scene", "--seed", "21", "--count", "6", "--out", Path.Combine(Temp, "scenes")).ExitCode, Is.Zero);
         using var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(Temp, "scenes", "clip.json")));
         using var answerer = QuestionAnswerer.Open(device: RealtimeMM.Gpu.DevicePreference.Cpu);
         using var recognizer = new SpeechRecognizer(Speak.Grammar);
         var chooser = new SceneAwareChooser(Speak.Grammar);
-        int n = 0, rawExact = 0, chosenExact = 0, index = 0;
+        (string Voice, int Speed)[] voices = [("en-us", 165), ("en-us+f3", 150), ("en-gb", 160), ("en-us+m3", 185)];
+        int n = 0, rawExact = 0, chosenExact = 0, words = 0, wordErrors = 0, index = 0, unsayable = 0;
+        double audioMs = 0, decodeMs = 0;
         foreach (var frame in sidecar.RootElement.GetProperty("frames").EnumerateArray())
         {
             using var image = FrameSource.LoadImage(Path.Combine(Temp, "scenes", "frames", $"{index++:D6}.png"));
@@ -119,22 +123,57 @@ public class RecognitionTests : TestBase
             foreach (var q in frame.GetProperty("questions").EnumerateArray())
             {
                 string text = q.GetProperty("question").GetString()!;
-                if (q.GetProperty("kind").GetString() is not ("color" or "position" or "identify") || !Speak.Grammar.Accepts(text))
-                    continue; // the questions that presuppose something in the frame, and that the grammar can say
-                var u = Endpointer.Split(WavFile.ReadSpeech(Speak.Wav(Temp, $"q{n}", text, "en-gb-scotland", 160)));
-                if (u.Count != 1)
+                if (!Speak.Grammar.Accepts(text))
+                {
+                    unsayable++; // "colour": one spelling per sound in the grammar
                     continue;
-                var spoken = chooser.Choose(recognizer.Recognize(u[0].Samples), presence);
-                n++;
-                rawExact += Speak.WordErrors(text, spoken.Raw) == 0 ? 1 : 0;
-                chosenExact += Speak.WordErrors(text, spoken.Text) == 0 ? 1 : 0;
-                if (spoken.Text != spoken.Raw)
-                    TestContext.Out.WriteLine($"  \"{text}\": heard \"{spoken.Raw}\", chose \"{spoken.Text}\" ({spoken.Reason})");
+                }
+                foreach (var (voice, speed) in voices)
+                {
+                    var u = Endpointer.Split(WavFile.ReadSpeech(Speak.Wav(Temp, $"q{n}", text, voice, speed)));
+                    Assert.That(u, Has.Count.EqualTo(1), $"{voice}: \"{text}\"");
+                    var heard = recognizer.Recognize(u[0].Samples);
+                    var spoken = chooser.Choose(heard, presence);
+                    n++;
+                    audioMs += heard.AudioMs;
+                    decodeMs += heard.DecodeMs;
+                    words += Speak.Normal(text).Length;
+                    int errors = Speak.WordErrors(text, spoken.Text);
+                    wordErrors += errors;
+                    rawExact += Speak.WordErrors(text, spoken.Raw) == 0 ? 1 : 0;
+                    chosenExact += errors == 0 ? 1 : 0;
+                    if (errors > 0 || spoken.Text != spoken.Raw)
+                        TestContext.Out.WriteLine($"  {voice}: \"{text}\": heard \"{spoken.Raw}\", chose \"{spoken.Text}\"{(errors > 0 ? "  (wrong)" : "")}");
+                }
             }
         }
-        TestContext.Out.WriteLine($"{n} questions about what the frames show, voice en-gb-scotland: recogniser's first choice {rawExact}/{n} exact, scene-aware choice {chosenExact}/{n}");
-        Assert.That(n, Is.GreaterThanOrEqualTo(10));
-        Assert.That(chosenExact, Is.GreaterThanOrEqualTo(rawExact));
+        double accuracy = 100.0 * chosenExact / n, wer = 100.0 * wordErrors / words;
+        TestContext.Out.WriteLine($"{n} spoken questions about 6 generated frames, 4 voices ({unsayable} written questions the grammar spells otherwise): " +
+            $"recogniser's first choice {100.0 * rawExact / n:F1}% exact, scene-aware choice {accuracy:F1}% ({chosenExact}/{n}), WER {wer:F2}%, real-time factor {decodeMs / audioMs:F3}");
+        Assert.That(n, Is.GreaterThanOrEqualTo(150));
+        Assert.That(chosenExact, Is.GreaterThanOrEqualTo(rawExact), "the frame's help never costs a question");
+        Assert.That(accuracy, Is.GreaterThanOrEqualTo(92), "regression guard: measured 94.2% (the target, 97%, is not met yet)");
+        Assert.That(wer, Is.LessThanOrEqualTo(2));
+        Assert.That(decodeMs / audioMs, Is.LessThanOrEqualTo(0.1));
+    }
+
+    [Test]
+    public void Dictionary_GrammarWordsOnly_DoubledConsonantSaidOnce()
+    {
+        var g = Speak.Grammar;
+        Assert.That(g.WordPairs, Does.Contain(("black", "car")).And.Contain(("what", "color")));
+        Assert.That(g.Words, Is.SupersetOf(g.Classes).And.SupersetOf(g.Colors));
+        string dict = SpeechDictionary.For(g, Path.Combine(SpeechRecognizer.DefaultModelFolder, "cmudict-en-us.dict"));
+        var lines = dict.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        TestContext.Out.WriteLine($"{lines.Length} pronunciations of {g.Words.Count} words; added: " +
+            string.Join(", ", lines.Where(l => l.Contains('(')).Where(l => !File.ReadLines(Path.Combine(SpeechRecognizer.DefaultModelFolder, "cmudict-en-us.dict")).Contains(l))));
+        Assert.That(lines, Does.Contain("black B L AE K").And.Contain("black(2) B L AE"), "\"black car\": one K");
+        Assert.That(lines.Where(l => l.StartsWith("green")), Is.EquivalentTo(new[] { "green G R IY N" }), "no doubled sound after green");
+        Assert.That(lines.Select(l => l.Split(' ')[0].Split('(')[0]).Distinct(), Is.EquivalentTo(g.Words));
+        string small = Path.Combine(Temp, "small.dict");
+        File.WriteAllText(small, "car K AA R\n");
+        Assert.That(() => SpeechDictionary.For(g, small),
+            Throws.TypeOf<SpeechUnavailableException>().With.Message.Contains("lacks").And.Message.Contains("bicycle"));
     }
 
     [Test]
