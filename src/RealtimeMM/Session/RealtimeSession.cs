@@ -82,10 +82,8 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     readonly Lock standingGate = new();
     Frame? latest;
     AttentionMap? latestMap;
-    FrameIndexWriter? index;
-    readonly FrameSampler? indexSampler;
-    readonly long indexFrameBase;
-    readonly double indexSecondsBase;
+    readonly FrameIndexRecorder? index;
+    readonly double startSeconds = Stopwatch.GetElapsedTime(0).TotalSeconds;
     long submitted, processed, answersCount, failedFrames, indexed;
     double lastEncodeMs, lastAnswerMs;
     int disposed;
@@ -96,14 +94,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         log = options.Logger;
         // first: an index that cannot be opened throws before anything else is made
         if (options.IndexPath is { } path)
-        {
-            index = FrameIndexWriter.Open(path, FrameIndexHeader.For(answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})"));
-            var s = options.IndexSampling ?? new FrameSampler();
-            indexSampler = new FrameSampler { Interval = s.Interval, StaticInterval = s.StaticInterval, ChangeThreshold = s.ChangeThreshold };
-            indexFrameBase = index.LastFrame + 1;
-            // times count from this session's start, a second after what the file holds (neighbouring-hit de-duplication keeps sessions apart)
-            indexSecondsBase = (double.IsFinite(index.LastSeconds) ? index.LastSeconds + 1 : 0) - Stopwatch.GetElapsedTime(0).TotalSeconds;
-        }
+            index = new FrameIndexRecorder(path, answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})", options.IndexSampling, renumber: true);
         standing = new StandingQuestions(answerer, options.Smoothing);
         overlay = new CpuOverlayRenderer(new OverlaySpec());
         worker = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
@@ -310,36 +301,12 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     /// <summary>Appends a sampled frame's embedding to the index; a write that fails (disk full) stops the indexing, not the session.</summary>
     void Index(Frame frame, QuestionAnswerer.FrameEncoding encoded)
     {
-        if (index is null)
+        if (index is null || index.Failure is not null)
             return;
-        double seconds = indexSecondsBase + frame.Timestamp.TotalSeconds;
-        if (!indexSampler!.ShouldStore(frame, seconds))
-            return;
-        try
-        {
-            index.Append(indexFrameBase + frame.Index, seconds, encoded.Embedding);
+        if (index.Offer(frame, frame.Index, frame.Timestamp.TotalSeconds - startSeconds, encoded))
             Interlocked.Increment(ref indexed);
-        }
-        catch (IOException e)
-        {
-            log.LogError(e, "RealtimeMM: writing the frame index {Path} failed; indexing stops, the session goes on ({Count} frames stored)", index.Path, index.Flushed);
-            CloseIndex();
-        }
-    }
-
-    void CloseIndex()
-    {
-        var i = Interlocked.Exchange(ref index, null);
-        if (i is null)
-            return;
-        try
-        {
-            i.Dispose(); // flushes what is pending
-        }
-        catch (IOException e)
-        {
-            log.LogError(e, "RealtimeMM: the last records of the frame index {Path} could not be written", i.Path);
-        }
+        else if (index.Failure is { } why)
+            log.LogError("RealtimeMM: {Failure}; the session goes on", why); // once: later frames return above
     }
 
     void FailWaiting(Exception e)
@@ -371,7 +338,10 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             latest?.Dispose();
             latest = null;
         }
-        CloseIndex();
+        bool failedBefore = index?.Failure is not null;
+        index?.Dispose();
+        if (!failedBefore && index?.Failure is { } failure)
+            log.LogError("RealtimeMM: {Failure}", failure);
         slot.Dispose();
         overlay.Dispose();
         answerer.Dispose();

@@ -32,7 +32,8 @@ internal static class LiveCommand
         var audio = new Option<string?>("--audio") { Description = "Spoken questions from: default (the microphone), an ALSA device (hw:1,0) or a WAV file played as a microphone" };
         var listen = new Option<bool>("--listen") { Description = "With --audio: take every utterance as a question (always listening) instead of push-to-talk on F2" };
         var alert = new Option<string[]>("--alert") { Description = "Say when this appears and when it goes, e.g. --alert \"a dog\" (repeat for several)" };
-        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen, alert };
+        var index = new Option<string?>("--index") { Description = "Also store sampled frames' embeddings in this index file (what `rtmm search` reads); an existing one is continued" };
+        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen, alert, index };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             if (!FrameWindow.DisplayAvailable)
@@ -44,6 +45,9 @@ internal static class LiveCommand
             var alerts = new TextAlerts(answerer);
             foreach (var a in parse.GetValue(alert) ?? [])
                 alerts.Add(a);
+            // a live source numbers its frames from 0 each run: numbers and times carry on after what the index holds
+            using var recorder = parse.GetValue(index) is { } indexPath
+                ? new FrameIndexRecorder(indexPath, answerer.Bundle, parse.GetValue(source)!, null, renumber: true) : null;
             const int MaxFailuresInARow = 30;
             int failuresInARow = 0;
             using var slot = new FrameSlot();
@@ -69,6 +73,8 @@ internal static class LiveCommand
                     {
                         encoded = answerer.Encode(frame);
                         answers = standing.Update(encoded);
+                        if (recorder is { Failure: null } && !recorder.Offer(frame, frame.Index, frame.Timestamp.TotalSeconds, encoded) && recorder.Failure is { } why)
+                            terminal.Error.WriteLine(note = why); // once, and on screen: the live view goes on
                         foreach (var e in alerts.Update(encoded, frame.Index, frame.Timestamp))
                         {
                             AlertsCommand.Print(terminal, e, parse.GetValue(json));
@@ -114,7 +120,9 @@ internal static class LiveCommand
                 if (limit is int max && shown >= max)
                     break;
             }
-            terminal.Out.WriteLine($"live: {shown} frames shown, {slot.Dropped} dropped, {standing.Questions.Count} standing question(s)");
+            recorder?.Dispose();
+            terminal.Out.WriteLine($"live: {shown} frames shown, {slot.Dropped} dropped, {standing.Questions.Count} standing question(s)" +
+                (recorder is null ? "" : recorder.Failure is null ? $", {recorder.Stored} frames indexed in {recorder.Path}" : $"; {recorder.Failure}"));
             return 0;
         });
         return command;

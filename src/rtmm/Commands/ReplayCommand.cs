@@ -22,22 +22,23 @@ internal static class ReplayCommand
         var standingFile = new Option<string?>("--questions") { Description = "Standing questions, one per line: answered on every frame" };
         var output = new Option<string?>("--out") { Description = "With --questions: folder for the annotated clip and answers.jsonl" };
         var stats = new Option<bool>("--stats") { Description = "With --questions: frames per second and per-frame latency percentiles" };
+        var index = new Option<bool>("--index") { Description = "With --questions: also store sampled frames' embeddings in the clip's index (what `rtmm search` reads), as `rtmm index` does" };
         var model = AskCommand.ModelOption();
         var device = AskCommand.DeviceOption();
         var command = new Command("replay", "Play a replay clip frame by frame with its ground truth, or answer standing questions on every frame")
         {
-            clip, realtime, window, json, standingFile, output, stats, model, device,
+            clip, realtime, window, json, standingFile, output, stats, index, model, device,
         };
         command.Validators.Add(r =>
         {
-            if (r.GetResult(standingFile) is null && (r.GetResult(output) is not null || r.GetResult(stats) is not null))
-                r.AddError("--out and --stats go with --questions");
+            if (r.GetResult(standingFile) is null && (r.GetResult(output) is not null || r.GetResult(stats) is not null || r.GetResult(index) is not null))
+                r.AddError("--out, --stats and --index go with --questions");
         });
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             if (parse.GetValue(standingFile) is { } file)
                 return Answer(parse, terminal, cancel, parse.GetValue(clip)!, file, parse.GetValue(output), parse.GetValue(stats), parse.GetValue(json),
-                    parse.GetValue(window), parse.GetValue(realtime), parse.GetValue(model), parse.GetValue(device));
+                    parse.GetValue(window), parse.GetValue(realtime), parse.GetValue(model), parse.GetValue(device), parse.GetValue(index));
             bool show = parse.GetValue(window);
             bool asJson = parse.GetValue(json);
             var pacing = show || parse.GetValue(realtime) ? Pacing.RealTime : Pacing.AsFastAsPossible;
@@ -94,7 +95,7 @@ internal static class ReplayCommand
     /// frame rate and per-frame latency percentiles.
     /// </summary>
     static int Answer(ParseResult parse, Terminal terminal, CancellationToken cancel, string clip, string file, string? output, bool stats, bool asJson,
-        bool show, bool realtime, string? model, Gpu.DevicePreference device)
+        bool show, bool realtime, string? model, Gpu.DevicePreference device, bool indexing)
     {
         if (!File.Exists(file))
             throw new FileNotFoundException($"{file}: file not found");
@@ -106,6 +107,9 @@ internal static class ReplayCommand
         var standing = new Models.StandingQuestions(answerer);
         foreach (var q in lines)
             standing.Add(q);
+        using var recorder = indexing ? new Search.FrameIndexRecorder(Search.FrameIndex.PathFor(clip), answerer.Bundle, clip, null, renumber: false) : null;
+        if (recorder?.Recovered is { } recovered)
+            terminal.Error.WriteLine($"{recorder.Path}: {recovered}");
         var replay = src as ReplayClipSource;
         string? dir = output is null ? null : Path.GetFullPath(output);
         using var annotated = dir is null ? null : ClipWriter.Create(Path.Combine(dir, "annotated"), ClipFormat.Mjpeg, src.Info.Fps > 0 ? src.Info.Fps : 30, $"rtmm replay {clip}", overwrite: true);
@@ -137,7 +141,9 @@ internal static class ReplayCommand
                     IReadOnlyList<Models.Answer> answers;
                     try
                     {
-                        answers = standing.Update(answerer.Encode(frame));
+                        var encoded = answerer.Encode(frame);
+                        answers = standing.Update(encoded);
+                        recorder?.Offer(frame, frame.Index, frame.Timestamp.TotalSeconds, encoded);
                         failuresInARow = 0;
                     }
                     catch (Exception e) when (e is not OperationCanceledException && ++failuresInARow < MaxFailuresInARow)
@@ -197,7 +203,12 @@ internal static class ReplayCommand
         }
         if (!asJson && dir is not null)
             terminal.Out.WriteLine($"wrote {Path.Combine(dir, "annotated", "frames.avi")} and {Path.Combine(dir, "answers.jsonl")}");
-        return 0;
+        if (recorder is not null)
+        {
+            recorder.Dispose(); // flushed before the line says so
+            terminal.Error.WriteLine(recorder.Failure ?? $"{recorder.Path}: {recorder.Stored} frames indexed");
+        }
+        return recorder?.Failure is null ? 0 : 1;
     }
 
     /// <summary>The frame with the first question's heatmap, every answer as a caption, and the frame's latency.</summary>

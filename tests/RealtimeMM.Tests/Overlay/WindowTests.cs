@@ -71,8 +71,9 @@ public class LiveWindowTests : TestBase
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
             Assert.Inconclusive("no DISPLAY: run through tools/test, which starts Xvfb");
         var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 240);
+        string index = Path.Combine(Temp, "live.rtmmidx");
         var rtmm = Path.Combine(AppContext.BaseDirectory, "rtmm");
-        using var live = Process.Start(new ProcessStartInfo(rtmm, $"live {clip} --ask \"what color is the car\" --device Cpu") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var live = Process.Start(new ProcessStartInfo(rtmm, $"live {clip} --ask \"what color is the car\" --device Cpu --index {index}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var stdout = live.StandardOutput.ReadToEndAsync();
         var stderr = live.StandardError.ReadToEndAsync();
         try
@@ -96,6 +97,10 @@ public class LiveWindowTests : TestBase
         TestContext.Out.WriteLine(stdout.Result + stderr.Result);
         Assert.That(live.ExitCode, Is.Zero, stderr.Result);
         Assert.That(stdout.Result, Does.Contain("2 standing question(s)"));
+        // --index: the frames the live view encoded, sampled into an index rtmm search reads
+        var stored = System.Text.RegularExpressions.Regex.Match(stdout.Result, @"(\d+) frames indexed in");
+        Assert.That(stored.Success, Is.True, stdout.Result);
+        Assert.That(RealtimeMM.Search.FrameIndex.Load(index).Count, Is.EqualTo(long.Parse(stored.Groups[1].Value)).And.GreaterThan(0));
     }
 }
 

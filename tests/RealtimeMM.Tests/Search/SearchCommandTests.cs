@@ -73,6 +73,37 @@ public class SearchCommandTests : TestBase
         Assert.That(bad.Error, Does.Contain("--eval").And.Contain("ground truth"));
     }
 
+    [Test]
+    public void ReplayIndex_StoresWhatItAnswers_SameEmbeddingsAsRtmmIndex()
+    {
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), seed: 12, frames: 60, options: Clips.Small with { Width = 320, Height = 240 });
+        string questions = Path.Combine(Temp, "q.txt");
+        File.WriteAllText(questions, "how many cars are there\n");
+        var r = Rtmm.Run("replay", clip, "--questions", questions, "--index", "--json", "--device", "Cpu");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var stored = System.Text.RegularExpressions.Regex.Match(r.Error, @"(\d+) frames indexed");
+        Assert.That(stored.Success, Is.True, r.Error);
+        var replayed = FrameIndex.Load(FrameIndex.PathFor(clip));
+        Assert.That(replayed.Count, Is.EqualTo(long.Parse(stored.Groups[1].Value)).And.GreaterThan(0));
+
+        // rtmm index with the same (default) sampling stores the same frames with the same embeddings
+        string alone = Path.Combine(Temp, "alone.rtmmidx");
+        Assert.That(Rtmm.Run("index", clip, "--out", alone, "--device", "Cpu").ExitCode, Is.Zero);
+        var indexed = FrameIndex.Load(alone);
+        Assert.That(Enumerable.Range(0, (int)replayed.Count).Select(replayed.Store.FrameAt),
+            Is.EqualTo(Enumerable.Range(0, (int)indexed.Count).Select(indexed.Store.FrameAt)));
+        double worst = 0;
+        for (int row = 0; row < replayed.Count; row++)
+            for (int k = 0; k < replayed.Store.Dimensions; k++)
+                worst = Math.Max(worst, Math.Abs(replayed.Store.EmbeddingAt(row)[k] - indexed.Store.EmbeddingAt(row)[k]));
+        TestContext.Out.WriteLine($"replay --index stored {replayed.Count} of 60 frames; max |difference| from rtmm index's embeddings {worst:E2}");
+        Assert.That(worst, Is.LessThan(1e-5));
+
+        var bad = Rtmm.Run("replay", clip, "--index");
+        Assert.That(bad.ExitCode, Is.Not.Zero);
+        Assert.That(bad.Error, Does.Contain("--index go with --questions"));
+    }
+
     [TestCase("", "empty")]
     [TestCase("a purple cat", "'cat'")]
     public void Search_QueryTheModelCannotSearch_FailsSayingWhy(string text, string problem)

@@ -1,0 +1,92 @@
+using RealtimeMM.Frames;
+using RealtimeMM.Models;
+
+namespace RealtimeMM.Search;
+
+/// <summary>
+/// Indexes the frames a running pipeline encodes anyway (a <see cref="Session.RealtimeSession"/>,
+/// <c>rtmm live</c>, <c>rtmm replay</c>): <see cref="Offer"/> keeps the frames the sampler picks and
+/// appends their embeddings to a <see cref="FrameIndexWriter"/>. A write that fails (disk full) stops
+/// the indexing, not the pipeline: <see cref="Failure"/> says why, and what was flushed stays readable.
+/// </summary>
+public sealed class FrameIndexRecorder : IDisposable
+{
+    FrameIndexWriter? writer;
+    readonly FrameSampler sampler;
+    readonly long frameBase, skipThrough;
+    readonly double secondsBase;
+
+    /// <param name="path">The index file; an existing one of the same model is continued.</param>
+    /// <param name="source">What the frames come from (stored in the header; a clip or file lets <c>rtmm search</c> re-rank and draw thumbnails).</param>
+    /// <param name="sampling">Which frames to keep (settings copied); null: <see cref="FrameSampler"/>'s defaults.</param>
+    /// <param name="renumber">
+    /// True for a source whose frame numbers start again each run (a camera, a session): numbers and times carry on after
+    /// what the file holds. False for a clip or file: frames keep their own numbers, and those stored already are skipped.
+    /// </param>
+    public FrameIndexRecorder(string path, ModelBundle bundle, string source, FrameSampler? sampling, bool renumber)
+    {
+        writer = FrameIndexWriter.Open(path, FrameIndexHeader.For(bundle, source));
+        var s = sampling ?? new FrameSampler();
+        sampler = new FrameSampler { Interval = s.Interval, StaticInterval = s.StaticInterval, ChangeThreshold = s.ChangeThreshold };
+        if (renumber)
+        {
+            frameBase = writer.LastFrame + 1;
+            // a second after what the file holds: neighbouring-hit de-duplication keeps runs apart
+            secondsBase = double.IsFinite(writer.LastSeconds) ? writer.LastSeconds + 1 : 0;
+            skipThrough = -1;
+        }
+        else
+            skipThrough = writer.LastFrame;
+        Path = path;
+        Recovered = writer.Recovered;
+    }
+
+    public string Path { get; }
+
+    /// <summary>What reopening found and cut off (a torn tail), or null.</summary>
+    public FrameIndexRecovery? Recovered { get; }
+
+    /// <summary>Frames stored by this recorder.</summary>
+    public long Stored { get; private set; }
+
+    /// <summary>Why indexing stopped early (a failed write), or null while it runs.</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>
+    /// Offers an encoded frame (<paramref name="seconds"/> from the start of the run); true when it was stored.
+    /// Throws nothing for a failed write: the recorder stops and <see cref="Failure"/> says why.
+    /// </summary>
+    public bool Offer(ImageView frame, long frameIndex, double seconds, QuestionAnswerer.FrameEncoding encoded)
+    {
+        if (writer is null || frameIndex <= skipThrough || !sampler.ShouldStore(frame, secondsBase + seconds))
+            return false;
+        try
+        {
+            writer.Append(frameBase + frameIndex, secondsBase + seconds, encoded.Embedding);
+            Stored++;
+            return true;
+        }
+        catch (IOException e)
+        {
+            Failure = $"{Path}: writing the index failed after {writer.Flushed} frames on disk ({e.Message}); indexing stopped";
+            Close();
+            return false;
+        }
+    }
+
+    void Close()
+    {
+        var w = writer;
+        writer = null;
+        try
+        {
+            w?.Dispose(); // flushes what is pending
+        }
+        catch (IOException e)
+        {
+            Failure ??= $"{Path}: the last frames could not be written ({e.Message})";
+        }
+    }
+
+    public void Dispose() => Close();
+}
