@@ -18,6 +18,9 @@ public sealed class ClipWriter : IDisposable
 
     readonly string destination;
     readonly string staging;
+
+    /// <summary>The folder being written; it becomes the clip on <see cref="Complete"/> (files put here move with it, and go with it on failure).</summary>
+    internal string Folder => staging;
     readonly ClipFormat format;
     readonly double fps;
     readonly string? sourceName;

@@ -5,7 +5,7 @@ namespace RealtimeMM.Search;
 
 /// <summary>
 /// Indexes the frames a running pipeline encodes anyway (a <see cref="Session.RealtimeSession"/>,
-/// <c>rtmm live</c>, <c>rtmm replay</c>): <see cref="Offer"/> keeps the frames the sampler picks and
+/// <c>rtmm live</c>, <c>rtmm replay</c>): <c>Offer</c> keeps the frames the sampler picks and
 /// appends their embeddings to a <see cref="FrameIndexWriter"/>. A write that fails (disk full) stops
 /// the indexing, not the pipeline: <see cref="Failure"/> says why, and what was flushed stays readable.
 /// </summary>
@@ -56,13 +56,18 @@ public sealed class FrameIndexRecorder : IDisposable
     /// Offers an encoded frame (<paramref name="seconds"/> from the start of the run); true when it was stored.
     /// Throws nothing for a failed write: the recorder stops and <see cref="Failure"/> says why.
     /// </summary>
-    public bool Offer(ImageView frame, long frameIndex, double seconds, QuestionAnswerer.FrameEncoding encoded)
+    public bool Offer(ImageView frame, long frameIndex, double seconds, QuestionAnswerer.FrameEncoding encoded) =>
+        Offer(frame, frameIndex, seconds, () => encoded);
+
+    /// <summary>As <see cref="Offer(ImageView, long, double, QuestionAnswerer.FrameEncoding)"/>, for a pipeline that does not encode every frame: <paramref name="encode"/> runs only for the frames kept.</summary>
+    public bool Offer(ImageView frame, long frameIndex, double seconds, Func<QuestionAnswerer.FrameEncoding> encode)
     {
         if (writer is null || frameIndex <= skipThrough || !sampler.ShouldStore(frame, secondsBase + seconds))
             return false;
+        var embedding = encode().Embedding;
         try
         {
-            writer.Append(frameBase + frameIndex, secondsBase + seconds, encoded.Embedding);
+            writer.Append(frameBase + frameIndex, secondsBase + seconds, embedding);
             Stored++;
             return true;
         }

@@ -102,6 +102,18 @@ public class SearchCommandTests : TestBase
         var bad = Rtmm.Run("replay", clip, "--index");
         Assert.That(bad.ExitCode, Is.Not.Zero);
         Assert.That(bad.Error, Does.Contain("--index go with --questions"));
+
+        // rtmm record --index: the index arrives inside the recorded clip, numbered as the clip's frames
+        string recorded = Path.Combine(Temp, "recorded");
+        r = Rtmm.Run("record", clip, "--out", recorded, "--index", "--json");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var rec = FrameIndex.Load(FrameIndex.PathFor(recorded));
+        Assert.That(rec.Count, Is.EqualTo(JsonDocument.Parse(r.Out).RootElement.GetProperty("frames_indexed").GetInt64()).And.GreaterThan(0));
+        Assert.That(rec.Header.Source, Is.EqualTo(Path.GetFullPath(recorded)), "the header names the clip, for re-ranking and thumbnails");
+        string again = Path.Combine(Temp, "again.rtmmidx");
+        Assert.That(Rtmm.Run("index", recorded, "--out", again, "--device", "Cpu").ExitCode, Is.Zero);
+        var afterwards = FrameIndex.Load(again);
+        Assert.That(Enumerable.Range(0, (int)rec.Count).Select(rec.Store.FrameAt), Is.EqualTo(Enumerable.Range(0, (int)afterwards.Count).Select(afterwards.Store.FrameAt)));
     }
 
     [TestCase("", "empty")]
