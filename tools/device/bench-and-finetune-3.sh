@@ -4,7 +4,8 @@
 # whole report), then a fine-tune on the GPU with the Vulkan whole-split equivalence check beside it.
 # Knobs: MINUTES, LR, LIMIT, QUERY_LOSS; RESUME names the checkpoint in .device/ckpt (default shipped.pt);
 # EVAL=0 skips the Vulkan whole-split check.
-# Session 4, H200: run 1 as is (the fine-tune gave gpu1.pt); run 2 with RESUME=gpu1 LR=3e-4 QUERY_LOSS=0.1 LIMIT=330 EVAL=0.
+# Session 4, H200: run 1 as is, run 2 with RESUME=gpu1 LR=3e-4 QUERY_LOSS=0.1 LIMIT=330 EVAL=0: that made the
+# shipped model (its checkpoint is .device/ckpt/shipped.pt now). Next: EVAL=0 with the same knobs for color.
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
 mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
