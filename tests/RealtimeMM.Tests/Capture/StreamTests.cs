@@ -47,14 +47,24 @@ public class StreamTests : TestBase
             // one server per round: it serves the clip once and exits, which the pump sees as a drop
             using var server = new Tools.StreamServer(ts, port);
             int before = stamps.Count;
+            // take what arrives until this server has served its clip and exited; the slot keeps only the
+            // newest frame, so how many a loaded machine's consumer sees varies: every round needs a few
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            while (stamps.Count - before < 20 && await slot.TakeAsync(timeout.Token) is { } f)
+            while (!(server.HasExited && stamps.Count - before >= 5))
             {
-                using (f)
-                    stamps.Add(f.Timestamp);
+                using var take = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+                take.CancelAfter(250);
+                try
+                {
+                    if (await slot.TakeAsync(take.Token) is { } f)
+                        using (f)
+                            stamps.Add(f.Timestamp);
+                }
+                catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
+                {
+                }
             }
-            while (!server.HasExited)
-                await Task.Delay(50, timeout.Token);
+            TestContext.Out.WriteLine($"round {round}: {stamps.Count - before} frames taken");
         }
         TestContext.Out.WriteLine(string.Join("\n", events.Take(12)));
         TestContext.Out.WriteLine($"frames taken {stamps.Count}, captured {pump.FramesCaptured}, dropped in slot {slot.Dropped}, reconnects {pump.Reconnects}");
