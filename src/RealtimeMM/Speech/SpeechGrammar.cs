@@ -51,6 +51,15 @@ public sealed class SpeechGrammar
         if (classes.Length == 0 || kinds.Length == 0)
             throw new ArgumentException($"bundle '{manifest.Name}': no classes or question kinds to build a speech grammar from");
 
+        // "a" or "an" as the next word needs: "an car" is not a sentence, so it cannot take an n-best slot
+        var byArticle = new Dictionary<string, string[]>
+        {
+            ["class_a"] = classes.Where(c => SceneWorld.Article(c) == "a").ToArray(), ["class_an"] = classes.Where(c => SceneWorld.Article(c) == "an").ToArray(),
+            ["color_a"] = colors.Where(c => SceneWorld.Article(c) == "a").ToArray(), ["color_an"] = colors.Where(c => SceneWorld.Article(c) == "an").ToArray(),
+        };
+        string articled = string.Join(" | ", new[] { ("a", "class_a", ""), ("an", "class_an", ""), ("a", "color_a", " <class>"), ("an", "color_an", " <class>") }
+            .Where(x => byArticle[x.Item2].Length > 0 && (x.Item3 == "" || colors.Length > 0))
+            .Select(x => $"{x.Item1} <{x.Item2}>{x.Item3}"));
         var sb = new StringBuilder("#JSGF V1.0;\ngrammar rtmm;\n");
         var rules = new List<string>();
         foreach (var kind in kinds)
@@ -58,8 +67,8 @@ public sealed class SpeechGrammar
             if (kind == "identify" && colors.Length == 0)
                 continue; // "what is the red object" needs colors
             var alternatives = SceneQuestions.Templates[kind]
-                .Select(t => Expand(t, kind, colors.Length > 0))
-                .Where(t => Knows(t.Replace("<class>", "").Replace("<classes>", "").Replace("<color>", "").Replace("<a>", "")))
+                .Select(t => Expand(t, kind, colors.Length > 0, articled))
+                .Where(t => Knows(Regex.Replace(t, "<[a-z_]+>", "")))
                 .DistinctBy(t => t.Replace("colour", "color")) // homophones: one spelling is enough for the ear
                 .ToList();
             if (kind == "exist")
@@ -74,7 +83,9 @@ public sealed class SpeechGrammar
         sb.Append($"<classes> = {string.Join(" | ", classes.Select(SceneWorld.Plural))};\n");
         if (colors.Length > 0)
             sb.Append($"<color> = {string.Join(" | ", colors)};\n");
-        sb.Append("<a> = a | an;\n");
+        foreach (var (rule, words) in byArticle)
+            if (words.Length > 0)
+                sb.Append($"<{rule}> = {string.Join(" | ", words)};\n");
         sb.Append($"public <question> = {string.Join(" | ", rules)};\n");
         return new SpeechGrammar(sb.ToString(), classes, colors, kinds);
     }
@@ -176,8 +187,10 @@ public sealed class SpeechGrammar
     }
 
     /// <summary>A template with its placeholders turned into rule references (see SceneQuestions.Templates).</summary>
-    static string Expand(string template, string kind, bool withColors)
+    static string Expand(string template, string kind, bool withColors, string articled)
     {
+        if (template.Contains("{1} {0}"))
+            return template.Replace("{1} {0}", $"({articled})"); // the article chosen with its noun phrase
         string subject = kind switch
         {
             // no optional [..] groups: PocketSphinx's FSG search loses the final state after them ("final result does not match the grammar")

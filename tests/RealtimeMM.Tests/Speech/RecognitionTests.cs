@@ -193,6 +193,8 @@ public class RecognitionTests : TestBase
             Assert.That(g.Accepts(q), Is.True, q);
         Assert.That(g.Accepts("what color is the"), Is.False, "a path that stops part-way");
         Assert.That(g.Accepts("what color is the cat"), Is.False, "a class outside the world");
+        Assert.That(g.Accepts("is there an car"), Is.False, "the article agrees with the next word");
+        Assert.That(g.Accepts("is there an orange car") && g.Accepts("can you see a red ball"), Is.True);
         Assert.That(g.Jsgf, Does.Not.Contain("["), "no optional groups (PocketSphinx loses the final state after them)");
     }
 
