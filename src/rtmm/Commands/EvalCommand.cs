@@ -183,9 +183,7 @@ internal static class EvalCommand
         {
             if (shown[i].Count == 0)
                 continue;
-            var pairs = shown[i].OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.Color, StringComparer.Ordinal).ToArray();
-            var want = pairs[rng.Next(pairs.Length)];
-            string text = $"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}";
+            var (want, text) = SingleObjectQuery(shown[i], rng);
             var (embedding, _) = search.Embed(text);
             n++;
             if (embedding is null)
@@ -200,6 +198,14 @@ internal static class EvalCommand
     }
 
     const int RerankDepth = 20;
+
+    /// <summary>The search evaluations' query for a frame: one of the (class, color) pairs it shows, drawn by <paramref name="rng"/> in a fixed order, as "a red car".</summary>
+    internal static ((string Class, string Color) Want, string Text) SingleObjectQuery(IReadOnlySet<(string Class, string Color)> shown, Random rng)
+    {
+        var pairs = shown.OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.Color, StringComparer.Ordinal).ToArray();
+        var want = pairs[rng.Next(pairs.Length)];
+        return (want, $"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}");
+    }
 
     /// <summary>Each caption against the 100 frames: a hit when its own frame scores highest.</summary>
     static (int Hits, int N) Retrieval(QuestionAnswerer answerer, List<float[]> images, List<string> captions)

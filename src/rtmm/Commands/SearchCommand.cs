@@ -7,7 +7,6 @@ using RealtimeMM.Gpu;
 using RealtimeMM.Models;
 using RealtimeMM.Overlay;
 using RealtimeMM.Replay;
-using RealtimeMM.Scenes;
 using RealtimeMM.Search;
 
 namespace RealtimeMM.Cli.Commands;
@@ -151,9 +150,7 @@ internal static class SearchCommand
                 progress.Report(row + 1);
                 if (!truth.TryGetValue(store.FrameAt(row), out var shown) || shown.Count == 0)
                     continue;
-                var pairs = shown.OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.Color, StringComparer.Ordinal).ToArray();
-                var want = pairs[rng.Next(pairs.Length)];
-                string query = $"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}";
+                var (want, query) = EvalCommand.SingleObjectQuery(shown, rng);
                 var (embedding, _) = search.Embed(query);
                 n++;
                 if (embedding is null)
