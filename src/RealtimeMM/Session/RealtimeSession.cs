@@ -97,7 +97,9 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             index = new FrameIndexRecorder(path, answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})", options.IndexSampling, renumber: true);
         standing = new StandingQuestions(answerer, options.Smoothing);
         overlay = new CpuOverlayRenderer(new OverlaySpec());
-        worker = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
+        // Unwrap: StartNew of an async method returns the task of starting it, which completes at its first await;
+        // Dispose must wait for the loop itself (else it could free the model and the newest frame under a frame in progress)
+        worker = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning).Unwrap();
     }
 
     /// <summary>Loads the model and starts the worker. Throws <see cref="ModelBundleException"/> for a bad bundle path.</summary>
