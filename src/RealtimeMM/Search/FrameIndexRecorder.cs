@@ -39,12 +39,24 @@ public sealed class FrameIndexRecorder : IDisposable
             skipThrough = writer.LastFrame;
         Path = path;
         Recovered = writer.Recovered;
+        Model = writer.Header.Model;
+        StoredBefore = writer.Count;
+        ResumesAfter = writer.LastFrame;
     }
 
     public string Path { get; }
 
     /// <summary>What reopening found and cut off (a torn tail), or null.</summary>
     public FrameIndexRecovery? Recovered { get; }
+
+    /// <summary>The model the index was made with.</summary>
+    public string Model { get; }
+
+    /// <summary>Frames the file held when it was opened.</summary>
+    public long StoredBefore { get; }
+
+    /// <summary>The last frame number the file held when it was opened (-1: none).</summary>
+    public long ResumesAfter { get; }
 
     /// <summary>Frames stored by this recorder.</summary>
     public long Stored { get; private set; }

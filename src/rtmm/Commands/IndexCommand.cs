@@ -31,31 +31,40 @@ internal static class IndexCommand
             using var src = FrameSource.Open(spec);
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
             string path = parse.GetValue(output) ?? FrameIndex.PathFor(spec);
-            using var writer = FrameIndexWriter.Open(path, FrameIndexHeader.For(answerer.Bundle, spec));
-            if (writer.Recovered is { } r)
-                terminal.Error.WriteLine($"{path}: {r}");
-            long resumeAfter = writer.LastFrame, before = writer.Count, read = 0;
-            if (resumeAfter >= 0)
-                terminal.Error.WriteLine($"{path}: {writer.Count} frames stored already; resuming after frame {resumeAfter}");
-            using (var progress = new Progress(terminal, "indexing", src.Info.FrameCount ?? 0))
+            long read = 0, stored, total;
+            string modelName;
+            string? recovered;
+            using (var recorder = new FrameIndexRecorder(path, answerer.Bundle, spec, sampler, renumber: false))
             {
-                while (src.Read(cancel) is { } frame)
+                if (recorder.Recovered is { } r)
+                    terminal.Error.WriteLine($"{path}: {r}");
+                if (recorder.ResumesAfter >= 0)
+                    terminal.Error.WriteLine($"{path}: {recorder.StoredBefore} frames stored already; resuming after frame {recorder.ResumesAfter}");
+                using (var progress = new Progress(terminal, "indexing", src.Info.FrameCount ?? 0))
                 {
-                    using (frame)
+                    while (src.Read(cancel) is { } frame)
                     {
-                        progress.Report(++read);
-                        double seconds = frame.Timestamp.TotalSeconds;
-                        if (frame.Index <= resumeAfter || !sampler.ShouldStore(frame, seconds))
-                            continue;
-                        writer.Append(frame.Index, seconds, answerer.Encode(frame).Embedding);
+                        using (frame)
+                        {
+                            progress.Report(++read);
+                            recorder.Offer(frame, frame.Index, frame.Timestamp.TotalSeconds, () => answerer.Encode(frame));
+                            if (recorder.Failure is { } failure)
+                                throw new IOException(failure);
+                        }
                     }
                 }
+                recorder.Dispose(); // flushed before the summary counts the file
+                if (recorder.Failure is { } last)
+                    throw new IOException(last);
+                stored = recorder.Stored;
+                total = recorder.StoredBefore + recorder.Stored;
+                modelName = recorder.Model;
+                recovered = recorder.Recovered?.ToString();
             }
-            writer.Flush();
             var summary = new
             {
-                index = Path.GetFullPath(path), frames_read = read, frames_stored = writer.Count - before, total_stored = writer.Count,
-                bytes = new FileInfo(path).Length, model = writer.Header.Model, recovered = writer.Recovered?.ToString(),
+                index = Path.GetFullPath(path), frames_read = read, frames_stored = stored, total_stored = total,
+                bytes = new FileInfo(path).Length, model = modelName, recovered,
             };
             if (parse.GetValue(json))
                 JsonLines.Write(terminal.Out, summary);
