@@ -26,8 +26,8 @@ public class ExampleTests : TestBase
         Assert.That(tick.Success && answers.Success, Is.True, output);
         Assert.That(int.Parse(tick.Groups[1].Value), Is.GreaterThan(150), "a 60 Hz loop for 3 s");
         Assert.That(int.Parse(answers.Groups[1].Value), Is.GreaterThan(20), "answers arrive while the loop runs");
-        // SubmitFrame copies and returns: the model (~10 ms a frame here) never runs on the tick
-        Assert.That(double.Parse(tick.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), Is.LessThan(8));
+        // that the tick never waits for the model is RealtimeSessionTests.SubmitFrame_NeverWaitsForTheModel
+        // (the worker held, submits still return); the tick's p99 is a benchmark's figure (rtmm bench gameloop)
     }
 
     [Test]

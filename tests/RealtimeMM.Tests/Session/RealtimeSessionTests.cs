@@ -69,6 +69,33 @@ public class RealtimeSessionTests : TestBase
     }
 
     [Test]
+    public async Task SubmitFrame_NeverWaitsForTheModel_NewestFrameWins()
+    {
+        // the worker is held inside a frame (an Answered handler runs on it and waits on a gate):
+        // a caller's SubmitFrame still returns every time, and only the newest frame waits
+        await using var session = RealtimeSession.Create(Cpu);
+        session.AddStandingQuestion("is there a car");
+        using var gate = new ManualResetEventSlim(false);
+        using var inside = new ManualResetEventSlim(false);
+        session.Answered += (_, _) => { inside.Set(); gate.Wait(); };
+        var scene = SceneGenerator.Render(2, 4, Size);
+        session.SubmitFrame(scene.Bgr, Size.Width, Size.Height, Size.Width * 3);
+        Assert.That(inside.Wait(TimeSpan.FromSeconds(30)), Is.True, "the first frame reaches the handler");
+        var submitter = Task.Run(() =>
+        {
+            for (int i = 0; i < 200; i++)
+                session.SubmitFrame(scene.Bgr, Size.Width, Size.Height, Size.Width * 3);
+        });
+        bool returned = submitter.Wait(TimeSpan.FromSeconds(30));
+        var held = session.Stats;
+        gate.Set();
+        Assert.That(returned, Is.True, "200 submits returned while the worker was held in a frame");
+        Assert.That(held.FramesSubmitted, Is.EqualTo(201));
+        Assert.That(held.FramesProcessed, Is.EqualTo(1));
+        Assert.That(held.FramesDropped, Is.EqualTo(199), "each submit replaced the waiting frame but the newest");
+    }
+
+    [Test]
     public async Task ManyThreadsAsking_EveryAnswerArrives()
     {
         await using var session = RealtimeSession.Create(Cpu);
