@@ -186,6 +186,51 @@ public class RealtimeSessionTests : TestBase
     }
 }
 
+[Category("Vulkan")]
+public class RealtimeSessionVulkanTests : TestBase
+{
+    [Test]
+    public async Task VulkanSession_CreateAskDispose_Cycles_NoGrowth()
+    {
+        // each cycle opens a Vulkan device (lavapipe here), answers on it and gives everything back
+        var size = new SceneOptions { Width = 320, Height = 240 };
+        var scene = SceneGenerator.Render(2, 6, size);
+        var options = new RealtimeSessionOptions { Device = DevicePreference.Vulkan };
+        async Task Cycle()
+        {
+            await using var session = RealtimeSession.Create(options);
+            Assert.That(session.Device, Does.StartWith("vulkan"));
+            var pending = session.AskAsync("how many cars are there");
+            session.SubmitFrame(scene.Bgr, size.Width, size.Height, size.Width * 3);
+            Assert.That((await pending.WaitAsync(TimeSpan.FromSeconds(60))).Text, Is.Not.Empty);
+        }
+        long Memory()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            return Process.GetCurrentProcess().WorkingSet64;
+        }
+        int Handles() => Directory.GetFiles("/proc/self/fd").Length;
+        for (int i = 0; i < 15; i++)
+            await Cycle(); // warm-up: the working set climbs ~60 MB over the first ~20 devices (loader, lavapipe, allocator arenas), then stays
+        // three blocks of 10 cycles: a leak shows in every block, a one-off jump (an arena, the GC) in one
+        var growth = new List<double>();
+        int handles0 = Handles();
+        for (int block = 0; block < 3; block++)
+        {
+            long before = Memory();
+            for (int i = 0; i < 10; i++)
+                await Cycle();
+            growth.Add((Memory() - before) / 1e6);
+        }
+        int handleGrow = Handles() - handles0;
+        TestContext.Out.WriteLine($"Vulkan session, 3 blocks of 10 create/ask/dispose cycles: working set {string.Join(", ", growth.Select(g => $"{g:+0.0;-0.0}"))} MB, open handles {handleGrow:+0;-0}");
+        Assert.That(handleGrow, Is.LessThanOrEqualTo(5), "a device's handles leaked per cycle would show 30 or more");
+        Assert.That(growth.Min(), Is.LessThan(10), "a leak of 1 MB a cycle (a model's GPU weights are several) would show in every block");
+    }
+}
+
 public class RealtimeSessionFaultTests : TestBase
 {
     [Test]
