@@ -158,7 +158,7 @@ public class RecognitionTests : TestBase
     }
 
     [Test]
-    public void Dictionary_GrammarWordsOnly_DoubledConsonantSaidOnce()
+    public void Dictionary_GrammarWordsOnly_DoubledConsonantSaidOnce_PluralsShareStems()
     {
         var g = Speak.Grammar;
         Assert.That(g.WordPairs, Does.Contain(("black", "car")).And.Contain(("what", "color")));
@@ -169,6 +169,8 @@ public class RecognitionTests : TestBase
             string.Join(", ", lines.Where(l => l.Contains('(')).Where(l => !File.ReadLines(Path.Combine(SpeechRecognizer.DefaultModelFolder, "cmudict-en-us.dict")).Contains(l))));
         Assert.That(lines, Does.Contain("black B L AE K").And.Contain("black(2) B L AE"), "\"black car\": one K");
         Assert.That(lines.Where(l => l.StartsWith("green")), Is.EquivalentTo(new[] { "green G R IY N" }), "no doubled sound after green");
+        Assert.That(lines, Does.Contain("dog(2) D AA G"), "\"dogs\" has /dɑgz/ in CMUdict: \"dog\" gets its stem");
+        Assert.That(lines.Where(l => l.StartsWith("ball ") || l.StartsWith("ball(")), Is.EquivalentTo(new[] { "ball B AO L" }), "neither ball nor balls has another vowel");
         Assert.That(lines.Select(l => l.Split(' ')[0].Split('(')[0]).Distinct(), Is.EquivalentTo(g.Words));
         string small = Path.Combine(Temp, "small.dict");
         File.WriteAllText(small, "car K AA R\n");
