@@ -6,10 +6,12 @@ using Silk.NET.Vulkan;
 namespace RealtimeMM.Models;
 
 /// <summary>
-/// The fusion on Vulkan: the same layers as <see cref="FusionReference"/> as a chain of compute
-/// dispatches (<c>shaders/fusion_*.comp</c>) in one command buffer, for several questions about one
-/// frame at once. All weights live in one buffer uploaded at construction; activations in one work
-/// buffer sized for <c>maxQuestions</c>. Does not take ownership of the <see cref="VulkanDevice"/>:
+/// The fusion on Vulkan: the same layers as <see cref="FusionReference"/> for several questions about
+/// one frame at once, in one command buffer: the frame's image keys and values for every layer
+/// (<c>shaders/fusion_linear.comp</c>, four dispatches side by side), then the whole stack with one
+/// workgroup per question (<c>shaders/fusion_block.comp</c>), then a copy of logits and maps to host
+/// memory. All weights live in one buffer uploaded at construction; activations in one work buffer
+/// sized for <c>maxQuestions</c>. Does not take ownership of the <see cref="VulkanDevice"/>:
 /// keep it alive until this is disposed.
 /// </summary>
 public sealed unsafe class VulkanFusion : IDisposable
@@ -18,33 +20,26 @@ public sealed unsafe class VulkanFusion : IDisposable
     struct LinearPush { public int Rows, In, Out, Flags, X, Y, Weight, Bias, XStride, YStride, Pad0, Pad1; }
 
     [StructLayout(LayoutKind.Sequential)]
-    struct NormPush { public int Rows, Dim, X, Y, Weight, Bias, XStride, YStride; }
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct AttentionPush
+    struct BlockPush
     {
-        public int Rows, Keys, Heads, HeadDim, Q, K, Val, Out, KeysShared, Mask, ClsOut, ClsStride;
-        public float Scale;
-        public int Dim, Pad0, Pad1;
+        public int Dim, Heads, Ff, Answers, Layers, MaxTokens, ImageTokens, Head1Out;
+        public int Keys, Values, KvStride, Mask, X, A, Q, K;
+        public int Val, Ctx, Hidden, Scores, Cls, H1, Logits, Attn;
     }
 
     sealed record LinearAt(int W, int B, int In, int Out);
-    sealed record NormAt(int W, int B);
-    sealed record LayerAt(NormAt LnSelf, LinearAt Sq, LinearAt Sk, LinearAt Sv, LinearAt So, NormAt LnCross, LinearAt Cq, LinearAt Ck, LinearAt Cv, LinearAt Co, NormAt LnMlp, LinearAt Fc1, LinearAt Fc2);
 
     readonly VulkanDevice device;
     readonly FusionWeights weights;
     readonly int imageTokens, maxTokens, maxQuestions, d, heads, ff, answers, layers;
-    readonly ComputePipeline linear, norm, attention;
+    readonly ComputePipeline linear, block;
     readonly CommandRing ring;
-    readonly GpuBuffer weightBuffer, work, results;
-    readonly DescriptorSet linearSet, normSet, attentionSet;
-    readonly LayerAt[] layerAt;
-    readonly NormAt finalAt;
-    readonly LinearAt head1At, head2At;
+    readonly GpuBuffer weightBuffer, layoutBuffer, work, results;
+    readonly DescriptorSet linearSet, blockSet;
+    readonly (LinearAt K, LinearAt V)[] imageAt;
+    readonly BlockPush blockPush;
     // work buffer regions (float offsets)
-    readonly int image, x, a, q, k, v, ctx, hidden, mask, cls, h1, logits, attn;
-    readonly int[] keys, values;
+    readonly int image, kv, mask, logits, attn;
     bool disposed;
 
     public VulkanFusion(VulkanDevice device, FusionWeights weights, int imageTokens, int maxTokens, int maxQuestions = 8)
@@ -66,20 +61,45 @@ public sealed unsafe class VulkanFusion : IDisposable
         answers = weights.Answers;
         layers = weights.Layers.Length;
 
-        // pack every weight into one buffer
+        // pack every weight into one buffer: the image keys' and values' linears as they are (fusion_linear),
+        // the rest transposed for fusion_block, whose layout table lists where each one starts
         var packed = new List<float>();
+        var layout = new List<int>();
         int Put(float[] data)
         {
             int at = packed.Count;
             packed.AddRange(data);
             return at;
         }
+        void Norm(FusionWeights.Norm n) => layout.AddRange([Put(n.W), Put(n.B)]);
+        void Transposed(FusionWeights.Linear l)
+        {
+            var t = new float[l.W.Length];
+            for (int o = 0; o < l.Out; o++)
+                for (int i = 0; i < l.In; i++)
+                    t[i * l.Out + o] = l.W[o * l.In + i];
+            layout.AddRange([Put(t), Put(l.B)]);
+        }
         LinearAt Lin(FusionWeights.Linear l) => new(Put(l.W), Put(l.B), l.In, l.Out);
-        NormAt Ln(FusionWeights.Norm n) => new(Put(n.W), Put(n.B));
-        layerAt = weights.Layers.Select(l => new LayerAt(Ln(l.LnSelf), Lin(l.Sq), Lin(l.Sk), Lin(l.Sv), Lin(l.So), Ln(l.LnCross), Lin(l.Cq), Lin(l.Ck), Lin(l.Cv), Lin(l.Co), Ln(l.LnMlp), Lin(l.Fc1), Lin(l.Fc2))).ToArray();
-        finalAt = Ln(weights.Final);
-        head1At = Lin(weights.Head1);
-        head2At = Lin(weights.Head2);
+        imageAt = weights.Layers.Select(l => (Lin(l.Ck), Lin(l.Cv))).ToArray();
+        foreach (var l in weights.Layers)
+        {
+            // the order of fusion_block.comp's L_ constants
+            Norm(l.LnSelf);
+            Transposed(l.Sq);
+            Transposed(l.Sk);
+            Transposed(l.Sv);
+            Transposed(l.So);
+            Norm(l.LnCross);
+            Transposed(l.Cq);
+            Transposed(l.Co);
+            Norm(l.LnMlp);
+            Transposed(l.Fc1);
+            Transposed(l.Fc2);
+        }
+        Norm(weights.Final);
+        Transposed(weights.Head1);
+        Transposed(weights.Head2);
 
         // lay out the work buffer
         int size = 0;
@@ -91,37 +111,36 @@ public sealed unsafe class VulkanFusion : IDisposable
         }
         int rows = maxQuestions * maxTokens;
         image = Region(imageTokens * d);
-        keys = Enumerable.Range(0, layers).Select(_ => Region(imageTokens * d)).ToArray();
-        values = Enumerable.Range(0, layers).Select(_ => Region(imageTokens * d)).ToArray();
-        x = Region(rows * d);
-        a = Region(rows * d);
-        q = Region(rows * d);
-        k = Region(rows * d);
-        v = Region(rows * d);
-        ctx = Region(rows * d);
-        hidden = Region(rows * ff);
+        kv = Region(layers * 2 * imageTokens * d); // per layer: keys, then values
         mask = Region(rows);
-        cls = Region(maxQuestions * d);
-        h1 = Region(maxQuestions * d);
         logits = Region(maxQuestions * answers);
         attn = Region(maxQuestions * layers * heads * imageTokens);
+        blockPush = new BlockPush
+        {
+            Dim = d, Heads = heads, Ff = ff, Answers = answers, Layers = layers, MaxTokens = maxTokens, ImageTokens = imageTokens,
+            Head1Out = weights.Head1.Out, Keys = kv, Values = kv + imageTokens * d, KvStride = 2 * imageTokens * d, Mask = mask,
+            X = Region(rows * d), A = Region(rows * d), Q = Region(rows * d), K = Region(rows * d), Val = Region(rows * d), Ctx = Region(rows * d),
+            Hidden = Region(rows * ff), Scores = Region(rows * heads * Math.Max(maxTokens, imageTokens)),
+            Cls = Region(maxQuestions * d), H1 = Region(maxQuestions * weights.Head1.Out), Logits = logits, Attn = attn,
+        };
 
         try
         {
             linear = new ComputePipeline(device, "fusion_linear", 2, (uint)sizeof(LinearPush), 1);
-            norm = new ComputePipeline(device, "fusion_layernorm", 2, (uint)sizeof(NormPush), 1);
-            attention = new ComputePipeline(device, "fusion_attention", 2, (uint)sizeof(AttentionPush), 1);
+            block = new ComputePipeline(device, "fusion_block", 3, (uint)sizeof(BlockPush), 1);
             ring = new CommandRing(device, 1);
             weightBuffer = device.CreateBuffer((ulong)packed.Count * 4, VulkanDevice.BufferUse.Upload);
             CollectionsMarshal.AsSpan(packed).CopyTo(weightBuffer.AsSpan<float>(packed.Count));
             weightBuffer.Flush();
+            layoutBuffer = device.CreateBuffer((ulong)layout.Count * 4, VulkanDevice.BufferUse.Upload);
+            CollectionsMarshal.AsSpan(layout).CopyTo(layoutBuffer.AsSpan<int>(layout.Count));
+            layoutBuffer.Flush();
             // the activations live in device memory where there is mappable device memory; what the host
             // reads (logits and attention maps) is copied to host memory at the end of the run
             work = device.CreateBuffer((ulong)size * 4, VulkanDevice.BufferUse.Upload);
             results = device.CreateBuffer((ulong)(maxQuestions * answers + maxQuestions * layers * heads * imageTokens) * 4, VulkanDevice.BufferUse.Readback);
             linearSet = linear.AllocateSet(weightBuffer, work);
-            normSet = norm.AllocateSet(weightBuffer, work);
-            attentionSet = attention.AllocateSet(weightBuffer, work);
+            blockSet = block.AllocateSet(weightBuffer, work, layoutBuffer);
         }
         catch
         {
@@ -161,52 +180,20 @@ public sealed unsafe class VulkanFusion : IDisposable
             var (states, m) = questions[i];
             if (states.Length < maxTokens * d || m.Length < maxTokens)
                 throw new ArgumentException($"question {i}: states need {maxTokens} x {d} floats and the mask {maxTokens}");
-            states.AsSpan(0, maxTokens * d).CopyTo(buf.Slice(x + i * maxTokens * d, maxTokens * d));
+            states.AsSpan(0, maxTokens * d).CopyTo(buf.Slice(blockPush.X + i * maxTokens * d, maxTokens * d));
             m.AsSpan(0, maxTokens).CopyTo(buf.Slice(mask + i * maxTokens, maxTokens));
         }
         work.Flush();
         Barriers.ToCompute(device, cmd, includeHost: true);
 
-        int rows = n * maxTokens;
         for (int l = 0; l < layers; l++)
         {
-            Linear(cmd, layerAt[l].Ck, imageTokens, this.image, keys[l]);
-            Linear(cmd, layerAt[l].Cv, imageTokens, this.image, values[l]);
+            Linear(cmd, imageAt[l].K, imageTokens, this.image, blockPush.Keys + l * blockPush.KvStride);
+            Linear(cmd, imageAt[l].V, imageTokens, this.image, blockPush.Values + l * blockPush.KvStride);
         }
         Barrier(cmd);
-        for (int l = 0; l < layers; l++)
-        {
-            var L = layerAt[l];
-            Norm(cmd, L.LnSelf, rows, x, a, d, d);
-            Barrier(cmd);
-            Linear(cmd, L.Sq, rows, a, q);
-            Linear(cmd, L.Sk, rows, a, k);
-            Linear(cmd, L.Sv, rows, a, v);
-            Barrier(cmd);
-            Attention(cmd, n, maxTokens, maxTokens, shared: false, q, k, v, ctx, mask, clsOut: -1);
-            Barrier(cmd);
-            Linear(cmd, L.So, rows, ctx, x, accumulate: true);
-            Barrier(cmd);
-            Norm(cmd, L.LnCross, rows, x, a, d, d);
-            Barrier(cmd);
-            Linear(cmd, L.Cq, rows, a, q);
-            Barrier(cmd);
-            Attention(cmd, n, maxTokens, imageTokens, shared: true, q, keys[l], values[l], ctx, -1, clsOut: attn + l * heads * imageTokens);
-            Barrier(cmd);
-            Linear(cmd, L.Co, rows, ctx, x, accumulate: true);
-            Barrier(cmd);
-            Norm(cmd, L.LnMlp, rows, x, a, d, d);
-            Barrier(cmd);
-            Linear(cmd, L.Fc1, rows, a, hidden, relu: true);
-            Barrier(cmd);
-            Linear(cmd, L.Fc2, rows, hidden, x, accumulate: true);
-            Barrier(cmd);
-        }
-        Norm(cmd, finalAt, n, x, cls, maxTokens * d, d); // the [CLS] row of each question
-        Barrier(cmd);
-        Linear(cmd, head1At, n, cls, h1, relu: true);
-        Barrier(cmd);
-        Linear(cmd, head2At, n, h1, logits);
+        var push = blockPush;
+        block.Dispatch(cmd, blockSet, &push, (uint)sizeof(BlockPush), (uint)n);
         int logitFloats = n * answers, logitSlots = maxQuestions * answers;
         Barriers.CopyToHost(device, cmd, work, results, [
             new BufferCopy(srcOffset: (ulong)logits * 4, dstOffset: 0, size: (ulong)logitFloats * 4),
@@ -233,23 +220,6 @@ public sealed unsafe class VulkanFusion : IDisposable
         linear.Dispatch(cmd, linearSet, &p, (uint)sizeof(LinearPush), (uint)((rows * l.Out + 7) / 8)); // 8 outputs per workgroup
     }
 
-    void Norm(CommandBuffer cmd, NormAt ln, int rows, int from, int to, int fromStride, int toStride)
-    {
-        var p = new NormPush { Rows = rows, Dim = d, X = from, Y = to, Weight = ln.W, Bias = ln.B, XStride = fromStride, YStride = toStride };
-        norm.Dispatch(cmd, normSet, &p, (uint)sizeof(NormPush), (uint)rows);
-    }
-
-    void Attention(CommandBuffer cmd, int questions, int rows, int keyCount, bool shared, int qAt, int kAt, int vAt, int outAt, int maskAt, int clsOut)
-    {
-        var p = new AttentionPush
-        {
-            Rows = rows, Keys = keyCount, Heads = heads, HeadDim = d / heads, Q = qAt, K = kAt, Val = vAt, Out = outAt,
-            KeysShared = shared ? 1 : 0, Mask = maskAt, ClsOut = clsOut, ClsStride = layers * heads * imageTokens,
-            Scale = 1f / MathF.Sqrt(d / heads), Dim = d,
-        };
-        attention.Dispatch(cmd, attentionSet, &p, (uint)sizeof(AttentionPush), (uint)rows, (uint)heads, (uint)questions);
-    }
-
     public void Dispose()
     {
         if (disposed)
@@ -259,8 +229,8 @@ public sealed unsafe class VulkanFusion : IDisposable
         work?.Dispose();
         results?.Dispose();
         weightBuffer?.Dispose();
+        layoutBuffer?.Dispose();
         linear?.Dispose();
-        norm?.Dispose();
-        attention?.Dispose();
+        block?.Dispose();
     }
 }

@@ -1,0 +1,209 @@
+#version 450
+// fusion_block.comp: the whole fusion stack for one question per workgroup, in one dispatch: for each
+// layer self-attention over the question, cross-attention over the image tokens, the MLP (pre-norm,
+// residual), then the final norm and the answer head on [CLS]. The same steps as FusionReference.Run,
+// including its shortcuts: only the real tokens are computed when they come first (padding is masked as
+// a key, so it never reaches them), and the last layer after its self-attention keys carries [CLS] alone.
+// A lone question used to be a chain of ~30 small dispatches with a barrier after each, which a GPU
+// runs latency-bound; here the steps are separated by workgroup barriers inside one dispatch.
+// The image keys and values (per frame, shared by the questions) come from fusion_linear dispatches
+// recorded before this one.
+//
+// Bindings (set 0):
+//   0  readonly Weights { float w[]; }  packed by VulkanFusion: norms as (weight, bias); the linears this
+//                                       kernel applies transposed, (in, out) row-major, so neighbouring
+//                                       threads read neighbouring weights
+//   1  coherent Work    { float v[]; }  activations; per question n: x, a, q, k, v, ctx at
+//                                       (n * maxTokens) * dim, hidden at n * maxTokens * ff, scores at
+//                                       n * maxTokens * heads * max(maxTokens, imageTokens), cls and h1 at
+//                                       n * dim, logits at n * answers, [CLS] attention at
+//                                       n * layers * heads * imageTokens (layer, head, token)
+//   2  readonly Layout  { int at[]; }   weight offsets: per layer LAYER_INTS (see the L_ constants), then
+//                                       final norm (w, b), head 1 (w, b), head 2 (w, b)
+// Push constants (96 bytes, mirrored by BlockPush in VulkanFusion.cs): see below.
+// Workgroup: 256 x 1; dispatch (questions, 1, 1). Sums run in another order than the C# reference's: the
+// tests bound the difference (logits 1e-3, attention 1e-4).
+layout(local_size_x = 256, local_size_y = 1, local_size_z = 1) in;
+
+layout(std430, set = 0, binding = 0) readonly buffer Weights { float w[]; };
+layout(std430, set = 0, binding = 1) coherent buffer Work { float v[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Layout { int at[]; };
+
+layout(push_constant) uniform Push {
+    int dim; int heads; int ff; int answers;
+    int layers; int maxTokens; int imageTokens; int head1Out;
+    int keys; int values; int kvStride; int mask;
+    int x; int a; int q; int k;
+    int val; int ctx; int hidden; int scores;
+    int cls; int h1; int logits; int attn;
+} pc;
+
+const int THREADS = 256;
+const int LAYER_INTS = 22;
+const int L_LN_SELF = 0, L_SQ = 2, L_SK = 4, L_SV = 6, L_SO = 8, L_LN_CROSS = 10, L_CQ = 12, L_CO = 14, L_LN_MLP = 16, L_FC1 = 18, L_FC2 = 20;
+const int MODE_STORE = 0, MODE_RELU = 1, MODE_ADD = 2;
+const float MASKED = -1e4;
+const int ROWS_AT_ONCE = 4;
+
+shared float part[THREADS];
+shared int realRows;
+
+void sync() {
+    memoryBarrierBuffer();
+    memoryBarrierShared();
+    barrier();
+}
+
+// y[r] (+)= x[r] W^T + b for r < rows; WT at `wt` is (inDim, outDim) row-major. Each thread owns one
+// output column for a group of rows and keeps ROWS_AT_ONCE sums, so a weight read serves several rows.
+void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int bias, int yAt, int yStride, int mode) {
+    int t = int(gl_LocalInvocationID.x);
+    for (int o0 = 0; o0 < outDim; o0 += THREADS) {
+        int span = min(outDim - o0, THREADS);
+        int groups = THREADS / span;
+        int o = o0 + t % span, g = t / span;
+        if (g >= groups) continue;
+        for (int r0 = g; r0 < rows; r0 += groups * ROWS_AT_ONCE) {
+            float acc[ROWS_AT_ONCE];
+            for (int u = 0; u < ROWS_AT_ONCE; u++) acc[u] = 0.0;
+            for (int i = 0; i < inDim; i++) {
+                float wv = w[wt + i * outDim + o];
+                for (int u = 0; u < ROWS_AT_ONCE; u++) {
+                    int r = r0 + u * groups;
+                    if (r < rows) acc[u] += v[xAt + r * xStride + i] * wv;
+                }
+            }
+            for (int u = 0; u < ROWS_AT_ONCE; u++) {
+                int r = r0 + u * groups;
+                if (r >= rows) continue;
+                float s = acc[u] + w[bias + o];
+                int yi = yAt + r * yStride + o;
+                if (mode == MODE_RELU) s = max(s, 0.0);
+                v[yi] = mode == MODE_ADD ? v[yi] + s : s;
+            }
+        }
+    }
+    sync();
+}
+
+// LayerNorm of `rows` rows of `dim` (eps 1e-5): 32 threads per row, 8 rows at a time.
+void layerNorm(int xAt, int xStride, int rows, int wAt, int bAt, int yAt, int yStride) {
+    int t = int(gl_LocalInvocationID.x), lane = t % 32, slot = t / 32;
+    for (int r0 = 0; r0 < rows; r0 += THREADS / 32) {
+        int r = r0 + slot;
+        bool live = r < rows;
+        int xi = xAt + r * xStride;
+        float s = 0.0;
+        if (live) for (int i = lane; i < pc.dim; i += 32) s += v[xi + i];
+        part[t] = s;
+        barrier();
+        for (int stride = 16; stride > 0; stride >>= 1) {
+            if (lane < stride) part[t] += part[t + stride];
+            barrier();
+        }
+        float mean = part[slot * 32] / float(pc.dim);
+        barrier();
+        float q2 = 0.0;
+        if (live) for (int i = lane; i < pc.dim; i += 32) { float d = v[xi + i] - mean; q2 += d * d; }
+        part[t] = q2;
+        barrier();
+        for (int stride = 16; stride > 0; stride >>= 1) {
+            if (lane < stride) part[t] += part[t + stride];
+            barrier();
+        }
+        float inv = 1.0 / sqrt(part[slot * 32] / float(pc.dim) + 1e-5);
+        barrier();
+        if (live)
+            for (int i = lane; i < pc.dim; i += 32)
+                v[yAt + r * yStride + i] = (v[xi + i] - mean) * inv * w[wAt + i] + w[bAt + i];
+    }
+    sync();
+}
+
+// Attention of `rows` query rows (at qAt, stride dim) over `keyCount` keys (kAt/vAt, stride dim), every
+// head, into ctx; maskAt >= 0 masks keys (1 real, 0 padding); clsAt >= 0 receives row 0's weights.
+void attend(int qAt, int rows, int kAt, int vAt, int keyCount, int maskAt, int scoreAt, int outAt, int clsAt) {
+    int t = int(gl_LocalInvocationID.x);
+    int hd = pc.dim / pc.heads;
+    float scale = 1.0 / sqrt(float(hd));
+    int total = rows * pc.heads * keyCount;
+    for (int idx = t; idx < total; idx += THREADS) {
+        int j = idx % keyCount, rh = idx / keyCount, h = rh % pc.heads, r = rh / pc.heads;
+        int qi = qAt + r * pc.dim + h * hd, ki = kAt + j * pc.dim + h * hd;
+        float s = 0.0;
+        for (int d = 0; d < hd; d++) s += v[qi + d] * v[ki + d];
+        s *= scale;
+        if (maskAt >= 0) s += (1.0 - v[maskAt + j]) * MASKED;
+        v[scoreAt + idx] = s;
+    }
+    sync();
+    for (int rh = t; rh < rows * pc.heads; rh += THREADS) {
+        int base = scoreAt + rh * keyCount;
+        float mx = -3.4e38;
+        for (int j = 0; j < keyCount; j++) mx = max(mx, v[base + j]);
+        float sum = 0.0;
+        for (int j = 0; j < keyCount; j++) { float e = exp(v[base + j] - mx); v[base + j] = e; sum += e; }
+        float inv = 1.0 / sum;
+        for (int j = 0; j < keyCount; j++) v[base + j] *= inv;
+        if (clsAt >= 0 && rh < pc.heads)
+            for (int j = 0; j < keyCount; j++) v[clsAt + rh * keyCount + j] = v[base + j];
+    }
+    sync();
+    for (int idx = t; idx < rows * pc.dim; idx += THREADS) {
+        int c = idx % pc.dim, r = idx / pc.dim, h = c / hd;
+        int base = scoreAt + (r * pc.heads + h) * keyCount;
+        float acc = 0.0;
+        for (int j = 0; j < keyCount; j++) acc += v[base + j] * v[vAt + j * pc.dim + c];
+        v[outAt + r * pc.dim + c] = acc;
+    }
+    sync();
+}
+
+void main() {
+    int n = int(gl_WorkGroupID.x), t = int(gl_LocalInvocationID.x);
+    int d = pc.dim, T = pc.maxTokens;
+    int rowsAt = n * T * d;
+    int x = pc.x + rowsAt, a = pc.a + rowsAt, q = pc.q + rowsAt, k = pc.k + rowsAt, val = pc.val + rowsAt, ctx = pc.ctx + rowsAt;
+    int hidden = pc.hidden + n * T * pc.ff;
+    int scores = pc.scores + n * T * pc.heads * max(T, pc.imageTokens);
+    int mask = pc.mask + n * T;
+    int mapSize = pc.layers * pc.heads * pc.imageTokens;
+
+    // the real tokens, when they come first (as the tokenizer lays them out); else every token, masked
+    if (t == 0) {
+        int real = 0;
+        while (real < T && v[mask + real] != 0.0) real++;
+        bool prefix = true;
+        for (int j = real; j < T; j++) prefix = prefix && v[mask + j] == 0.0;
+        realRows = prefix && real > 0 ? real : T;
+    }
+    sync();
+    int tokens = realRows;
+
+    for (int l = 0; l < pc.layers; l++) {
+        int L = l * LAYER_INTS;
+        int rows = l == pc.layers - 1 ? 1 : tokens; // rows still needed after this layer's self-attention keys
+        // self-attention over the question
+        layerNorm(x, d, tokens, at[L + L_LN_SELF], at[L + L_LN_SELF + 1], a, d);
+        linear(a, d, tokens, d, d, at[L + L_SK], at[L + L_SK + 1], k, d, MODE_STORE);
+        linear(a, d, tokens, d, d, at[L + L_SV], at[L + L_SV + 1], val, d, MODE_STORE);
+        linear(a, d, rows, d, d, at[L + L_SQ], at[L + L_SQ + 1], q, d, MODE_STORE);
+        attend(q, rows, k, val, tokens, mask, scores, ctx, -1);
+        linear(ctx, d, rows, d, d, at[L + L_SO], at[L + L_SO + 1], x, d, MODE_ADD);
+        // cross-attention over the image tokens
+        layerNorm(x, d, rows, at[L + L_LN_CROSS], at[L + L_LN_CROSS + 1], a, d);
+        linear(a, d, rows, d, d, at[L + L_CQ], at[L + L_CQ + 1], q, d, MODE_STORE);
+        attend(q, rows, pc.keys + l * pc.kvStride, pc.values + l * pc.kvStride, pc.imageTokens, -1, scores, ctx,
+               pc.attn + n * mapSize + l * pc.heads * pc.imageTokens);
+        linear(ctx, d, rows, d, d, at[L + L_CO], at[L + L_CO + 1], x, d, MODE_ADD);
+        // MLP
+        layerNorm(x, d, rows, at[L + L_LN_MLP], at[L + L_LN_MLP + 1], a, d);
+        linear(a, d, rows, d, pc.ff, at[L + L_FC1], at[L + L_FC1 + 1], hidden, pc.ff, MODE_RELU);
+        linear(hidden, pc.ff, rows, pc.ff, d, at[L + L_FC2], at[L + L_FC2 + 1], x, d, MODE_ADD);
+    }
+    int H = pc.layers * LAYER_INTS;
+    int cls = pc.cls + n * d, h1 = pc.h1 + n * d;
+    layerNorm(x, d, 1, at[H], at[H + 1], cls, d);
+    linear(cls, d, 1, d, pc.head1Out, at[H + 2], at[H + 3], h1, pc.head1Out, MODE_RELU);
+    linear(h1, pc.head1Out, 1, pc.head1Out, pc.answers, at[H + 4], at[H + 5], pc.logits + n * pc.answers, pc.answers, MODE_STORE);
+}
