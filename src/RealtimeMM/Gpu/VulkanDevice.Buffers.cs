@@ -22,15 +22,25 @@ public sealed unsafe partial class VulkanDevice
         Upload,
         /// <summary>The GPU writes, the host reads: host-cached for fast reads.</summary>
         Readback,
+        /// <summary>
+        /// The host writes, the GPU reads it once, across the bus: host memory (not device-local, uncached
+        /// first, so the GPU's reads need not snoop the CPU's caches), else as <see cref="Upload"/>.
+        /// </summary>
+        Stream,
     }
 
     internal GpuBuffer CreateBuffer(ulong size, BufferUse use)
     {
         const MemoryPropertyFlags HostVisible = MemoryPropertyFlags.HostVisibleBit, Coherent = MemoryPropertyFlags.HostCoherentBit,
             DeviceLocal = MemoryPropertyFlags.DeviceLocalBit, Cached = MemoryPropertyFlags.HostCachedBit;
-        MemoryPropertyFlags[] preferences = use == BufferUse.Upload
-            ? [DeviceLocal | HostVisible | Coherent, HostVisible | Coherent]
-            : [HostVisible | Cached | Coherent, HostVisible | Cached, HostVisible | Coherent];
+        const MemoryPropertyFlags None = 0;
+        (MemoryPropertyFlags Want, MemoryPropertyFlags Avoid)[] upload = [(DeviceLocal | HostVisible | Coherent, None), (HostVisible | Coherent, None)];
+        var preferences = use switch
+        {
+            BufferUse.Upload => upload,
+            BufferUse.Stream => [(HostVisible | Coherent, DeviceLocal | Cached), (HostVisible | Coherent, DeviceLocal), .. upload],
+            _ => [(HostVisible | Cached | Coherent, None), (HostVisible | Cached, None), (HostVisible | Coherent, None)],
+        };
         size = Math.Max(size, 4);
         var info = new BufferCreateInfo(size: size, usage: BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit, sharingMode: SharingMode.Exclusive);
         Api.CreateBuffer(device, in info, null, out var buffer).Check();
@@ -64,11 +74,11 @@ public sealed unsafe partial class VulkanDevice
         Interlocked.Decrement(ref liveBuffers);
     }
 
-    (uint Type, MemoryPropertyFlags Flags) FindMemoryType(uint typeBits, MemoryPropertyFlags[] preferences)
+    (uint Type, MemoryPropertyFlags Flags) FindMemoryType(uint typeBits, (MemoryPropertyFlags Want, MemoryPropertyFlags Avoid)[] preferences)
     {
-        foreach (var want in preferences)
+        foreach (var (want, avoid) in preferences)
             for (int i = 0; i < memory.MemoryTypeCount; i++)
-                if ((typeBits & (1u << i)) != 0 && (memory.MemoryTypes[i].PropertyFlags & want) == want)
+                if ((typeBits & (1u << i)) != 0 && (memory.MemoryTypes[i].PropertyFlags & want) == want && (memory.MemoryTypes[i].PropertyFlags & avoid) == 0)
                     return ((uint)i, memory.MemoryTypes[i].PropertyFlags);
         throw new PlatformNotSupportedException($"Vulkan device {Info.Name} has no host-visible memory for storage buffers");
     }

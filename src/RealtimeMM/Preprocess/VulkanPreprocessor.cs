@@ -8,6 +8,22 @@ using ImageView = RealtimeMM.Frames.ImageView;
 
 namespace RealtimeMM.Preprocess;
 
+/// <summary>Where <see cref="VulkanPreprocessor"/> puts the bytes of a frame its kernel reads.</summary>
+public enum FrameUpload
+{
+    /// <summary>
+    /// Device memory the host can map (ReBAR): the CPU's copy crosses the bus, the kernel reads local
+    /// memory. The default.
+    /// </summary>
+    DeviceMemory,
+
+    /// <summary>
+    /// Host memory: the CPU's copy stays in RAM, and the kernel reads the frame across the bus as it
+    /// samples it. On a machine without a discrete GPU both are the same memory.
+    /// </summary>
+    HostMemory,
+}
+
 /// <summary>
 /// Preprocessing as a Vulkan compute shader (<c>shaders/preprocess.comp</c>). Each frame in flight
 /// has its own upload buffer, output buffer, descriptor set and command buffer; the bytes of a frame
@@ -36,6 +52,7 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     readonly DescriptorSet[] sets;
     readonly int outputBytes;
     readonly long[] pendingStart;
+    readonly FrameUpload frameUpload;
     readonly double[] pendingUpload;
     int srcWidth, srcHeight, srcStride;
     PreprocessGeometry geometry;
@@ -43,14 +60,16 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     int next;
     bool disposed;
 
-    public VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec) : this(device, spec, ownsDevice: false)
+    /// <param name="upload">Where a frame's bytes go for the kernel (<see cref="FrameUpload"/>).</param>
+    public VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, FrameUpload upload = FrameUpload.DeviceMemory) : this(device, spec, ownsDevice: false, upload)
     {
     }
 
     /// <param name="ownsDevice">Dispose the device with this preprocessor (the factory opened it).</param>
-    internal VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, bool ownsDevice)
+    internal VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, bool ownsDevice, FrameUpload upload = FrameUpload.DeviceMemory)
     {
         this.ownsDevice = ownsDevice;
+        frameUpload = upload;
         ArgumentNullException.ThrowIfNull(device);
         spec.Validate();
         this.device = device;
@@ -78,6 +97,9 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
 
     public PreprocessSpec Spec { get; }
     public string Device => device.ToString();
+
+    /// <summary>Where each frame's bytes go for the kernel.</summary>
+    public FrameUpload Upload => frameUpload;
     public int Reconfigurations { get; private set; }
 
     /// <summary>Bytes of the current source size each frame uploads (the rows and columns the kernel reads).</summary>
@@ -193,7 +215,7 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         }
         for (int i = 0; i < inputs.Length; i++)
         {
-            inputs[i] = device.CreateBuffer((ulong)bytes, VulkanDevice.BufferUse.Upload);
+            inputs[i] = device.CreateBuffer((ulong)bytes, frameUpload == FrameUpload.HostMemory ? VulkanDevice.BufferUse.Stream : VulkanDevice.BufferUse.Upload);
             sets[i] = pipeline.AllocateSet(inputs[i]!, outputs[i]);
         }
         if (srcWidth != 0)

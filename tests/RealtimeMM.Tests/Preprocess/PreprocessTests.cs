@@ -101,11 +101,13 @@ public class PreprocessTests : VulkanFixture
         return Math.Max((double)BitConverter.UInt16BitsToHalf((ushort)(BitConverter.HalfToUInt16Bits(h) + 1)) - (double)h, 6e-8);
     }
 
-    [Test]
-    public void Run_SizeChangesBetweenFrames_ReconfiguresAndStaysRight()
+    [TestCase(FrameUpload.DeviceMemory)]
+    [TestCase(FrameUpload.HostMemory)]
+    public void Run_SizeChangesBetweenFrames_ReconfiguresAndStaysRight(FrameUpload upload)
     {
         var spec = new PreprocessSpec();
-        using var vk = new VulkanPreprocessor(Device, spec);
+        using var vk = new VulkanPreprocessor(Device, spec, upload);
+        Assert.That(vk.Upload, Is.EqualTo(upload));
         using var cpu = new CpuPreprocessor(spec);
         var got = new float[spec.OutputLength];
         var expected = new float[spec.OutputLength];
@@ -114,6 +116,7 @@ public class PreprocessTests : VulkanFixture
             var img = Image(w, h, 0, seed: w + h);
             PreprocessReference.Run(new ImageView(img, w, h, w * 3), spec, expected);
             vk.Run(new ImageView(img, w, h, w * 3), got);
+            TestContext.Out.WriteLine($"{w}x{h}, frame in {upload}: max |vulkan - reference| {MaxAbs(expected, got):E2}");
             Assert.That(MaxAbs(expected, got), Is.LessThanOrEqualTo(1e-4));
             cpu.Run(new ImageView(img, w, h, w * 3), got);
             Assert.That(MaxAbs(expected, got), Is.LessThanOrEqualTo(1e-4));
