@@ -20,6 +20,9 @@
 //                                       n * layers * heads * imageTokens (layer, head, token)
 //   2  readonly Layout  { int at[]; }   weight offsets: per layer LAYER_INTS (see the L_ constants), then
 //                                       final norm (w, b), head 1 (w, b), head 2 (w, b)
+//   3  readonly Frame   { float f[]; }  the same buffer as Work, for the image keys and values at `keys` and
+//                                       `values` (+ layer * kvStride), which earlier dispatches wrote: read-only
+//                                       here, so they may be cached where Work's coherent reads are not
 // Push constants (96 bytes, mirrored by BlockPush in VulkanFusion.cs): see below.
 // Workgroup: 256 x 1; dispatch (questions, 1, 1). Sums run in another order than the C# reference's: the
 // tests bound the difference (logits 1e-3, attention 1e-4).
@@ -28,6 +31,7 @@ layout(local_size_x = 256, local_size_y = 1, local_size_z = 1) in;
 layout(std430, set = 0, binding = 0) readonly buffer Weights { float w[]; };
 layout(std430, set = 0, binding = 1) coherent buffer Work { float v[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Layout { int at[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Frame { float f[]; };
 
 layout(push_constant) uniform Push {
     int dim; int heads; int ff; int answers;
@@ -44,8 +48,10 @@ const int L_LN_SELF = 0, L_SQ = 2, L_SK = 4, L_SV = 6, L_SO = 8, L_LN_CROSS = 10
 const int MODE_STORE = 0, MODE_RELU = 1, MODE_ADD = 2;
 const float MASKED = -1e4;
 const int ROWS_AT_ONCE = 4;
+const int MAX_QUERY_FLOATS = 3072; // 24 tokens x 128: 12 KB, inside Vulkan's guaranteed 16 KB of shared memory
 
 shared float part[THREADS];
+shared float query[MAX_QUERY_FLOATS];
 shared int realRows;
 
 void sync() {
@@ -120,18 +126,25 @@ void layerNorm(int xAt, int xStride, int rows, int wAt, int bAt, int yAt, int yS
     sync();
 }
 
-// Attention of `rows` query rows (at qAt, stride dim) over `keyCount` keys (kAt/vAt, stride dim), every
-// head, into ctx; maskAt >= 0 masks keys (1 real, 0 padding); clsAt >= 0 receives row 0's weights.
-void attend(int qAt, int rows, int kAt, int vAt, int keyCount, int maskAt, int scoreAt, int outAt, int clsAt) {
+float keyAt(bool image, int i) { return image ? f[i] : v[i]; }
+
+// Attention of `rows` query rows (at qAt, stride dim) over `keyCount` keys (kAt/vAt, stride dim; in Frame
+// when `image`, else in Work), every head, into ctx; maskAt >= 0 masks keys (1 real, 0 padding); clsAt >= 0
+// receives row 0's weights. The query rows are staged in shared memory when they fit (every key reads them).
+void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int maskAt, int scoreAt, int outAt, int clsAt) {
     int t = int(gl_LocalInvocationID.x);
     int hd = pc.dim / pc.heads;
     float scale = 1.0 / sqrt(float(hd));
+    bool staged = rows * pc.dim <= MAX_QUERY_FLOATS; // uniform
+    if (staged)
+        for (int i = t; i < rows * pc.dim; i += THREADS) query[i] = v[qAt + i];
+    sync();
     int total = rows * pc.heads * keyCount;
     for (int idx = t; idx < total; idx += THREADS) {
         int j = idx % keyCount, rh = idx / keyCount, h = rh % pc.heads, r = rh / pc.heads;
-        int qi = qAt + r * pc.dim + h * hd, ki = kAt + j * pc.dim + h * hd;
+        int qi = r * pc.dim + h * hd, ki = kAt + j * pc.dim + h * hd;
         float s = 0.0;
-        for (int d = 0; d < hd; d++) s += v[qi + d] * v[ki + d];
+        for (int d = 0; d < hd; d++) s += (staged ? query[qi + d] : v[qAt + qi + d]) * keyAt(image, ki + d);
         s *= scale;
         if (maskAt >= 0) s += (1.0 - v[maskAt + j]) * MASKED;
         v[scoreAt + idx] = s;
@@ -153,7 +166,7 @@ void attend(int qAt, int rows, int kAt, int vAt, int keyCount, int maskAt, int s
         int c = idx % pc.dim, r = idx / pc.dim, h = c / hd;
         int base = scoreAt + (r * pc.heads + h) * keyCount;
         float acc = 0.0;
-        for (int j = 0; j < keyCount; j++) acc += v[base + j] * v[vAt + j * pc.dim + c];
+        for (int j = 0; j < keyCount; j++) acc += v[base + j] * keyAt(image, vAt + j * pc.dim + c);
         v[outAt + r * pc.dim + c] = acc;
     }
     sync();
@@ -188,12 +201,12 @@ void main() {
         linear(a, d, tokens, d, d, at[L + L_SK], at[L + L_SK + 1], k, d, MODE_STORE);
         linear(a, d, tokens, d, d, at[L + L_SV], at[L + L_SV + 1], val, d, MODE_STORE);
         linear(a, d, rows, d, d, at[L + L_SQ], at[L + L_SQ + 1], q, d, MODE_STORE);
-        attend(q, rows, k, val, tokens, mask, scores, ctx, -1);
+        attend(q, rows, false, k, val, tokens, mask, scores, ctx, -1);
         linear(ctx, d, rows, d, d, at[L + L_SO], at[L + L_SO + 1], x, d, MODE_ADD);
         // cross-attention over the image tokens
         layerNorm(x, d, rows, at[L + L_LN_CROSS], at[L + L_LN_CROSS + 1], a, d);
         linear(a, d, rows, d, d, at[L + L_CQ], at[L + L_CQ + 1], q, d, MODE_STORE);
-        attend(q, rows, pc.keys + l * pc.kvStride, pc.values + l * pc.kvStride, pc.imageTokens, -1, scores, ctx,
+        attend(q, rows, true, pc.keys + l * pc.kvStride, pc.values + l * pc.kvStride, pc.imageTokens, -1, scores, ctx,
                pc.attn + n * mapSize + l * pc.heads * pc.imageTokens);
         linear(ctx, d, rows, d, d, at[L + L_CO], at[L + L_CO + 1], x, d, MODE_ADD);
         // MLP

@@ -46,10 +46,10 @@ public sealed unsafe class VulkanFusion : IDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(weights);
-        if (imageTokens is < 1 or > 1024)
-            throw new ArgumentOutOfRangeException(nameof(imageTokens), imageTokens, "the attention kernel takes 1..1024 image tokens");
-        if (maxTokens is < 1 or > 1024 || maxQuestions < 1)
-            throw new ArgumentOutOfRangeException(nameof(maxTokens), $"max tokens {maxTokens} and questions {maxQuestions} must be positive (tokens ≤ 1024)");
+        if (imageTokens < 1)
+            throw new ArgumentOutOfRangeException(nameof(imageTokens), imageTokens, "at least one image token");
+        if (maxTokens < 1 || maxQuestions < 1)
+            throw new ArgumentOutOfRangeException(nameof(maxTokens), $"max tokens {maxTokens} and questions {maxQuestions} must be positive");
         this.device = device;
         this.weights = weights;
         this.imageTokens = imageTokens;
@@ -127,7 +127,7 @@ public sealed unsafe class VulkanFusion : IDisposable
         try
         {
             linear = new ComputePipeline(device, "fusion_linear", 2, (uint)sizeof(LinearPush), 1);
-            block = new ComputePipeline(device, "fusion_block", 3, (uint)sizeof(BlockPush), 1);
+            block = new ComputePipeline(device, "fusion_block", 4, (uint)sizeof(BlockPush), 1);
             ring = new CommandRing(device, 1);
             weightBuffer = device.CreateBuffer((ulong)packed.Count * 4, VulkanDevice.BufferUse.Upload);
             CollectionsMarshal.AsSpan(packed).CopyTo(weightBuffer.AsSpan<float>(packed.Count));
@@ -140,7 +140,7 @@ public sealed unsafe class VulkanFusion : IDisposable
             work = device.CreateBuffer((ulong)size * 4, VulkanDevice.BufferUse.Upload);
             results = device.CreateBuffer((ulong)(maxQuestions * answers + maxQuestions * layers * heads * imageTokens) * 4, VulkanDevice.BufferUse.Readback);
             linearSet = linear.AllocateSet(weightBuffer, work);
-            blockSet = block.AllocateSet(weightBuffer, work, layoutBuffer);
+            blockSet = block.AllocateSet(weightBuffer, work, layoutBuffer, work); // binding 3: the frame's keys and values, read-only
         }
         catch
         {
