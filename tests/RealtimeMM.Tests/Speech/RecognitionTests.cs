@@ -152,7 +152,7 @@ public class RecognitionTests : TestBase
             $"recogniser's first choice {100.0 * rawExact / n:F1}% exact, scene-aware choice {accuracy:F1}% ({chosenExact}/{n}), WER {wer:F2}%, real-time factor {decodeMs / audioMs:F3}");
         Assert.That(n, Is.GreaterThanOrEqualTo(150));
         Assert.That(chosenExact, Is.GreaterThanOrEqualTo(rawExact), "the frame's help never costs a question");
-        Assert.That(accuracy, Is.GreaterThanOrEqualTo(92), "regression guard: measured 94.2% (the target, 97%, is not met yet)");
+        Assert.That(accuracy, Is.GreaterThanOrEqualTo(93.5), "regression guard: measured 95.4% (the target, 97%, is not met yet)");
         Assert.That(wer, Is.LessThanOrEqualTo(2));
         Assert.That(decodeMs / audioMs, Is.LessThanOrEqualTo(0.1));
     }
