@@ -28,12 +28,6 @@ public sealed class SceneAwareChooser(SpeechGrammar grammar)
     /// <summary>Smallest belief used, so the vision side can veto but never drive a choice alone.</summary>
     public double MinPresence { get; init; } = 0.02;
 
-    /// <summary>
-    /// How much the frame counts for questions that do not presuppose their subject ("is there a
-    /// car", "how many dogs"): the log belief times this.
-    /// </summary>
-    public double OpenQuestionWeight { get; init; }
-
     /// <summary>What the subject of a hypothesis is: a class, maybe with a color, or a color alone.</summary>
     public (string? Class, string? Color, bool Presupposes) Subject(string text)
     {
@@ -72,9 +66,8 @@ public sealed class SceneAwareChooser(SpeechGrammar grammar)
         var scored = heard.Hypotheses.Select(h =>
         {
             var (cls, color, presupposes) = Subject(h.Text);
-            bool about = (cls ?? color) is not null && presence is not null && (presupposes || OpenQuestionWeight > 0);
-            double belief = about ? Math.Max(MinPresence, presence!(cls, color)) : 1;
-            return (h, cls, color, presupposes, belief, total: AcousticScale * h.LogScore + (presupposes ? 1 : OpenQuestionWeight) * Math.Log(belief));
+            double belief = presupposes && presence is not null ? Math.Max(MinPresence, presence(cls, color)) : 1;
+            return (h, cls, color, presupposes, belief, total: AcousticScale * h.LogScore + Math.Log(belief));
         }).ToList();
         double top = scored.Max(s => s.total), sum = scored.Sum(s => Math.Exp(s.total - top));
         var chosen = scored.MaxBy(s => s.total);
