@@ -24,9 +24,14 @@
 //                                       `values` (+ layer * kvStride), which earlier dispatches wrote: read-only
 //                                       here, so they may be cached where Work's coherent reads are not
 // Push constants (96 bytes, mirrored by BlockPush in VulkanFusion.cs): see below.
-// Workgroup: 256 x 1; dispatch (questions, 1, 1). Sums run in another order than the C# reference's: the
-// tests bound the difference (logits 1e-3, attention 1e-4).
-layout(local_size_x = 256, local_size_y = 1, local_size_z = 1) in;
+// Specialization constants: 0 THREADS, the workgroup size (VulkanFusion takes up to 1024, as the device
+// allows: a lone question is one workgroup, so its threads are all the parallelism there is); 1
+// QUERY_FLOATS, the shared floats that stage a question's query rows (what shared memory allows).
+// Workgroup: THREADS x 1 (a multiple of 32); dispatch (questions, 1, 1). Sums run in another order than
+// the C# reference's: the tests bound the difference (logits 1e-3, attention 1e-4).
+layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
+layout(constant_id = 0) const int THREADS = 256;
+layout(constant_id = 1) const int QUERY_FLOATS = 3072;
 
 layout(std430, set = 0, binding = 0) readonly buffer Weights { float w[]; };
 layout(std430, set = 0, binding = 1) coherent buffer Work { float v[]; };
@@ -42,16 +47,15 @@ layout(push_constant) uniform Push {
     int cls; int h1; int logits; int attn;
 } pc;
 
-const int THREADS = 256;
 const int LAYER_INTS = 22;
 const int L_LN_SELF = 0, L_SQ = 2, L_SK = 4, L_SV = 6, L_SO = 8, L_LN_CROSS = 10, L_CQ = 12, L_CO = 14, L_LN_MLP = 16, L_FC1 = 18, L_FC2 = 20;
 const int MODE_STORE = 0, MODE_RELU = 1, MODE_ADD = 2;
 const float MASKED = -1e4;
 const int ROWS_AT_ONCE = 4;
-const int MAX_QUERY_FLOATS = 3072; // 24 tokens x 128: 12 KB, inside Vulkan's guaranteed 16 KB of shared memory
+const int LANES = 32; // threads per row in norms and softmaxes
 
 shared float part[THREADS];
-shared float query[MAX_QUERY_FLOATS];
+shared float query[QUERY_FLOATS];
 shared int realRows;
 
 void sync() {
@@ -60,14 +64,50 @@ void sync() {
     barrier();
 }
 
+// Sum (or max) of s over each group of LANES consecutive threads; every thread gets its group's result.
+// Every thread of the workgroup must call it (it has barriers).
+float groupReduce(float s, bool isMax) {
+    int t = int(gl_LocalInvocationID.x), lane = t % LANES;
+    part[t] = s;
+    barrier();
+    for (int stride = LANES / 2; stride > 0; stride >>= 1) {
+        if (lane < stride) part[t] = isMax ? max(part[t], part[t + stride]) : part[t] + part[t + stride];
+        barrier();
+    }
+    float total = part[t - lane];
+    barrier();
+    return total;
+}
+
 // y[r] (+)= x[r] W^T + b for r < rows; WT at `wt` is (inDim, outDim) row-major. Each thread owns one
-// output column for a group of rows and keeps ROWS_AT_ONCE sums, so a weight read serves several rows.
+// output column; with rows to spare it keeps ROWS_AT_ONCE row sums (a weight read serves several rows);
+// with threads to spare (few rows: the last layer's [CLS]) the inputs are split in slices whose partial
+// sums meet in shared memory.
 void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int bias, int yAt, int yStride, int mode) {
     int t = int(gl_LocalInvocationID.x);
     for (int o0 = 0; o0 < outDim; o0 += THREADS) {
         int span = min(outDim - o0, THREADS);
         int groups = THREADS / span;
         int o = o0 + t % span, g = t / span;
+        int slices = max(1, groups / rows); // uniform
+        if (slices > 1) {
+            int r = g % rows, slice = g / rows;
+            float acc = 0.0;
+            if (slice < slices)
+                for (int i = slice; i < inDim; i += slices)
+                    acc += v[xAt + r * xStride + i] * w[wt + i * outDim + o];
+            part[t] = acc;
+            barrier();
+            if (slice == 0 && g < rows) {
+                float s = w[bias + o];
+                for (int u = 0; u < slices; u++) s += part[(u * rows + r) * span + (o - o0)];
+                int yi = yAt + r * yStride + o;
+                if (mode == MODE_RELU) s = max(s, 0.0);
+                v[yi] = mode == MODE_ADD ? v[yi] + s : s;
+            }
+            barrier();
+            continue;
+        }
         if (g >= groups) continue;
         for (int r0 = g; r0 < rows; r0 += groups * ROWS_AT_ONCE) {
             float acc[ROWS_AT_ONCE];
@@ -92,35 +132,21 @@ void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int b
     sync();
 }
 
-// LayerNorm of `rows` rows of `dim` (eps 1e-5): 32 threads per row, 8 rows at a time.
+// LayerNorm of `rows` rows of `dim` (eps 1e-5): LANES threads per row.
 void layerNorm(int xAt, int xStride, int rows, int wAt, int bAt, int yAt, int yStride) {
-    int t = int(gl_LocalInvocationID.x), lane = t % 32, slot = t / 32;
-    for (int r0 = 0; r0 < rows; r0 += THREADS / 32) {
-        int r = r0 + slot;
+    int t = int(gl_LocalInvocationID.x), lane = t % LANES;
+    for (int r0 = 0; r0 < rows; r0 += THREADS / LANES) {
+        int r = r0 + t / LANES;
         bool live = r < rows;
         int xi = xAt + r * xStride;
         float s = 0.0;
-        if (live) for (int i = lane; i < pc.dim; i += 32) s += v[xi + i];
-        part[t] = s;
-        barrier();
-        for (int stride = 16; stride > 0; stride >>= 1) {
-            if (lane < stride) part[t] += part[t + stride];
-            barrier();
-        }
-        float mean = part[slot * 32] / float(pc.dim);
-        barrier();
+        if (live) for (int i = lane; i < pc.dim; i += LANES) s += v[xi + i];
+        float mean = groupReduce(s, false) / float(pc.dim);
         float q2 = 0.0;
-        if (live) for (int i = lane; i < pc.dim; i += 32) { float d = v[xi + i] - mean; q2 += d * d; }
-        part[t] = q2;
-        barrier();
-        for (int stride = 16; stride > 0; stride >>= 1) {
-            if (lane < stride) part[t] += part[t + stride];
-            barrier();
-        }
-        float inv = 1.0 / sqrt(part[slot * 32] / float(pc.dim) + 1e-5);
-        barrier();
+        if (live) for (int i = lane; i < pc.dim; i += LANES) { float d = v[xi + i] - mean; q2 += d * d; }
+        float inv = 1.0 / sqrt(groupReduce(q2, false) / float(pc.dim) + 1e-5);
         if (live)
-            for (int i = lane; i < pc.dim; i += 32)
+            for (int i = lane; i < pc.dim; i += LANES)
                 v[yAt + r * yStride + i] = (v[xi + i] - mean) * inv * w[wAt + i] + w[bAt + i];
     }
     sync();
@@ -132,10 +158,10 @@ float keyAt(bool image, int i) { return image ? f[i] : v[i]; }
 // when `image`, else in Work), every head, into ctx; maskAt >= 0 masks keys (1 real, 0 padding); clsAt >= 0
 // receives row 0's weights. The query rows are staged in shared memory when they fit (every key reads them).
 void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int maskAt, int scoreAt, int outAt, int clsAt) {
-    int t = int(gl_LocalInvocationID.x);
+    int t = int(gl_LocalInvocationID.x), lane = t % LANES;
     int hd = pc.dim / pc.heads;
     float scale = 1.0 / sqrt(float(hd));
-    bool staged = rows * pc.dim <= MAX_QUERY_FLOATS; // uniform
+    bool staged = rows * pc.dim <= QUERY_FLOATS; // uniform
     if (staged)
         for (int i = t; i < rows * pc.dim; i += THREADS) query[i] = v[qAt + i];
     sync();
@@ -150,24 +176,49 @@ void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int m
         v[scoreAt + idx] = s;
     }
     sync();
-    for (int rh = t; rh < rows * pc.heads; rh += THREADS) {
+    // softmax of each (row, head), LANES threads each
+    int pairs = rows * pc.heads;
+    for (int p0 = 0; p0 < pairs; p0 += THREADS / LANES) {
+        int rh = p0 + t / LANES;
+        bool live = rh < pairs;
         int base = scoreAt + rh * keyCount;
         float mx = -3.4e38;
-        for (int j = 0; j < keyCount; j++) mx = max(mx, v[base + j]);
+        if (live) for (int j = lane; j < keyCount; j += LANES) mx = max(mx, v[base + j]);
+        mx = groupReduce(mx, true);
         float sum = 0.0;
-        for (int j = 0; j < keyCount; j++) { float e = exp(v[base + j] - mx); v[base + j] = e; sum += e; }
-        float inv = 1.0 / sum;
-        for (int j = 0; j < keyCount; j++) v[base + j] *= inv;
-        if (clsAt >= 0 && rh < pc.heads)
-            for (int j = 0; j < keyCount; j++) v[clsAt + rh * keyCount + j] = v[base + j];
+        if (live) for (int j = lane; j < keyCount; j += LANES) { float e = exp(v[base + j] - mx); v[base + j] = e; sum += e; }
+        float inv = 1.0 / groupReduce(sum, false);
+        if (live)
+            for (int j = lane; j < keyCount; j += LANES) {
+                float p = v[base + j] * inv;
+                v[base + j] = p;
+                if (clsAt >= 0 && rh < pc.heads) v[clsAt + rh * keyCount + j] = p;
+            }
     }
     sync();
-    for (int idx = t; idx < rows * pc.dim; idx += THREADS) {
+    // weighted sum of the values; with threads to spare, the keys are split in slices
+    int outputs = rows * pc.dim;
+    int slices = max(1, THREADS / outputs); // uniform
+    for (int o0 = 0; o0 < outputs; o0 += THREADS) {
+        int idx = o0 + t % min(outputs, THREADS), slice = t / min(outputs, THREADS);
         int c = idx % pc.dim, r = idx / pc.dim, h = c / hd;
         int base = scoreAt + (r * pc.heads + h) * keyCount;
+        bool mine = idx < outputs && slice < slices;
         float acc = 0.0;
-        for (int j = 0; j < keyCount; j++) acc += v[base + j] * keyAt(image, vAt + j * pc.dim + c);
-        v[outAt + r * pc.dim + c] = acc;
+        if (mine)
+            for (int j = slice; j < keyCount; j += slices) acc += v[base + j] * keyAt(image, vAt + j * pc.dim + c);
+        if (slices == 1) {
+            if (mine) v[outAt + r * pc.dim + c] = acc;
+        } else {
+            part[t] = acc;
+            barrier();
+            if (slice == 0) {
+                float s2 = 0.0;
+                for (int u = 0; u < slices; u++) s2 += part[u * outputs + idx];
+                v[outAt + r * pc.dim + c] = s2;
+            }
+            barrier();
+        }
     }
     sync();
 }

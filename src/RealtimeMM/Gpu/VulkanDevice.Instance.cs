@@ -162,6 +162,8 @@ public sealed unsafe partial class VulkanDevice
         SupportsTimestamps = families[best].TimestampValidBits > 0 && props.Limits.TimestampComputeAndGraphics;
         TimestampPeriodNs = props.Limits.TimestampPeriod;
         MinStorageBufferOffsetAlignment = (long)props.Limits.MinStorageBufferOffsetAlignment;
+        MaxWorkgroupThreads = (int)Math.Min(props.Limits.MaxComputeWorkGroupInvocations, props.Limits.MaxComputeWorkGroupSize[0]);
+        MaxSharedMemoryBytes = (int)props.Limits.MaxComputeSharedMemorySize;
     }
 
     void DestroyInstance()

@@ -115,6 +115,12 @@ public sealed unsafe partial class VulkanDevice : IDisposable
 
     internal long MinStorageBufferOffsetAlignment { get; private set; }
 
+    /// <summary>Most threads in one workgroup along x (at least 128 on any Vulkan device).</summary>
+    internal int MaxWorkgroupThreads { get; private set; }
+
+    /// <summary>Shared memory one workgroup may use, in bytes (at least 16 KB).</summary>
+    internal int MaxSharedMemoryBytes { get; private set; }
+
     /// <summary>The device type as <see cref="GpuDeviceInfo.Type"/> names it, then the name.</summary>
     public override string ToString() => $"vulkan:{Info.Name}";
 

@@ -127,7 +127,11 @@ public sealed unsafe class VulkanFusion : IDisposable
         try
         {
             linear = new ComputePipeline(device, "fusion_linear", 2, (uint)sizeof(LinearPush), 1);
-            block = new ComputePipeline(device, "fusion_block", 4, (uint)sizeof(BlockPush), 1);
+            // as many threads as the device gives one workgroup, up to 1024 (a lone question is one workgroup), and
+            // the shared memory left beside their reduction slots for staging a question's query rows
+            Threads = Math.Min(1024, device.MaxWorkgroupThreads) / 32 * 32;
+            int queryFloats = Math.Min(maxTokens * d, (device.MaxSharedMemoryBytes - Threads * 4 - 64) / 4);
+            block = new ComputePipeline(device, "fusion_block", 4, (uint)sizeof(BlockPush), 1, [Threads, Math.Max(1, queryFloats)]);
             ring = new CommandRing(device, 1);
             weightBuffer = device.CreateBuffer((ulong)packed.Count * 4, VulkanDevice.BufferUse.Upload);
             CollectionsMarshal.AsSpan(packed).CopyTo(weightBuffer.AsSpan<float>(packed.Count));
@@ -150,6 +154,9 @@ public sealed unsafe class VulkanFusion : IDisposable
     }
 
     public int MaxQuestions => maxQuestions;
+
+    /// <summary>Threads of the workgroup that runs one question (the device's limit, up to 1024).</summary>
+    public int Threads { get; }
 
     /// <summary>GPU time of the last <see cref="Run"/> in milliseconds (NaN without timestamps).</summary>
     public double LastKernelMs { get; private set; }

@@ -51,7 +51,7 @@ internal static class FusionBench
                 using var gpu = new VulkanFusion(device, bundle.Fusion, m.ImageTokens, m.MaxTokens, maxQuestions: n);
                 var logits = new float[n * answers];
                 var attention = new float[n * mapSize];
-                var (wall, kernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name})", () => gpu.Run(image, questions, logits, attention), maxRuns, budget,
+                var (wall, kernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}, {gpu.Threads} threads a question)", () => gpu.Run(image, questions, logits, attention), maxRuns, budget,
                     ("Vulkan kernels (GPU timestamps)", () => gpu.LastKernelMs));
                 dVkLogit = Timing.MaxAbsDiff(expectedLogits, logits);
                 dVkAttention = Timing.MaxAbsDiff(expectedAttention, attention);

@@ -46,7 +46,7 @@ public class VulkanFusionTests : VulkanFixture
             if (Array.IndexOf(got, got.Max()) == Array.IndexOf(expectedLogits, expectedLogits.Max()))
                 same++;
         }
-        TestContext.Out.WriteLine($"{questions} question(s) of {maxTokens} tokens{(gaps ? ", a gap in the mask" : "")}: max |vulkan - reference| logits {worstLogit:E2}, attention {worstAttention:E2}; same answer {same}/{questions}; kernel {gpu.LastKernelMs:F2} ms (lavapipe)");
+        TestContext.Out.WriteLine($"{questions} question(s) of {maxTokens} tokens{(gaps ? ", a gap in the mask" : "")}: max |vulkan - reference| logits {worstLogit:E2}, attention {worstAttention:E2}; same answer {same}/{questions}; kernel {gpu.LastKernelMs:F2} ms (lavapipe, {gpu.Threads} threads a question)");
         Assert.That(worstLogit, Is.LessThanOrEqualTo(1e-3));
         Assert.That(worstAttention, Is.LessThanOrEqualTo(1e-4));
         Assert.That(same, Is.EqualTo(questions));

@@ -5,7 +5,8 @@ namespace RealtimeMM.Gpu.Backend;
 
 /// <summary>
 /// A compute shader from embedded SPIR-V, with its layout: <c>bindingCount</c> storage buffers in
-/// set 0 and one push-constant block. Descriptor sets come from its own pool.
+/// set 0 and one push-constant block, and optionally values for its integer specialization
+/// constants (constant_id i takes <c>specialization[i]</c>). Descriptor sets come from its own pool.
 /// </summary>
 internal sealed unsafe class ComputePipeline : IDisposable
 {
@@ -15,7 +16,7 @@ internal sealed unsafe class ComputePipeline : IDisposable
     readonly DescriptorPool pool;
     readonly int bindingCount;
 
-    public ComputePipeline(VulkanDevice device, string shaderName, int bindingCount, uint pushConstantSize, int maxSets)
+    public ComputePipeline(VulkanDevice device, string shaderName, int bindingCount, uint pushConstantSize, int maxSets, int[]? specialization = null)
     {
         this.device = device;
         this.bindingCount = bindingCount;
@@ -44,10 +45,18 @@ internal sealed unsafe class ComputePipeline : IDisposable
             var entry = (byte*)SilkMarshal.StringToPtr("main");
             try
             {
-                var stage = new PipelineShaderStageCreateInfo(stage: ShaderStageFlags.ComputeBit, module: module, pName: entry);
-                var info = new ComputePipelineCreateInfo(stage: stage, layout: Layout);
-                api.CreateComputePipelines(dev, default, 1, in info, null, out var pipeline).Check();
-                Handle = pipeline;
+                int constants = specialization?.Length ?? 0;
+                var entries = stackalloc SpecializationMapEntry[Math.Max(1, constants)];
+                for (int i = 0; i < constants; i++)
+                    entries[i] = new SpecializationMapEntry((uint)i, (uint)(i * 4), 4);
+                fixed (int* values = specialization)
+                {
+                    var spec = new SpecializationInfo(mapEntryCount: (uint)constants, pMapEntries: entries, dataSize: (nuint)(constants * 4), pData: values);
+                    var stage = new PipelineShaderStageCreateInfo(stage: ShaderStageFlags.ComputeBit, module: module, pName: entry, pSpecializationInfo: constants > 0 ? &spec : null);
+                    var info = new ComputePipelineCreateInfo(stage: stage, layout: Layout);
+                    api.CreateComputePipelines(dev, default, 1, in info, null, out var pipeline).Check();
+                    Handle = pipeline;
+                }
             }
             finally
             {
