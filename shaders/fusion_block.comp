@@ -26,7 +26,8 @@
 // Push constants (96 bytes, mirrored by BlockPush in VulkanFusion.cs): see below.
 // Specialization constants: 0 THREADS, the workgroup size (VulkanFusion takes up to 1024, as the device
 // allows: a lone question is one workgroup, so its threads are all the parallelism there is); 1
-// QUERY_FLOATS, the shared floats that stage a question's query rows (what shared memory allows).
+// QUERY_FLOATS, the shared floats that stage a linear's input rows or an attention's query rows (what
+// shared memory allows; larger inputs are read from Work).
 // Workgroup: THREADS x 1 (a multiple of 32); dispatch (questions, 1, 1). Sums run in another order than
 // the C# reference's: the tests bound the difference (logits 1e-3, attention 1e-4).
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
@@ -85,6 +86,11 @@ float groupReduce(float s, bool isMax) {
 // sums meet in shared memory.
 void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int bias, int yAt, int yStride, int mode) {
     int t = int(gl_LocalInvocationID.x);
+    // the input rows go to shared memory when they fit: every output column reads all of them
+    bool staged = rows * inDim <= QUERY_FLOATS; // uniform
+    if (staged)
+        for (int i = t; i < rows * inDim; i += THREADS) query[i] = v[xAt + (i / inDim) * xStride + i % inDim];
+    sync();
     for (int o0 = 0; o0 < outDim; o0 += THREADS) {
         int span = min(outDim - o0, THREADS);
         int groups = THREADS / span;
@@ -95,7 +101,7 @@ void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int b
             float acc = 0.0;
             if (slice < slices)
                 for (int i = slice; i < inDim; i += slices)
-                    acc += v[xAt + r * xStride + i] * w[wt + i * outDim + o];
+                    acc += (staged ? query[r * inDim + i] : v[xAt + r * xStride + i]) * w[wt + i * outDim + o];
             part[t] = acc;
             barrier();
             if (slice == 0 && g < rows) {
@@ -116,7 +122,7 @@ void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int b
                 float wv = w[wt + i * outDim + o];
                 for (int u = 0; u < ROWS_AT_ONCE; u++) {
                     int r = r0 + u * groups;
-                    if (r < rows) acc[u] += v[xAt + r * xStride + i] * wv;
+                    if (r < rows) acc[u] += (staged ? query[r * inDim + i] : v[xAt + r * xStride + i]) * wv;
                 }
             }
             for (int u = 0; u < ROWS_AT_ONCE; u++) {

@@ -43,6 +43,12 @@ public sealed unsafe class VulkanFusion : IDisposable
     bool disposed;
 
     public VulkanFusion(VulkanDevice device, FusionWeights weights, int imageTokens, int maxTokens, int maxQuestions = 8)
+        : this(device, weights, imageTokens, maxTokens, maxQuestions, stagingFloats: null)
+    {
+    }
+
+    /// <param name="stagingFloats">Caps the shared memory that stages rows (tests use it to reach the unstaged path).</param>
+    internal VulkanFusion(VulkanDevice device, FusionWeights weights, int imageTokens, int maxTokens, int maxQuestions, int? stagingFloats)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(weights);
@@ -128,9 +134,9 @@ public sealed unsafe class VulkanFusion : IDisposable
         {
             linear = new ComputePipeline(device, "fusion_linear", 2, (uint)sizeof(LinearPush), 1);
             // as many threads as the device gives one workgroup, up to 1024 (a lone question is one workgroup), and
-            // the shared memory left beside their reduction slots for staging a question's query rows
+            // the shared memory left beside their reduction slots for staging a linear's input or the query rows
             Threads = Math.Min(1024, device.MaxWorkgroupThreads) / 32 * 32;
-            int queryFloats = Math.Min(maxTokens * d, (device.MaxSharedMemoryBytes - Threads * 4 - 64) / 4);
+            int queryFloats = Math.Min(Math.Min(maxTokens * Math.Max(d, ff), (device.MaxSharedMemoryBytes - Threads * 4 - 64) / 4), stagingFloats ?? int.MaxValue);
             block = new ComputePipeline(device, "fusion_block", 4, (uint)sizeof(BlockPush), 1, [Threads, Math.Max(1, queryFloats)]);
             ring = new CommandRing(device, 1);
             weightBuffer = device.CreateBuffer((ulong)packed.Count * 4, VulkanDevice.BufferUse.Upload);
