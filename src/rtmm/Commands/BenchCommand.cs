@@ -138,7 +138,33 @@ internal static class BenchCommand
             terminal.Out.WriteLine($"meanwhile {r.Answers} answers ({r.Answers / r.Seconds:F1}/s); frames processed {r.Processed}, replaced before processing {r.Dropped}");
             return 0;
         });
-        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report, search, gameloop };
+        var speechScenes = new Option<int>("--scenes") { Description = "Generated scenes whose questions are spoken (10 each, 2 voices)", DefaultValueFactory = _ => 3 };
+        var speech = new Command("speech", "From the end of a spoken question to its answer (push-to-talk): decode, scene-aware choice, answer") { speechScenes, json };
+        speech.SetGuardedAction(terminal, (parse, _) =>
+        {
+            int n = parse.GetValue(speechScenes);
+            if (n is < 1 or > 1000)
+                throw new ArgumentException($"--scenes {n} must be in 1..1000");
+            var r = SpeechBench.Run(n, line => terminal.Error.WriteLine(line));
+            Timing.Stats[] stages = [r.Decode, r.Choice, r.Answer, r.Total];
+            if (parse.GetValue(json))
+            {
+                JsonLines.Write(terminal.Out, new
+                {
+                    benchmark = "speech", machine = Timing.Machine(), questions = r.Questions, audio_ms_mean = Math.Round(r.AudioMs, 1),
+                    stages = stages.Select(PathJson), end_of_speech_to_answer_max_ms = Math.Round(r.MaxTotalMs, 3),
+                });
+                return 0;
+            }
+            terminal.Out.WriteLine($"machine: {Timing.Machine()}");
+            terminal.Out.WriteLine($"{r.Questions} spoken questions (mean {r.AudioMs / 1000:F2} s of audio), per question:");
+            terminal.Out.WriteLine($"  {"stage",-40} {"median ms",10} {"p90 ms",9}");
+            foreach (var st in stages)
+                terminal.Out.WriteLine($"  {st.Name,-40} {st.MedianMs,10:F2} {st.P90Ms,9:F2}");
+            terminal.Out.WriteLine($"  end of speech to answer, slowest: {r.MaxTotalMs:F2} ms");
+            return 0;
+        });
+        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report, search, gameloop, speech };
     }
 
     static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;

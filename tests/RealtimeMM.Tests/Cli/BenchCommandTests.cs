@@ -93,4 +93,21 @@ public class NoVulkanTests : TestBase
         Assert.That(t.GetProperty("p50").GetDouble(), Is.LessThanOrEqualTo(t.GetProperty("p99").GetDouble()));
         Assert.That(t.GetProperty("p99").GetDouble(), Is.LessThanOrEqualTo(t.GetProperty("max").GetDouble()));
     }
+
+    [Test]
+    public void BenchSpeech_Json_EveryStageOfEveryQuestion()
+    {
+        var r = Rtmm.Run("bench", "speech", "--scenes", "1", "--json");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        TestContext.Out.WriteLine(r.Out);
+        var j = System.Text.Json.JsonDocument.Parse(r.Out).RootElement;
+        int questions = j.GetProperty("questions").GetInt32();
+        Assert.That(questions, Is.InRange(10, 20), "one scene's questions, two voices");
+        var stages = j.GetProperty("stages").EnumerateArray().ToList();
+        Assert.That(stages.Select(s => s.GetProperty("name").GetString()), Is.EqualTo(new[] { "decode (PocketSphinx)", "scene-aware choice", "answer (text encoder + fusion)", "end of speech to answer" }));
+        Assert.That(stages.Select(s => s.GetProperty("runs").GetInt32()), Is.All.EqualTo(questions));
+        // the whole is the sum of its parts, question by question, so its median is at least the decode's
+        Assert.That(stages[3].GetProperty("median_ms").GetDouble(), Is.GreaterThanOrEqualTo(stages[0].GetProperty("median_ms").GetDouble()));
+        Assert.That(Rtmm.Run("bench", "speech", "--scenes", "0").ExitCode, Is.Not.Zero);
+    }
 }
