@@ -128,13 +128,13 @@ internal static class BenchCommand
                 JsonLines.Write(terminal.Out, new
                 {
                     benchmark = "gameloop", machine = Timing.Machine(), device = r.Device, ticks = r.Ticks, seconds = Math.Round(r.Seconds, 2),
-                    tick_ms = new { p50 = Math.Round(r.Tick.MedianMs, 4), p99 = Math.Round(r.Tick.P90Ms, 4), max = Math.Round(r.MaxMs, 4) },
+                    tick_ms = new { p50 = Math.Round(r.P50Ms, 4), p99 = Math.Round(r.P99Ms, 4), max = Math.Round(r.MaxMs, 4) },
                     answers = r.Answers, frames_processed = r.Processed, frames_dropped = r.Dropped,
                 });
                 return 0;
             }
             terminal.Out.WriteLine($"machine: {Timing.Machine()}, session on {r.Device}");
-            terminal.Out.WriteLine($"{r.Ticks} ticks at 60 Hz in {r.Seconds:F1} s: tick work p50 {r.Tick.MedianMs:F3} ms, p99 {r.Tick.P90Ms:F3} ms, max {r.MaxMs:F3} ms");
+            terminal.Out.WriteLine($"{r.Ticks} ticks at 60 Hz in {r.Seconds:F1} s: tick work p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, max {r.MaxMs:F3} ms");
             terminal.Out.WriteLine($"meanwhile {r.Answers} answers ({r.Answers / r.Seconds:F1}/s); frames processed {r.Processed}, replaced before processing {r.Dropped}");
             return 0;
         });
