@@ -26,8 +26,7 @@ public sealed class FrameIndexRecorder : IDisposable
     public FrameIndexRecorder(string path, ModelBundle bundle, string source, FrameSampler? sampling, bool renumber)
     {
         writer = FrameIndexWriter.Open(path, FrameIndexHeader.For(bundle, source));
-        var s = sampling ?? new FrameSampler();
-        sampler = new FrameSampler { Interval = s.Interval, StaticInterval = s.StaticInterval, ChangeThreshold = s.ChangeThreshold };
+        sampler = sampling?.Fresh() ?? new FrameSampler();
         if (renumber)
         {
             frameBase = writer.LastFrame + 1;

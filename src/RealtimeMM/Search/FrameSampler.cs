@@ -27,6 +27,9 @@ public sealed class FrameSampler
     /// <summary>Mean absolute grey-level difference of the thumbnails above which the picture has changed.</summary>
     public double ChangeThreshold { get; init; } = 2.0;
 
+    /// <summary>A sampler with these settings that has seen no frame yet (a settings object can be shared; its state cannot).</summary>
+    public FrameSampler Fresh() => new() { Interval = Interval, StaticInterval = StaticInterval, ChangeThreshold = ChangeThreshold };
+
     /// <summary>Frames offered and frames kept so far.</summary>
     public long Offered { get; private set; }
     public long Kept { get; private set; }

@@ -27,6 +27,10 @@ public class FrameSamplerTests
         for (int i = 0; i < 30 * 60; i++) // a minute at 30 FPS
             kept += sampler.ShouldStore(new ImageView(still, 64, 48, 64 * 3), i / 30.0) ? 1 : 0;
         Assert.That(kept, Is.EqualTo(6));
+        var fresh = sampler.Fresh();
+        Assert.That((fresh.Interval, fresh.StaticInterval, fresh.ChangeThreshold, fresh.Offered), Is.EqualTo((0.5, 10.0, sampler.ChangeThreshold, 0L)));
+        Assert.That(fresh.ShouldStore(new ImageView(still, 64, 48, 64 * 3), 55), Is.True, "a fresh sampler has no last frame: the first one is kept");
+        Assert.That(sampler.ShouldStore(new ImageView(still, 64, 48, 64 * 3), 55), Is.False, "the used one still remembers its last frame");
     }
 
     [Test]
