@@ -52,6 +52,7 @@ public sealed unsafe partial class VulkanDevice : IDisposable
             d.CreateInstance();
             d.PickPhysicalDevice();
             d.CreateLogicalDevice();
+            d.FenceSpin = options.FenceSpin ?? (d.Info.IsCpu ? TimeSpan.Zero : TimeSpan.FromMicroseconds(250));
             return d;
         }
         catch
@@ -114,6 +115,9 @@ public sealed unsafe partial class VulkanDevice : IDisposable
     public double TimestampPeriodNs { get; private set; }
 
     internal long MinStorageBufferOffsetAlignment { get; private set; }
+
+    /// <summary>How long a wait for the GPU polls before blocking (<see cref="VulkanOptions.FenceSpin"/>); benchmarks change it to compare.</summary>
+    public TimeSpan FenceSpin { get; set; }
 
     /// <summary>Most threads in one workgroup along x (at least 128 on any Vulkan device).</summary>
     internal int MaxWorkgroupThreads { get; private set; }

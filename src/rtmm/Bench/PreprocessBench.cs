@@ -57,11 +57,16 @@ internal static class PreprocessBench
             long uploaded = 0;
             if (device is not null)
             {
-                // the frame in mappable device memory (the default), then in host memory read by the kernel across the bus
-                foreach (var mode in new[] { FrameUpload.DeviceMemory, FrameUpload.HostMemory })
+                // the frame in mappable device memory (the default), then in host memory read by the kernel across the bus;
+                // on a real GPU also the default with a blocking fence wait instead of polling first
+                var spin = device.FenceSpin;
+                var variants = new List<(FrameUpload Mode, TimeSpan Spin, string Where)> { (FrameUpload.DeviceMemory, spin, ""), (FrameUpload.HostMemory, spin, ", frame in host memory") };
+                if (spin > TimeSpan.Zero)
+                    variants.Add((FrameUpload.DeviceMemory, TimeSpan.Zero, ", blocking fence wait"));
+                foreach (var (mode, fenceSpin, where) in variants)
                 {
+                    device.FenceSpin = fenceSpin;
                     using var vk = new VulkanPreprocessor(device, spec, mode);
-                    string where = mode == FrameUpload.DeviceMemory ? "" : ", frame in host memory";
                     var (vkWall, vkParts) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}{where})", () => vk.Run(view(), output), maxRuns, budget,
                         ($"Vulkan kernel (GPU timestamps{where})", () => vk.LastTimings.KernelMs),
                         ("  of the wall: host copy into mapped memory", () => vk.LastTimings.UploadMs),
@@ -71,6 +76,7 @@ internal static class PreprocessBench
                     paths.Add(vkWall);
                     paths.AddRange(vkParts);
                 }
+                device.FenceSpin = spin;
             }
 
             using var cpu = new CpuPreprocessor(spec);

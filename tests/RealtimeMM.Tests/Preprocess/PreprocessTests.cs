@@ -125,6 +125,33 @@ public class PreprocessTests : VulkanFixture
     }
 
     [Test]
+    public void Run_FenceWaitPollsFirst_SameResult()
+    {
+        // the wait polls the fence (as on a real GPU) for long enough to see lavapipe finish, then blocks
+        var spin = Device.FenceSpin;
+        Assert.That(spin, Is.EqualTo(TimeSpan.Zero), "no polling on a CPU implementation by default");
+        try
+        {
+            var spec = new PreprocessSpec();
+            using var vk = new VulkanPreprocessor(Device, spec);
+            var got = new float[spec.OutputLength];
+            var expected = new float[spec.OutputLength];
+            foreach (var polling in new[] { TimeSpan.FromSeconds(5), TimeSpan.FromTicks(1) })
+            {
+                Device.FenceSpin = polling;
+                var img = Image(320, 240, 0, seed: 9);
+                PreprocessReference.Run(new ImageView(img, 320, 240, 960), spec, expected);
+                vk.Run(new ImageView(img, 320, 240, 960), got);
+                Assert.That(MaxAbs(expected, got), Is.LessThanOrEqualTo(1e-4), $"polling {polling}");
+            }
+        }
+        finally
+        {
+            Device.FenceSpin = spin;
+        }
+    }
+
+    [Test]
     public void Submit_SeveralFramesInFlight_EachGetsItsOwnResult()
     {
         var spec = new PreprocessSpec { Width = 64, Height = 64 };

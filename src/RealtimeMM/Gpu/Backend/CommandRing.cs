@@ -85,6 +85,24 @@ internal sealed unsafe class CommandRing : IDisposable
         if (!submitted[slot])
             return;
         var fence = fences[slot];
+        long spin = (long)(device.FenceSpin.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        if (spin > 0)
+        {
+            // poll first: a short run is done before a blocked thread would have woken up
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + spin;
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+            {
+                var status = device.Api.GetFenceStatus(device.Handle, fence);
+                if (status == Result.Success)
+                {
+                    submitted[slot] = false;
+                    return;
+                }
+                if (status != Result.NotReady)
+                    status.Check();
+                Thread.SpinWait(16);
+            }
+        }
         device.Api.WaitForFences(device.Handle, 1, in fence, true, ulong.MaxValue).Check();
         submitted[slot] = false;
     }
