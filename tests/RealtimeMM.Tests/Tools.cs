@@ -7,6 +7,18 @@ namespace RealtimeMM.Tests;
 /// <summary>Runs the real outside programs tests need (ffmpeg, xwd) and finds free ports.</summary>
 internal static class Tools
 {
+    /// <summary>The process's working set after a full collection (for leak checks).</summary>
+    public static long WorkingSetAfterGc()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Process.GetCurrentProcess().WorkingSet64;
+    }
+
+    /// <summary>File descriptors the process holds open (for leak checks).</summary>
+    public static int OpenHandles() => Directory.GetFiles("/proc/self/fd").Length;
+
     public static string Run(string program, string arguments, int timeoutMs = 60_000)
     {
         using var p = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;

@@ -162,24 +162,16 @@ public class RealtimeSessionTests : TestBase
     [Test]
     public void CreateDispose_100Cycles_NoGrowth()
     {
-        long Memory()
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            return Process.GetCurrentProcess().WorkingSet64;
-        }
-        int Handles() => Directory.GetFiles("/proc/self/fd").Length;
         for (int i = 0; i < 5; i++)
             RealtimeSession.Create(Cpu).Dispose(); // warm-up: libraries, pools
-        long memory0 = Memory();
-        int handles0 = Handles();
+        long memory0 = Tools.WorkingSetAfterGc();
+        int handles0 = Tools.OpenHandles();
         for (int i = 0; i < 100; i++)
         {
             using var session = RealtimeSession.Create(Cpu);
         }
-        long grow = Memory() - memory0;
-        int handleGrow = Handles() - handles0;
+        long grow = Tools.WorkingSetAfterGc() - memory0;
+        int handleGrow = Tools.OpenHandles() - handles0;
         TestContext.Out.WriteLine($"after 100 create/dispose cycles: working set {grow / 1e6:+0.0;-0.0} MB, open handles {handleGrow:+0;-0}");
         Assert.That(handleGrow, Is.LessThanOrEqualTo(10), "a handle leaked per cycle would show 100; a few come and go with the thread pool");
         Assert.That(grow, Is.LessThan(60_000_000));
@@ -204,27 +196,19 @@ public class RealtimeSessionVulkanTests : TestBase
             session.SubmitFrame(scene.Bgr, size.Width, size.Height, size.Width * 3);
             Assert.That((await pending.WaitAsync(TimeSpan.FromSeconds(60))).Text, Is.Not.Empty);
         }
-        long Memory()
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            return Process.GetCurrentProcess().WorkingSet64;
-        }
-        int Handles() => Directory.GetFiles("/proc/self/fd").Length;
         for (int i = 0; i < 15; i++)
             await Cycle(); // warm-up: the working set climbs ~60 MB over the first ~20 devices (loader, lavapipe, allocator arenas), then stays
         // three blocks of 10 cycles: a leak shows in every block, a one-off jump (an arena, the GC) in one
         var growth = new List<double>();
-        int handles0 = Handles();
+        int handles0 = Tools.OpenHandles();
         for (int block = 0; block < 3; block++)
         {
-            long before = Memory();
+            long before = Tools.WorkingSetAfterGc();
             for (int i = 0; i < 10; i++)
                 await Cycle();
-            growth.Add((Memory() - before) / 1e6);
+            growth.Add((Tools.WorkingSetAfterGc() - before) / 1e6);
         }
-        int handleGrow = Handles() - handles0;
+        int handleGrow = Tools.OpenHandles() - handles0;
         TestContext.Out.WriteLine($"Vulkan session, 3 blocks of 10 create/ask/dispose cycles: working set {string.Join(", ", growth.Select(g => $"{g:+0.0;-0.0}"))} MB, open handles {handleGrow:+0;-0}");
         Assert.That(handleGrow, Is.LessThanOrEqualTo(5), "a device's handles leaked per cycle would show 30 or more");
         Assert.That(growth.Min(), Is.LessThan(10), "a leak of 1 MB a cycle (a model's GPU weights are several) would show in every block");
