@@ -2,11 +2,12 @@
 // preprocess.comp: BGR24 frame -> normalised RGB NCHW tensor (N = 1) for a vision encoder.
 //
 // Bindings (set 0):
-//   0  readonly  Src { uint src[]; }   the frame's bytes, packed 4 to a uint; rows srcStride bytes apart
+//   0  readonly  Src { uint src[]; }   the frame's bytes, packed 4 to a uint, from byte srcOffset (a multiple of 4:
+//                                      imported host pages start before the frame); rows srcStride bytes apart
 //   1  writeonly Dst                   float32: dst[c * H * W + y * W + x], c in R, G, B order
 //                                      float16 (OUTPUT_F16): pairs packed with packHalf2x16, same order
 // Push constants (80 bytes, mirrored by PreprocessPush in VulkanPreprocessor.cs):
-//   int srcW, srcH, srcStride, dstW; int dstH, area, letterbox, pad0;
+//   int srcW, srcH, srcStride, dstW; int dstH, area, letterbox, srcOffset;
 //   float scaleX, scaleY, originX, originY; vec4 mean; vec4 invStd
 //   Output pixel (x, y) is centered at source ((x + .5) * scaleX + originX, (y + .5) * scaleY + originY).
 // Filter: bilinear with half-pixel centers and clamped edges (OpenCV INTER_LINEAR), or, when
@@ -29,13 +30,13 @@ layout(std430, set = 0, binding = 1) writeonly buffer Dst { float dst[]; };
 
 layout(push_constant) uniform Push {
     int srcW; int srcH; int srcStride; int dstW;
-    int dstH; int area; int letterbox; int pad0;
+    int dstH; int area; int letterbox; int srcOffset;
     float scaleX; float scaleY; float originX; float originY;
     vec4 mean;
     vec4 invStd;
 } pc;
 
-uint loadByte(uint i) { return (src[i >> 2] >> ((i & 3u) << 3)) & 0xFFu; }
+uint loadByte(uint i) { i += uint(pc.srcOffset); return (src[i >> 2] >> ((i & 3u) << 3)) & 0xFFu; }
 
 // Taps along one axis: first..last, footprint [a, b) for area, frac for bilinear.
 struct Taps { int first; int last; float a; float b; float frac; bool isArea; };

@@ -54,6 +54,9 @@ public sealed class Frame : IDisposable
     /// <summary>The pixels as memory, for asynchronous reads into the frame. Valid until Dispose.</summary>
     internal Memory<byte> PixelMemory => Buffer.AsMemory(0, Height * Stride);
 
+    /// <summary>The pooled array on the pinned object heap that <see cref="Pixels"/> starts at.</summary>
+    internal byte[] PinnedArray => Buffer;
+
     byte[] Buffer => buffer ?? throw new ObjectDisposedException(nameof(Frame), $"frame {Index} was disposed");
 
     /// <summary>Allocates a frame with a tightly packed stride. Contents are unspecified.</summary>

@@ -24,6 +24,12 @@ public readonly ref struct ImageView
 
     public int Channels { get; }
 
+    /// <summary>
+    /// The pinned, pooled array <see cref="Pixels"/> starts at when the view is of a <see cref="Frame"/>: memory
+    /// that stays put and is reused frame after frame, so a GPU can import it instead of copying it.
+    /// </summary>
+    internal byte[]? PinnedArray { get; init; }
+
     /// <summary>Bytes the image spans: all rows but the last at full stride, the last only its pixels.</summary>
     public long Span => (long)Stride * (Height - 1) + (long)Width * Channels;
 
@@ -40,5 +46,5 @@ public readonly ref struct ImageView
             throw new ArgumentException($"image buffer holds {Pixels.Length} bytes, a {Width}x{Height} BGR24 image with stride {Stride} needs {Span}", "image");
     }
 
-    public static implicit operator ImageView(Frame frame) => new(frame.Pixels, frame.Width, frame.Height, frame.Stride);
+    public static implicit operator ImageView(Frame frame) => new(frame.Pixels, frame.Width, frame.Height, frame.Stride) { PinnedArray = frame.PinnedArray };
 }

@@ -66,9 +66,81 @@ public sealed unsafe partial class VulkanDevice
         }
     }
 
-    internal void DestroyBuffer(VkBuffer buffer, DeviceMemory mem)
+    const string HostImportExtension = "VK_EXT_external_memory_host";
+    delegate* unmanaged<Device, ExternalMemoryHandleTypeFlags, void*, MemoryHostPointerPropertiesEXT*, Result> getHostPointerProperties;
+
+    /// <summary>
+    /// Alignment of host memory the device can import (<c>VK_EXT_external_memory_host</c>: the GPU reads the
+    /// caller's own pages, no copy); 0 when it cannot.
+    /// </summary>
+    internal ulong HostImportAlignment { get; private set; }
+
+    void EnableHostImport()
     {
-        Api.UnmapMemory(device, mem);
+        var host = new PhysicalDeviceExternalMemoryHostPropertiesEXT(pNext: null);
+        var props = new PhysicalDeviceProperties2(pNext: &host);
+        Api.GetPhysicalDeviceProperties2(physical, &props);
+        getHostPointerProperties = (delegate* unmanaged<Device, ExternalMemoryHandleTypeFlags, void*, MemoryHostPointerPropertiesEXT*, Result>)
+            (nint)Api.GetDeviceProcAddr(device, "vkGetMemoryHostPointerPropertiesEXT");
+        if (getHostPointerProperties != null && host.MinImportedHostPointerAlignment is > 0 and <= 1 << 21)
+            HostImportAlignment = host.MinImportedHostPointerAlignment;
+    }
+
+    /// <summary>
+    /// A storage buffer over the host memory [<paramref name="start"/>, +<paramref name="length"/>), which must be
+    /// aligned to <see cref="HostImportAlignment"/>, stay allocated and keep its pages until the buffer is disposed.
+    /// Null when the device cannot import it (no extension, or no coherent memory type for that pointer).
+    /// </summary>
+    internal GpuBuffer? ImportHostMemory(void* start, ulong length)
+    {
+        ulong align = HostImportAlignment;
+        if (align == 0 || (ulong)start % align != 0 || length == 0 || length % align != 0)
+            return null;
+        const ExternalMemoryHandleTypeFlags HostAllocation = ExternalMemoryHandleTypeFlags.HostAllocationBitExt;
+        var pointerProps = new MemoryHostPointerPropertiesEXT(pNext: null);
+        if (getHostPointerProperties(device, HostAllocation, start, &pointerProps) != Result.Success)
+            return null;
+        var external = new ExternalMemoryBufferCreateInfo(handleTypes: HostAllocation);
+        var info = new BufferCreateInfo(pNext: &external, size: length, usage: BufferUsageFlags.StorageBufferBit, sharingMode: SharingMode.Exclusive);
+        Api.CreateBuffer(device, in info, null, out var buffer).Check();
+        DeviceMemory mem = default;
+        try
+        {
+            Api.GetBufferMemoryRequirements(device, buffer, out var req);
+            uint bits = req.MemoryTypeBits & pointerProps.MemoryTypeBits;
+            int type = -1;
+            for (int i = 0; i < memory.MemoryTypeCount && type < 0; i++)
+                if ((bits & (1u << i)) != 0 && memory.MemoryTypes[i].PropertyFlags.HasFlag(MemoryPropertyFlags.HostCoherentBit))
+                    type = i; // coherent: the CPU's writes into the frame need no flush (it was never mapped)
+            if (type < 0 || req.Size > length)
+            {
+                Api.DestroyBuffer(device, buffer, null);
+                return null;
+            }
+            var import = new ImportMemoryHostPointerInfoEXT(handleType: HostAllocation, pHostPointer: start);
+            var alloc = new MemoryAllocateInfo(pNext: &import, allocationSize: length, memoryTypeIndex: (uint)type);
+            if (Api.AllocateMemory(device, in alloc, null, out mem) != Result.Success)
+            {
+                Api.DestroyBuffer(device, buffer, null);
+                return null;
+            }
+            Api.BindBufferMemory(device, buffer, mem, 0).Check();
+            Interlocked.Increment(ref liveBuffers);
+            return new GpuBuffer(this, buffer, mem, start, length, coherent: true, imported: true);
+        }
+        catch
+        {
+            if (mem.Handle != 0)
+                Api.FreeMemory(device, mem, null);
+            Api.DestroyBuffer(device, buffer, null);
+            throw;
+        }
+    }
+
+    internal void DestroyBuffer(VkBuffer buffer, DeviceMemory mem, bool imported = false)
+    {
+        if (!imported)
+            Api.UnmapMemory(device, mem);
         Api.DestroyBuffer(device, buffer, null);
         Api.FreeMemory(device, mem, null);
         Interlocked.Decrement(ref liveBuffers);

@@ -132,10 +132,37 @@ public sealed unsafe partial class VulkanDevice : IDisposable
     {
         float priority = 1f;
         var queueInfo = new DeviceQueueCreateInfo(queueFamilyIndex: queueFamily, queueCount: 1, pQueuePriorities: &priority);
-        var info = new DeviceCreateInfo(queueCreateInfoCount: 1, pQueueCreateInfos: &queueInfo);
-        Api.CreateDevice(physical, in info, null, out device).Check();
+        bool hostImport = HasDeviceExtension(HostImportExtension);
+        byte* extension = (byte*)Marshal.StringToHGlobalAnsi(HostImportExtension);
+        try
+        {
+            var info = new DeviceCreateInfo(queueCreateInfoCount: 1, pQueueCreateInfos: &queueInfo,
+                enabledExtensionCount: hostImport ? 1u : 0u, ppEnabledExtensionNames: hostImport ? &extension : null);
+            Api.CreateDevice(physical, in info, null, out device).Check();
+        }
+        finally
+        {
+            Marshal.FreeHGlobal((nint)extension);
+        }
         Api.GetDeviceQueue(device, queueFamily, 0, out queue);
         Api.GetPhysicalDeviceMemoryProperties(physical, out memory);
+        if (hostImport)
+            EnableHostImport();
+    }
+
+    bool HasDeviceExtension(string name)
+    {
+        uint count = 0;
+        Api.EnumerateDeviceExtensionProperties(physical, (byte*)null, &count, null).Check();
+        var all = new ExtensionProperties[count];
+        fixed (ExtensionProperties* p = all)
+        {
+            Api.EnumerateDeviceExtensionProperties(physical, (byte*)null, &count, p).Check();
+            for (int i = 0; i < count; i++)
+                if (Marshal.PtrToStringUTF8((nint)p[i].ExtensionName) == name)
+                    return true;
+        }
+        return false;
     }
 
     /// <summary>Submits one command buffer; the queue is shared, so submissions are serialised.</summary>

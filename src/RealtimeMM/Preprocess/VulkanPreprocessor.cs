@@ -1,5 +1,6 @@
 using RealtimeMM.Frames;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using RealtimeMM.Gpu;
 using RealtimeMM.Gpu.Backend;
@@ -22,14 +23,24 @@ public enum FrameUpload
     /// samples it. On a machine without a discrete GPU both are the same memory.
     /// </summary>
     HostMemory,
+
+    /// <summary>
+    /// No copy: a <see cref="Frame"/>'s own pixels (pooled, pinned, reused frame after frame) are imported
+    /// once per buffer (<c>VK_EXT_external_memory_host</c>) and the kernel reads them across the bus. The
+    /// frame must stay unchanged until its tensor is read back (<c>Run</c> waits for it; after
+    /// <c>Submit</c>, until <c>Complete</c>). Pixels that are not a Frame's, and devices without the
+    /// extension, go as <see cref="HostMemory"/>.
+    /// </summary>
+    HostImport,
 }
 
 /// <summary>
 /// Preprocessing as a Vulkan compute shader (<c>shaders/preprocess.comp</c>). Each frame in flight
 /// has its own upload buffer, output buffer, descriptor set and command buffer; the bytes of a frame
 /// the kernel reads (<see cref="UploadPlan"/>: at 1080p to 224, under half the rows) are copied once
-/// into persistently mapped memory, dispatched with one command buffer, and read back after its fence. Does not take ownership of the <see cref="VulkanDevice"/>: keep it alive until this
-/// is disposed.
+/// into persistently mapped memory (or not copied at all: <see cref="FrameUpload.HostImport"/>), dispatched with one
+/// command buffer, and read back after its fence. Does not take ownership of the <see cref="VulkanDevice"/>: keep it
+/// alive until this is disposed.
 /// </summary>
 public sealed unsafe class VulkanPreprocessor : IPreprocessor
 {
@@ -37,7 +48,7 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     struct PreprocessPush
     {
         public int SrcWidth, SrcHeight, SrcStride, DstWidth;
-        public int DstHeight, Area, Letterbox, Pad0; // Pad0: keeps the floats 16-byte aligned as in std430
+        public int DstHeight, Area, Letterbox, SrcOffset; // SrcOffset: where the frame starts in its buffer, in bytes
         public float ScaleX, ScaleY, OriginX, OriginY;
         public Vector4 Mean;
         public Vector4 InvStd;
@@ -54,6 +65,10 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     readonly long[] pendingStart;
     readonly FrameUpload frameUpload;
     readonly double[] pendingUpload;
+    readonly GpuBuffer?[] bound; // what each slot's descriptor set reads the frame from
+    readonly Dictionary<byte[], Imported> imports = new(ReferenceEqualityComparer.Instance);
+    long importUses;
+    bool importRefused;
     int srcWidth, srcHeight, srcStride;
     PreprocessGeometry geometry;
     UploadPlan? upload;
@@ -81,12 +96,16 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         sets = new DescriptorSet[slots];
         pendingStart = new long[slots];
         pendingUpload = new double[slots];
+        bound = new GpuBuffer?[slots];
         try
         {
             pipeline = new ComputePipeline(device, spec.Element == TensorElement.Float16 ? "preprocess_f16" : "preprocess", 2, (uint)sizeof(PreprocessPush), slots);
             ring = new CommandRing(device, slots);
             for (int i = 0; i < slots; i++)
+            {
                 outputs[i] = device.CreateBuffer((ulong)outputBytes, VulkanDevice.BufferUse.Readback);
+                sets[i] = pipeline.AllocateSet(null, outputs[i]); // binding 0, the frame, is set per frame
+            }
         }
         catch
         {
@@ -102,8 +121,24 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     public FrameUpload Upload => frameUpload;
     public int Reconfigurations { get; private set; }
 
-    /// <summary>Bytes of the current source size each frame uploads (the rows and columns the kernel reads).</summary>
-    public long UploadBytes => upload?.Bytes ?? 0;
+    /// <summary>Bytes the last frame copied for the kernel (the rows and columns it reads; 0 when imported).</summary>
+    public long UploadBytes { get; private set; }
+
+    /// <summary>Frames so far whose own memory the kernel read (<see cref="FrameUpload.HostImport"/>), not a copy.</summary>
+    public long ImportedFrames { get; private set; }
+
+    /// <summary>Frame buffers imported and kept for reuse now (at most <see cref="ImportCacheSize"/>).</summary>
+    public int ImportedBuffers => imports.Count;
+
+    /// <summary>Most frame buffers kept imported; the least recently used goes first.</summary>
+    public const int ImportCacheSize = 8;
+
+    sealed class Imported(GpuBuffer buffer, int offset)
+    {
+        public GpuBuffer Buffer { get; } = buffer;
+        public int Offset { get; } = offset;
+        public long LastUse { get; set; }
+    }
 
     /// <summary>Timings of the last frame: host copy in, GPU kernel (timestamps; NaN if unsupported), copy of the tensor out, whole call.</summary>
     public (double UploadMs, double KernelMs, double ReadbackMs, double TotalMs) LastTimings { get; private set; }
@@ -138,16 +173,34 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         int slot = next;
         next = (next + 1) % ring.Count;
         var cmd = ring.Begin(slot); // waits for this slot's previous frame
-        var input = inputs[slot]!;
-        HostCopy.CopyRuns(image.Pixels[..(int)image.Span], input.Mapped, upload!.Runs, upload.Bytes);
-        input.Flush();
+        GpuBuffer source;
+        int srcOffset = 0;
+        if (frameUpload == FrameUpload.HostImport && Import(image) is { } imported)
+        {
+            (source, srcOffset) = (imported.Buffer, imported.Offset);
+            UploadBytes = 0;
+            ImportedFrames++;
+        }
+        else
+        {
+            source = inputs[slot] ??= device.CreateBuffer(InputBytes(srcWidth, srcHeight, srcStride),
+                frameUpload == FrameUpload.DeviceMemory ? VulkanDevice.BufferUse.Upload : VulkanDevice.BufferUse.Stream);
+            HostCopy.CopyRuns(image.Pixels[..(int)image.Span], source.Mapped, upload!.Runs, upload.Bytes);
+            source.Flush();
+            UploadBytes = upload.Bytes;
+        }
+        if (bound[slot] != source)
+        {
+            pipeline.UpdateSet(sets[slot], 0, source); // the slot's last frame is done (Begin waited), nothing recorded binds it yet
+            bound[slot] = source;
+        }
         double uploadMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
         // earlier frames' shader writes and this frame's host write, before this dispatch
         Barriers.ToCompute(device, cmd, includeHost: true);
         var push = new PreprocessPush
         {
-            SrcWidth = srcWidth, SrcHeight = srcHeight, SrcStride = srcStride, DstWidth = Spec.Width, DstHeight = Spec.Height,
+            SrcWidth = srcWidth, SrcHeight = srcHeight, SrcStride = srcStride, DstWidth = Spec.Width, DstHeight = Spec.Height, SrcOffset = srcOffset,
             Area = Spec.Filter == ResizeFilter.Area ? 1 : 0, Letterbox = geometry.Letterbox ? 1 : 0,
             ScaleX = geometry.ScaleX, ScaleY = geometry.ScaleY, OriginX = geometry.OriginX, OriginY = geometry.OriginY,
             Mean = new Vector4(Spec.Mean, 0),
@@ -199,30 +252,69 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
             System.Diagnostics.Stopwatch.GetElapsedTime(pendingStart[slot]).TotalMilliseconds);
     }
 
-    /// <summary>Sizes the upload buffers for a new source resolution (waits for frames in flight first).</summary>
+    /// <summary>Drops the copy buffers of the old source resolution (waits for frames in flight first); the next frames size new ones.</summary>
     void Reconfigure(int width, int height, int stride)
     {
         ring.WaitAll();
-        long bytes = ((long)stride * (height - 1) + (long)width * 3 + 3) & ~3L;
-        if (bytes > int.MaxValue)
-            throw new ArgumentException($"a {width}x{height} frame with stride {stride} is too large to upload ({bytes} bytes)", "image");
+        InputBytes(width, height, stride); // a frame too large says so before anything changes
         for (int i = 0; i < inputs.Length; i++)
         {
-            if (sets[i].Handle != 0)
-                pipeline.FreeSet(sets[i]);
+            if (bound[i] == inputs[i])
+                bound[i] = null;
             inputs[i]?.Dispose();
             inputs[i] = null;
-        }
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            inputs[i] = device.CreateBuffer((ulong)bytes, frameUpload == FrameUpload.HostMemory ? VulkanDevice.BufferUse.Stream : VulkanDevice.BufferUse.Upload);
-            sets[i] = pipeline.AllocateSet(inputs[i]!, outputs[i]);
         }
         if (srcWidth != 0)
             Reconfigurations++;
         (srcWidth, srcHeight, srcStride) = (width, height, stride);
         geometry = PreprocessGeometry.For(width, height, Spec);
         upload = UploadPlan.For(width, height, stride, Spec, geometry);
+    }
+
+    static ulong InputBytes(int width, int height, int stride)
+    {
+        long bytes = ((long)stride * (height - 1) + (long)width * 3 + 3) & ~3L;
+        if (bytes > int.MaxValue)
+            throw new ArgumentException($"a {width}x{height} frame with stride {stride} is too large to upload ({bytes} bytes)", "image");
+        return (ulong)bytes;
+    }
+
+    /// <summary>
+    /// The imported buffer over a Frame's pinned array, importing it the first time (the whole pages it spans:
+    /// the array never moves and the pool reuses it); null for other pixels or when the device refuses.
+    /// </summary>
+    Imported? Import(ImageView image)
+    {
+        if (image.PinnedArray is not { } array || importRefused || device.HostImportAlignment == 0)
+            return null;
+        if (imports.TryGetValue(array, out var hit))
+        {
+            hit.LastUse = ++importUses;
+            return hit;
+        }
+        ulong align = device.HostImportAlignment;
+        ulong data = (ulong)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array)); // pinned object heap: fixed for life
+        ulong first = data / align * align, end = (data + (ulong)array.Length + align - 1) / align * align;
+        int offset = (int)(data - first);
+        var buffer = offset % 4 == 0 ? device.ImportHostMemory((void*)first, end - first) : null;
+        if (buffer is null)
+        {
+            importRefused = true; // the driver takes no host pointers of this kind: copy from now on
+            return null;
+        }
+        if (imports.Count >= ImportCacheSize)
+        {
+            var (oldest, old) = imports.MinBy(kv => kv.Value.LastUse);
+            ring.WaitAll(); // a frame in flight may still read it
+            for (int i = 0; i < bound.Length; i++)
+                if (bound[i] == old.Buffer)
+                    bound[i] = null;
+            old.Buffer.Dispose();
+            imports.Remove(oldest);
+        }
+        var made = new Imported(buffer, offset) { LastUse = ++importUses };
+        imports[array] = made;
+        return made;
     }
 
     public void Dispose()
@@ -233,6 +325,9 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
         ring?.Dispose(); // waits for frames in flight before anything they use goes
         foreach (var b in inputs)
             b?.Dispose();
+        foreach (var imported in imports.Values)
+            imported.Buffer.Dispose();
+        imports.Clear();
         foreach (var b in outputs)
             b?.Dispose();
         pipeline?.Dispose();

@@ -57,22 +57,31 @@ internal static class PreprocessBench
             long uploaded = 0;
             if (device is not null)
             {
-                // the frame in mappable device memory (the default), then in host memory read by the kernel across the bus;
-                // on a real GPU also the default with a blocking fence wait instead of polling first
+                // the frame in mappable device memory (the default), then in host memory read by the kernel across the bus,
+                // then not copied at all (a Frame's own pooled memory imported); on a real GPU also the default with a
+                // blocking fence wait instead of polling first
                 var spin = device.FenceSpin;
-                var variants = new List<(FrameUpload Mode, TimeSpan Spin, string Where)> { (FrameUpload.DeviceMemory, spin, ""), (FrameUpload.HostMemory, spin, ", frame in host memory") };
+                var variants = new List<(FrameUpload Mode, TimeSpan Spin, string Where)>
+                {
+                    (FrameUpload.DeviceMemory, spin, ""), (FrameUpload.HostMemory, spin, ", frame in host memory"), (FrameUpload.HostImport, spin, ", frame imported, no copy"),
+                };
                 if (spin > TimeSpan.Zero)
                     variants.Add((FrameUpload.DeviceMemory, TimeSpan.Zero, ", blocking fence wait"));
                 foreach (var (mode, fenceSpin, where) in variants)
                 {
                     device.FenceSpin = fenceSpin;
                     using var vk = new VulkanPreprocessor(device, spec, mode);
-                    var (vkWall, vkParts) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}{where})", () => vk.Run(view(), output), maxRuns, budget,
+                    using var frame = Frame.CopyFrom(scene.Bgr, w, h, w * 3, 0, TimeSpan.Zero);
+                    var (vkWall, vkParts) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}{where})",
+                        () => vk.Run(mode == FrameUpload.HostImport ? frame : view(), output), maxRuns, budget,
                         ($"Vulkan kernel (GPU timestamps{where})", () => vk.LastTimings.KernelMs),
                         ("  of the wall: host copy into mapped memory", () => vk.LastTimings.UploadMs),
                         ("  of the wall: readback copy", () => vk.LastTimings.ReadbackMs));
                     dVk = Math.Max(double.IsNaN(dVk) ? 0 : dVk, Timing.MaxAbsDiff(reference, output));
-                    uploaded = vk.UploadBytes;
+                    if (mode == FrameUpload.HostImport && vk.ImportedFrames == 0)
+                        progress($"  {device.Info.Name} cannot import host memory: that row copied the frame as in host memory");
+                    if (mode == FrameUpload.DeviceMemory)
+                        uploaded = vk.UploadBytes;
                     paths.Add(vkWall);
                     paths.AddRange(vkParts);
                 }

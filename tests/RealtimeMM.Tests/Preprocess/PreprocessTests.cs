@@ -125,6 +125,70 @@ public class PreprocessTests : VulkanFixture
     }
 
     [Test]
+    public void Run_HostImport_FramesReadInPlace_OtherPixelsCopied_OldestImportDropped()
+    {
+        // VK_EXT_external_memory_host (lavapipe has it): a Frame's pooled, pinned array is imported once and the
+        // kernel reads it where it is; odd sizes put the frame at any offset in its first page
+        Assert.That(Device.HostImportAlignment, Is.GreaterThan(0UL), "lavapipe imports host memory");
+        var spec = new PreprocessSpec();
+        long buffersBefore = Device.LiveBuffers;
+        var expected = new float[spec.OutputLength];
+        var got = new float[spec.OutputLength];
+        var vk = new VulkanPreprocessor(Device, spec, FrameUpload.HostImport);
+        var held = new List<Frame>();
+        try
+        {
+            double worst = 0;
+            void Check(Frame frame, string what)
+            {
+                PreprocessReference.Run(frame, spec, expected);
+                vk.Run(frame, got);
+                worst = Math.Max(worst, MaxAbs(expected, got));
+                Assert.That(MaxAbs(expected, got), Is.LessThanOrEqualTo(1e-4), what);
+                Assert.That(vk.UploadBytes, Is.Zero, $"{what}: nothing copied");
+            }
+            int n = 0;
+            foreach (var (w, h) in new[] { (1, 1), (4097, 3), (333, 251), (640, 480) })
+            {
+                using var frame = Frame.CopyFrom(Image(w, h, 0, seed: w), w, h, w * 3, 0, TimeSpan.Zero);
+                Check(frame, $"{w}x{h}");
+                n++;
+            }
+            // a new frame in a reused pool array, with new pixels: the import is reused and reads them
+            for (int i = 0; i < 3; i++)
+            {
+                using var frame = Frame.CopyFrom(Image(640, 480, 0, seed: 100 + i), 640, 480, 640 * 3, i, TimeSpan.Zero);
+                Check(frame, $"640x480 again, frame {i}");
+                n++;
+            }
+            Assert.That(vk.ImportedFrames, Is.EqualTo(n));
+            Assert.That(vk.ImportedBuffers, Is.LessThanOrEqualTo(5), "a reused array is imported once");
+            // more live frames than the cache holds: the least recently used import goes, every answer stays right
+            for (int i = 0; i < VulkanPreprocessor.ImportCacheSize + 3; i++)
+            {
+                held.Add(Frame.CopyFrom(Image(96, 64, 0, seed: 200 + i), 96, 64, 96 * 3, i, TimeSpan.Zero));
+                Check(held[^1], $"held frame {i}");
+            }
+            Check(held[0], "the first held frame again, imported anew");
+            Assert.That(vk.ImportedBuffers, Is.EqualTo(VulkanPreprocessor.ImportCacheSize));
+            // pixels that are not a Frame's are copied, as in HostMemory
+            var img = Image(320, 240, 4, seed: 3);
+            PreprocessReference.Run(new ImageView(img, 320, 240, 320 * 3 + 4), spec, expected);
+            vk.Run(new ImageView(img, 320, 240, 320 * 3 + 4), got);
+            Assert.That(MaxAbs(expected, got), Is.LessThanOrEqualTo(1e-4));
+            Assert.That(vk.UploadBytes, Is.GreaterThan(0));
+            TestContext.Out.WriteLine($"{vk.ImportedFrames} frames read in place ({vk.ImportedBuffers} buffers imported now, alignment {Device.HostImportAlignment} B): " +
+                $"max |vulkan - reference| {worst:E2}; a plain pixel span copied {vk.UploadBytes} bytes");
+        }
+        finally
+        {
+            vk.Dispose();
+            held.ForEach(f => f.Dispose());
+        }
+        Assert.That(Device.LiveBuffers, Is.EqualTo(buffersBefore), "imports released with the preprocessor");
+    }
+
+    [Test]
     public void Run_FenceWaitPollsFirst_SameResult()
     {
         // the wait polls the fence (as on a real GPU) for long enough to see lavapipe finish, then blocks

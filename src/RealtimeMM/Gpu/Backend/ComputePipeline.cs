@@ -78,22 +78,29 @@ internal sealed unsafe class ComputePipeline : IDisposable
     public PipelineLayout Layout { get; }
 
     /// <summary>A descriptor set pointing binding i at <paramref name="buffers"/>[i].</summary>
-    public DescriptorSet AllocateSet(params GpuBuffer[] buffers)
+    public DescriptorSet AllocateSet(params GpuBuffer?[] buffers)
     {
         if (buffers.Length != bindingCount)
             throw new ArgumentException($"the pipeline has {bindingCount} bindings, got {buffers.Length} buffers");
         var sl = setLayout;
         var alloc = new DescriptorSetAllocateInfo(descriptorPool: pool, descriptorSetCount: 1, pSetLayouts: &sl);
         device.Api.AllocateDescriptorSets(device.Handle, in alloc, out var set).Check();
-        var infos = stackalloc DescriptorBufferInfo[bindingCount];
-        var writes = stackalloc WriteDescriptorSet[bindingCount];
         for (int i = 0; i < bindingCount; i++)
-        {
-            infos[i] = new DescriptorBufferInfo(buffers[i].Handle, 0, Silk.NET.Vulkan.Vk.WholeSize);
-            writes[i] = new WriteDescriptorSet(dstSet: set, dstBinding: (uint)i, descriptorCount: 1, descriptorType: DescriptorType.StorageBuffer, pBufferInfo: &infos[i]);
-        }
-        device.Api.UpdateDescriptorSets(device.Handle, (uint)bindingCount, writes, 0, null);
+            if (buffers[i] is { } buffer)
+                UpdateSet(set, i, buffer);
         return set;
+    }
+
+    /// <summary>
+    /// Points <paramref name="binding"/> of <paramref name="set"/> at <paramref name="buffer"/> (a null in
+    /// <see cref="AllocateSet"/> leaves a binding for this). Only while no pending command buffer uses the set,
+    /// and before recording one that binds it.
+    /// </summary>
+    public void UpdateSet(DescriptorSet set, int binding, GpuBuffer buffer)
+    {
+        var info = new DescriptorBufferInfo(buffer.Handle, 0, Silk.NET.Vulkan.Vk.WholeSize);
+        var write = new WriteDescriptorSet(dstSet: set, dstBinding: (uint)binding, descriptorCount: 1, descriptorType: DescriptorType.StorageBuffer, pBufferInfo: &info);
+        device.Api.UpdateDescriptorSets(device.Handle, 1, &write, 0, null);
     }
 
     /// <summary>Records bind, push constants and dispatch of this pipeline with <paramref name="set"/>.</summary>

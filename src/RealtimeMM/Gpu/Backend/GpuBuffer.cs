@@ -13,8 +13,12 @@ internal sealed unsafe class GpuBuffer : IDisposable
     readonly DeviceMemory memory;
     bool disposed;
 
-    public GpuBuffer(VulkanDevice device, VkBuffer handle, DeviceMemory memory, void* mapped, ulong size, bool coherent)
+    readonly bool imported;
+
+    /// <param name="imported">The memory is the host's own (imported), not mapped by Vulkan.</param>
+    public GpuBuffer(VulkanDevice device, VkBuffer handle, DeviceMemory memory, void* mapped, ulong size, bool coherent, bool imported = false)
     {
+        this.imported = imported;
         this.device = device;
         Handle = handle;
         this.memory = memory;
@@ -60,6 +64,6 @@ internal sealed unsafe class GpuBuffer : IDisposable
         if (disposed)
             return;
         disposed = true;
-        device.DestroyBuffer(Handle, memory);
+        device.DestroyBuffer(Handle, memory, imported);
     }
 }
