@@ -11,6 +11,8 @@
 # Of the shipped model's 44 color errors on the 1000 test scenes, 31 are one-vs-several of the asked
 # class (16 answer "several" for a lone object, 15 a color when there are two); only 3 are relational.
 # The relational/"several" sampling weight (HARD, 6 so far) favours "several": try HARD=2.
+# Session 6 (no lease): `bench preprocess` also times FrameUpload.HostImport (a Frame's pinned pixels imported with
+# VK_EXT_external_memory_host, no copy at all): the row ", frame imported, no copy" is the one to read for 1080p <= 0.3 ms.
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
 mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
