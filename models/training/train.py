@@ -72,11 +72,13 @@ def read_records(stream, size, grid):
 
 
 def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, render="224x168", oov=0.05, same_class=0.0, questions=10,
-                 edge=0.0, min_objects=1):
+                 edge=0.0, min_objects=1, same_color=0.0):
     args = [RTMM, "dataset", "--seed", str(seed), "--input", str(size), "--grid", str(grid), "--count", str(count),
             "--start", str(start), "--size", render, "--oov-rate", str(oov)]
     if same_class:  # the defaults stay off the command line, so the test split's scenes never change
         args += ["--same-class-rate", str(same_class)]
+    if same_color:
+        args += ["--same-color-rate", str(same_color)]
     if questions != 10:
         args += ["--questions", str(questions)]
     if edge:
@@ -308,6 +310,7 @@ def main():
     p.add_argument("--producers", type=int, default=1, help="rtmm dataset processes feeding the trainer")
     p.add_argument("--scene-offset", type=int, default=0, help="index of the first training scene (a resumed phase takes scenes not seen before)")
     p.add_argument("--same-class-rate", type=float, default=0.0, help="training scenes: chance an object repeats a placed object's class")
+    p.add_argument("--same-color-rate", type=float, default=0.0, help="training scenes: chance an object takes a placed object's color (its twin's, with --same-class-rate)")
     p.add_argument("--frame-questions", type=int, default=10, help="questions the generator writes per training scene (the trainer draws --questions of them)")
     p.add_argument("--hard-weight", type=float, default=1.0, help="how much likelier relational color questions (on the left/right, several) are drawn")
     p.add_argument("--edge-rate", type=float, default=0.0, help="training scenes: chance an object straddles the frame's edge (as in clips)")
@@ -352,7 +355,7 @@ def main():
         return
     # producer k renders scenes offset + k*10^8, +1, ...: all from the training seed, never the same scene twice
     train = Stream([dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT, start=args.scene_offset + k * 100_000_000,
-                                 same_class=args.same_class_rate, questions=args.frame_questions, edge=args.edge_rate, min_objects=args.min_objects)
+                                 same_class=args.same_class_rate, same_color=args.same_color_rate, questions=args.frame_questions, edge=args.edge_rate, min_objects=args.min_objects)
                     for k in range(args.producers)], args.size, args.grid)
     hardware = (f"{torch.cuda.get_device_name(DEVICE)} + {args.producers} data processes on {os.cpu_count()} CPU cores, torch {torch.__version__}"
                 if DEVICE.type == "cuda" else f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {args.threads} threads")
@@ -394,7 +397,7 @@ def main():
         "holdout_pairs": HOLDOUT, "python_eval": final, "history": prior["history"] + history,
         "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch, "questions": args.questions,
                                               "hardware": hardware, "scene_offset": args.scene_offset,
-                                              "same_class_rate": args.same_class_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight,
+                                              "same_class_rate": args.same_class_rate, "same_color_rate": args.same_color_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight,
                                               "ground_hard": args.ground_hard, "query_loss": args.query_loss,
                                               "edge_rate": args.edge_rate, "min_objects": args.min_objects, "note": args.note}]}
     save(model, args.checkpoint)

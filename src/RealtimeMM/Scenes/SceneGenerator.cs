@@ -144,8 +144,14 @@ public static class SceneGenerator
             };
             if (favor)
                 (o.ClassIndex, o.ColorIndex) = pairs.PickFavored(rng);
-            else if (pairs.SameClassChance > 0 && placed.Count > 0 && rng.NextDouble() < pairs.SameClassChance)
-                o.ClassIndex = placed[rng.Next(placed.Count)].ClassIndex;
+            else
+            {
+                SceneObject? twin = null;
+                if (pairs.SameClassChance > 0 && placed.Count > 0 && rng.NextDouble() < pairs.SameClassChance)
+                    o.ClassIndex = (twin = placed[rng.Next(placed.Count)]).ClassIndex;
+                if (pairs.SameColorChance > 0 && placed.Count > 0 && rng.NextDouble() < pairs.SameColorChance)
+                    o.ColorIndex = (twin ?? placed[rng.Next(placed.Count)]).ColorIndex;
+            }
             float extent = (MinExtent + (float)rng.NextDouble() * (MaxExtent - MinExtent)) * h;
             o.Size = extent / Math.Max(1, o.Shape.Aspect * o.Squash);
             var (hx, hy) = o.HalfExtent;
@@ -195,6 +201,8 @@ public static class SceneGenerator
         public bool Excluded(int cls, int color) => excluded.Contains((cls, color));
 
         public double SameClassChance => options.SameClassChance;
+
+        public double SameColorChance => options.SameColorChance;
 
         public bool Favor(Random rng) => favored.Length > 0 && rng.NextDouble() < options.FavoredPairChance;
 

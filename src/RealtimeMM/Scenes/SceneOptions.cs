@@ -31,6 +31,14 @@ public sealed record SceneOptions
     public double SameClassChance { get; init; }
 
     /// <summary>
+    /// Chance that an object after the first takes the color of one already placed: of its twin when it
+    /// took a placed object's class (two red cars: "the car" is then "several", which a model cannot
+    /// tell from the color alone), else of any placed object (a lone red car beside a red box is still
+    /// one car). For training; 0 (the default) leaves every scene exactly as before.
+    /// </summary>
+    public double SameColorChance { get; init; }
+
+    /// <summary>
     /// Chance that an object of a still scene is placed across the frame's edge, 20-80% of it in
     /// view, as objects entering or leaving a camera's view are (clips have them; training data
     /// should too). 0 (the default) leaves every scene exactly as before.
@@ -66,6 +74,8 @@ public sealed record SceneOptions
             throw new ArgumentOutOfRangeException(nameof(EdgeObjectChance), EdgeObjectChance, "the edge-object chance must be within 0..1");
         if (!(SameClassChance >= 0 && SameClassChance <= 1))
             throw new ArgumentOutOfRangeException(nameof(SameClassChance), SameClassChance, "the same-class chance must be within 0..1");
+        if (!(SameColorChance >= 0 && SameColorChance <= 1))
+            throw new ArgumentOutOfRangeException(nameof(SameColorChance), SameColorChance, "the same-color chance must be within 0..1");
         if (QuestionsPerFrame < 0 || QuestionsPerFrame > 100)
             throw new ArgumentOutOfRangeException(nameof(QuestionsPerFrame), QuestionsPerFrame, "questions per frame must be within 0..100");
     }

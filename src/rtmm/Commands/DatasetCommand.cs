@@ -35,6 +35,7 @@ internal static class DatasetCommand
         var favor = new Option<string[]>("--favor") { Description = "Class:color pairs to put in half the scenes (hold-out test split)", AllowMultipleArgumentsPerToken = true };
         var oov = new Option<double>("--oov-rate") { Description = "Share of questions rewritten about an object outside the world (answer: unanswerable)", DefaultValueFactory = _ => 0.05 };
         var sameClass = new Option<double>("--same-class-rate") { Description = "Chance that an object takes the class of one already placed (more two-of-a-kind scenes)", DefaultValueFactory = _ => 0 };
+        var sameColor = new Option<double>("--same-color-rate") { Description = "Chance that an object takes the color of one already placed (its twin's, with --same-class-rate)", DefaultValueFactory = _ => 0 };
         var edge = new Option<double>("--edge-rate") { Description = "Chance that an object straddles the frame's edge (20-80% in view), as in clips", DefaultValueFactory = _ => 0 };
         var minObjects = new Option<int>("--min-objects") { Description = "Fewest objects per scene (0 allows empty scenes)", DefaultValueFactory = _ => new SceneOptions().MinObjects };
         var questions = new Option<int>("--questions") { Description = "Questions per scene", DefaultValueFactory = _ => new SceneOptions().QuestionsPerFrame };
@@ -42,7 +43,7 @@ internal static class DatasetCommand
         var output = new Option<string?>("--out") { Description = "Write records to this file instead of stdout" };
         var command = new Command("dataset", "Stream training samples (model input, dense labels, caption, questions) for the training script")
         {
-            seed, count, start, render, input, grid, exclude, favor, sameClass, edge, minObjects, questions, oov, vocab, output,
+            seed, count, start, render, input, grid, exclude, favor, sameClass, sameColor, edge, minObjects, questions, oov, vocab, output,
         };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
@@ -57,7 +58,7 @@ internal static class DatasetCommand
             if (size is < 16 or > 1024 || g < 1 || size % g != 0)
                 throw new ArgumentException($"--input {size} must be within 16..1024 and a multiple of --grid {g}");
             var options = new SceneOptions { Width = rw, Height = rh, ExcludedPairs = parse.GetValue(exclude) ?? [], FavoredPairs = parse.GetValue(favor) ?? [],
-                SameClassChance = parse.GetValue(sameClass), QuestionsPerFrame = parse.GetValue(questions),
+                SameClassChance = parse.GetValue(sameClass), SameColorChance = parse.GetValue(sameColor), QuestionsPerFrame = parse.GetValue(questions),
                 EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects) };
             var spec = new PreprocessSpec { Width = size, Height = size };
             using var pre = new CpuPreprocessor(spec with { Element = TensorElement.Float16 });
