@@ -229,11 +229,39 @@ public class SceneGeneratorTests : TestBase
             Assert.That(s.Questions.All(q => q.Answer is "0" or "no"), Is.True, string.Join("; ", s.Questions.Select(q => $"{q.Question}={q.Answer}")));
     }
 
+    [Test]
+    public void Render_SameColorChance_TwinsShareTheirColorAndOtherObjectsTakePlacedColors()
+    {
+        static (int Twins, int SameColored, int Objects, int ColorShared) Count(SceneOptions options)
+        {
+            int twins = 0, sameColored = 0, objects = 0, colorShared = 0;
+            for (int i = 0; i < 300; i++)
+            {
+                var o = SceneGenerator.Render(7, i, options).Objects;
+                foreach (var g in o.GroupBy(x => x.Class).Where(g => g.Count() > 1))
+                {
+                    twins++;
+                    sameColored += g.Select(x => x.Color).Distinct().Count() < g.Count() ? 1 : 0;
+                }
+                objects += o.Length;
+                colorShared += o.Count(x => o.Any(y => y != x && y.Color == x.Color));
+            }
+            return (twins, sameColored, objects, colorShared);
+        }
+        var plain = Count(new SceneOptions { Width = 160, Height = 120, SameClassChance = 0.5 });
+        var same = Count(new SceneOptions { Width = 160, Height = 120, SameClassChance = 0.5, SameColorChance = 0.8 });
+        TestContext.Out.WriteLine($"same class 0.5: {plain.SameColored}/{plain.Twins} twin groups share a color, {plain.ColorShared}/{plain.Objects} objects share one; " +
+            $"with same color 0.8: {same.SameColored}/{same.Twins}, {same.ColorShared}/{same.Objects}");
+        Assert.That(same.SameColored / (double)same.Twins, Is.GreaterThan(0.6).And.GreaterThan(3 * plain.SameColored / (double)plain.Twins));
+        Assert.That(same.ColorShared / (double)same.Objects, Is.GreaterThan(2 * plain.ColorShared / (double)plain.Objects));
+        Assert.That(() => new SceneOptions { SameColorChance = 1.5 }.Validate(), Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("same-color"));
+    }
+
     [TestCase(2, 17, "car:green,dog:blue", "1B28758181D9CEFF")]
     [TestCase(1, 5, "", "EB32A32ADDE57952")]
     public void Render_DefaultOptions_SameScenesAsBeforeTheTrainingOnlyOptions(int seed, long index, string favored, string sha256Prefix)
     {
-        // hashes taken from the generator before SameClassChance and EdgeObjectChance existed: off, they
+        // hashes taken from the generator before SameClassChance, SameColorChance and EdgeObjectChance existed: off, they
         // draw no random numbers, so test splits (and every number measured on them) stay the same scenes
         var s = SceneGenerator.Render(seed, index, new SceneOptions { FavoredPairs = favored.Length == 0 ? [] : favored.Split(',') });
         Assert.That(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(s.Bgr))[..16], Is.EqualTo(sha256Prefix));
