@@ -19,7 +19,8 @@ public class BenchCommandTests : TestBase
         {
             var names = s.GetProperty("paths").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToArray();
             Assert.That(names, Has.Some.StartsWith("Vulkan upload+dispatch+readback").And.Some.EqualTo("Vulkan kernel (GPU timestamps)")
-                .And.Some.EqualTo("fast CPU path").And.Some.EqualTo("C# reference").And.Some.EqualTo("OpenCV blobFromImage + std"));
+                .And.Some.EqualTo("fast CPU path").And.Some.EqualTo("C# reference").And.Some.EqualTo("OpenCV blobFromImage + std")
+                .And.Some.EqualTo("Vulkan kernel (GPU timestamps, frame imported, no copy)"), "the frame in device memory, in host memory, imported");
             var diff = s.GetProperty("max_abs_diff");
             Assert.That(diff.GetProperty("vulkan").GetDouble(), Is.LessThanOrEqualTo(1e-4));
             Assert.That(diff.GetProperty("cpu").GetDouble(), Is.LessThanOrEqualTo(1e-4));
