@@ -2,7 +2,7 @@
 # One device call (carry [".device", ".gl"], made by tools/device/prepare): the benchmarks on a quiet
 # machine first (preprocessing with the upload plan, OpenCV's blobFromImage beside it, fusion, the
 # whole report), then a fine-tune on the GPU with the Vulkan whole-split equivalence check beside it.
-# Knobs: MINUTES, LR, LIMIT, QUERY_LOSS, HARD (--hard-weight); RESUME names the checkpoint in .device/ckpt (default shipped.pt);
+# Knobs: MINUTES, LR, LIMIT, QUERY_LOSS, HARD (--hard-weight), SAME_COLOR (--same-color-rate); RESUME names the checkpoint in .device/ckpt (default shipped.pt);
 # EVAL=0 skips the Vulkan whole-split check.
 # Session 4, H200: run 1 as is, run 2 with RESUME=gpu1 LR=3e-4 QUERY_LOSS=0.1 LIMIT=330 EVAL=0: that made the
 # shipped model (its checkpoint is .device/ckpt/shipped.pt now). Next: EVAL=0 with the same knobs for color.
@@ -32,7 +32,7 @@ stamp "fine-tune + eval --compare-fusion"
 # is the shipped model's checkpoint (with its .json history)
 timeout ${LIMIT:-400} python3 models/training/train.py --minutes ${MINUTES:-4.5} --questions 8 --no-export --producers 12 \
    --resume .device/ckpt/${RESUME:-shipped}.pt --lr ${LR:-5e-4} --warmup 50 --scene-offset 30000000 --checkpoint $OUT/finetune.pt \
-   --same-class-rate 0.4 --frame-questions 20 --hard-weight ${HARD:-6} --ground-hard 10 --query-loss ${QUERY_LOSS:-0.3} --edge-rate 0.2 --min-objects 0 \
+   --same-class-rate 0.4 --same-color-rate ${SAME_COLOR:-0} --frame-questions 20 --hard-weight ${HARD:-6} --ground-hard 10 --query-loss ${QUERY_LOSS:-0.3} --edge-rate 0.2 --min-objects 0 \
    --note "${NOTE:-GPU fine-tune: relational grounding, the single-object search loss, clip-like scenes (edge objects, empty scenes)}" > $L/finetune.log 2>&1 &
 train=$!
 [ "${EVAL:-1}" = 0 ] || timeout 300 $RTMM_BIN eval --count 1000 --device Vulkan --compare-fusion --json > $L/eval-vulkan.json 2> $L/eval-vulkan.err; [ "${EVAL:-1}" = 0 ] || tail -c 1500 $L/eval-vulkan.json
