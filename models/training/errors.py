@@ -4,7 +4,7 @@ of the asked object in the model's input, and a contact sheet of the frames as t
 
   RTMM_BIN=... /usr/bin/python3 models/training/errors.py --checkpoint CKPT --kind color --out errors.png
 
-Each tile is the model's input (the frame stretched to the bundle's square input), labelled with the
+Each tile is the model's input (the frame stretched to the bundle's square input, shown at twice its size), labelled with the
 question, the right answer and the model's. The sheet needs ImageMagick's montage (Debian's imagemagick).
 """
 import argparse
@@ -24,12 +24,12 @@ from train import HOLDOUT, RTMM, Tokenizer, dataset_args, forward, make_batch, r
 MEAN, STD = np.array([0.48145466, 0.4578275, 0.40821073]), np.array([0.26862954, 0.26130258, 0.27577711])
 
 
-def category(q, predicted):
+def category(q, predicted, colors):
     """One-vs-several mistakes apart from the rest: they are about counting the asked class, not about color."""
     if predicted == "several":
         return "answers 'several' for a lone object"
     if q["a"] == "several":
-        return "names one answer when there are several"
+        return "names one answer when there are several" + (" (all of one color)" if len(set(colors)) == 1 else " (in different colors)")
     return "wrong answer about one object"
 
 
@@ -65,6 +65,7 @@ def main():
             qi = 0
             for meta_, image, _ in chunk:
                 boxes = {o["id"]: o["box"] for o in meta_["objects"]}
+                colors = {o["id"]: o["color"] for o in meta_["objects"]}
                 for q in meta_["questions"]:
                     if q["kind"] == args.kind:
                         # the asked object's height in input pixels (the smallest, when several)
@@ -72,12 +73,13 @@ def main():
                         asked.append(height)
                         predicted = answers[probs[qi].argmax().item()]
                         if predicted != q["a"]:
-                            errors.append((q, predicted, probs[qi].max().item(), height, image))
+                            errors.append((q, predicted, [colors[i] for i in q["ids"]], probs[qi].max().item(), height, image))
                     qi += 1
     print(f"{len(errors)} of {len(asked)} {args.kind} questions wrong ({100 - 100 * len(errors) / max(len(asked), 1):.2f}% right), "
           f"{args.count} scenes of seed {args.seed}")
-    for name in sorted({category(q, pr) for q, pr, *_ in errors}):
-        print(f"  {name}: {sum(category(q, pr) == name for q, pr, *_ in errors)}")
+    names = [category(q, pr, cols) for q, pr, cols, *_ in errors]
+    for name in sorted(set(names)):
+        print(f"  {name}: {names.count(name)}")
     heights = np.array([h for *_, h, _ in errors])
     all_heights = np.array(asked)
     small = args.size / 8  # under a sixth of the input's side, roughly a 2x2-cell object on the 16x16 grid
@@ -88,14 +90,14 @@ def main():
         return
     with tempfile.TemporaryDirectory() as tmp:
         tiles = []
-        for i, (q, predicted, confidence, height, image) in enumerate(errors[: args.tiles]):
+        for i, (q, predicted, _, confidence, height, image) in enumerate(errors[: args.tiles]):
             rgb = np.clip((image.astype(np.float32).transpose(1, 2, 0) * STD + MEAN) * 255, 0, 255).astype(np.uint8)
             path = os.path.join(tmp, f"{i:03d}.ppm")
             with open(path, "wb") as f:
                 f.write(b"P6 %d %d 255\n" % (rgb.shape[1], rgb.shape[0]))
                 f.write(rgb.tobytes())
             tiles += ["-label", f"{q['q']}\n{q['a']} -> {predicted} ({confidence:.2f})", path]
-        subprocess.run(["montage", "-font", "DejaVu-Sans", *tiles, "-geometry", f"{2 * args.size}x{2 * args.size}+4+4", "-pointsize", "11", "-tile", "6x", args.out], check=True)
+        subprocess.run(["montage", "-font", "DejaVu-Sans", *tiles, "-geometry", f"{2 * args.size}x{2 * args.size}+4+4", "-pointsize", "11", "-tile", "6x", "-depth", "8", "-quality", "85", args.out], check=True)
     print(f"wrote {args.out}")
 
 
