@@ -19,9 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from model import Model  # noqa: E402
-from train import HOLDOUT, RTMM, Tokenizer, dataset_args, forward, make_batch, read_records  # noqa: E402
-
-MEAN, STD = np.array([0.48145466, 0.4578275, 0.40821073]), np.array([0.26862954, 0.26130258, 0.27577711])
+from train import HOLDOUT, ROOT, RTMM, Tokenizer, dataset_args, forward, make_batch, read_records  # noqa: E402
 
 
 def category(q, predicted, colors):
@@ -43,7 +41,8 @@ def main():
     p.add_argument("--grid", type=int, default=16)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tiles", type=int, default=36)
-    p.add_argument("--out", help="contact sheet (PNG)")
+    p.add_argument("--out", help="contact sheet (PNG or JPEG)")
+    p.add_argument("--bundle", default=os.path.join(ROOT, "models/rtmm-tiny"), help="its manifest's mean and std undo the input's normalisation")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     vocab_file = os.path.join(tempfile.gettempdir(), "rtmm-vocab-errors.json")
@@ -88,10 +87,12 @@ def main():
           f"{100 * np.mean(heights < small):.0f}% of errors")
     if not args.out:
         return
+    image_spec = json.load(open(os.path.join(args.bundle, "manifest.json")))["image"]
+    mean, std = np.array(image_spec["mean"]), np.array(image_spec["std"])
     with tempfile.TemporaryDirectory() as tmp:
         tiles = []
         for i, (q, predicted, _, confidence, height, image) in enumerate(errors[: args.tiles]):
-            rgb = np.clip((image.astype(np.float32).transpose(1, 2, 0) * STD + MEAN) * 255, 0, 255).astype(np.uint8)
+            rgb = np.clip((image.astype(np.float32).transpose(1, 2, 0) * std + mean) * 255, 0, 255).astype(np.uint8)
             path = os.path.join(tmp, f"{i:03d}.ppm")
             with open(path, "wb") as f:
                 f.write(b"P6 %d %d 255\n" % (rgb.shape[1], rgb.shape[0]))

@@ -107,19 +107,11 @@ public sealed unsafe partial class VulkanDevice
         try
         {
             Api.GetBufferMemoryRequirements(device, buffer, out var req);
-            uint bits = req.MemoryTypeBits & pointerProps.MemoryTypeBits;
-            int type = -1;
-            for (int i = 0; i < memory.MemoryTypeCount && type < 0; i++)
-                if ((bits & (1u << i)) != 0 && memory.MemoryTypes[i].PropertyFlags.HasFlag(MemoryPropertyFlags.HostCoherentBit))
-                    type = i; // coherent: the CPU's writes into the frame need no flush (it was never mapped)
-            if (type < 0 || req.Size > length)
-            {
-                Api.DestroyBuffer(device, buffer, null);
-                return null;
-            }
+            // coherent: the CPU's writes into the frame need no flush (it was never mapped)
+            var type = TryFindMemoryType(req.MemoryTypeBits & pointerProps.MemoryTypeBits, [(MemoryPropertyFlags.HostCoherentBit, 0)]);
             var import = new ImportMemoryHostPointerInfoEXT(handleType: HostAllocation, pHostPointer: start);
-            var alloc = new MemoryAllocateInfo(pNext: &import, allocationSize: length, memoryTypeIndex: (uint)type);
-            if (Api.AllocateMemory(device, in alloc, null, out mem) != Result.Success)
+            var alloc = new MemoryAllocateInfo(pNext: &import, allocationSize: length, memoryTypeIndex: type?.Type ?? 0);
+            if (type is null || req.Size > length || Api.AllocateMemory(device, in alloc, null, out mem) != Result.Success)
             {
                 Api.DestroyBuffer(device, buffer, null);
                 return null;
@@ -146,12 +138,17 @@ public sealed unsafe partial class VulkanDevice
         Interlocked.Decrement(ref liveBuffers);
     }
 
-    (uint Type, MemoryPropertyFlags Flags) FindMemoryType(uint typeBits, (MemoryPropertyFlags Want, MemoryPropertyFlags Avoid)[] preferences)
+    (uint Type, MemoryPropertyFlags Flags) FindMemoryType(uint typeBits, (MemoryPropertyFlags Want, MemoryPropertyFlags Avoid)[] preferences) =>
+        TryFindMemoryType(typeBits, preferences)
+        ?? throw new PlatformNotSupportedException($"Vulkan device {Info.Name} has no host-visible memory for storage buffers");
+
+    /// <summary>The first memory type allowed by <paramref name="typeBits"/> that meets a preference, in their order; null if none does.</summary>
+    (uint Type, MemoryPropertyFlags Flags)? TryFindMemoryType(uint typeBits, (MemoryPropertyFlags Want, MemoryPropertyFlags Avoid)[] preferences)
     {
         foreach (var (want, avoid) in preferences)
             for (int i = 0; i < memory.MemoryTypeCount; i++)
                 if ((typeBits & (1u << i)) != 0 && (memory.MemoryTypes[i].PropertyFlags & want) == want && (memory.MemoryTypes[i].PropertyFlags & avoid) == 0)
                     return ((uint)i, memory.MemoryTypes[i].PropertyFlags);
-        throw new PlatformNotSupportedException($"Vulkan device {Info.Name} has no host-visible memory for storage buffers");
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using RealtimeMM.Gpu.Backend;
+using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 using VkApi = Silk.NET.Vulkan.Vk;
 
@@ -132,17 +133,18 @@ public sealed unsafe partial class VulkanDevice : IDisposable
     {
         float priority = 1f;
         var queueInfo = new DeviceQueueCreateInfo(queueFamilyIndex: queueFamily, queueCount: 1, pQueuePriorities: &priority);
-        bool hostImport = HasDeviceExtension(HostImportExtension);
-        byte* extension = (byte*)Marshal.StringToHGlobalAnsi(HostImportExtension);
+        bool hostImport = DeviceExtensions().Contains(HostImportExtension);
+        string[] extensions = hostImport ? [HostImportExtension] : [];
+        var ppExtensions = (byte**)SilkMarshal.StringArrayToPtr(extensions);
         try
         {
             var info = new DeviceCreateInfo(queueCreateInfoCount: 1, pQueueCreateInfos: &queueInfo,
-                enabledExtensionCount: hostImport ? 1u : 0u, ppEnabledExtensionNames: hostImport ? &extension : null);
+                enabledExtensionCount: (uint)extensions.Length, ppEnabledExtensionNames: ppExtensions);
             Api.CreateDevice(physical, in info, null, out device).Check();
         }
         finally
         {
-            Marshal.FreeHGlobal((nint)extension);
+            SilkMarshal.Free((nint)ppExtensions);
         }
         Api.GetDeviceQueue(device, queueFamily, 0, out queue);
         Api.GetPhysicalDeviceMemoryProperties(physical, out memory);
@@ -150,19 +152,14 @@ public sealed unsafe partial class VulkanDevice : IDisposable
             EnableHostImport();
     }
 
-    bool HasDeviceExtension(string name)
+    HashSet<string> DeviceExtensions()
     {
-        uint count = 0;
-        Api.EnumerateDeviceExtensionProperties(physical, (byte*)null, &count, null).Check();
-        var all = new ExtensionProperties[count];
-        fixed (ExtensionProperties* p = all)
-        {
-            Api.EnumerateDeviceExtensionProperties(physical, (byte*)null, &count, p).Check();
-            for (int i = 0; i < count; i++)
-                if (Marshal.PtrToStringUTF8((nint)p[i].ExtensionName) == name)
-                    return true;
-        }
-        return false;
+        uint n = 0;
+        Api.EnumerateDeviceExtensionProperties(physical, (byte*)null, ref n, null).Check();
+        var props = new ExtensionProperties[n];
+        fixed (ExtensionProperties* p = props)
+            Api.EnumerateDeviceExtensionProperties(physical, (byte*)null, ref n, p).Check();
+        return props.Select(e => SilkMarshal.PtrToString((nint)e.ExtensionName)!).ToHashSet();
     }
 
     /// <summary>Submits one command buffer; the queue is shared, so submissions are serialised.</summary>
