@@ -317,6 +317,8 @@ def main():
     p.add_argument("--min-objects", type=int, default=1, help="training scenes: fewest objects (0: some scenes are empty, as a camera's often are)")
     p.add_argument("--ground-hard", type=float, default=1.0, help="weight of the attention-grounding loss on questions that pick one of two objects by position (also grounds the first layer)")
     p.add_argument("--query-loss", type=float, default=0.0, help="weight of the single-object text-search loss (multi-positive InfoNCE)")
+    p.add_argument("--ema", type=float, default=0.0, help="keep an exponential moving average of the weights with this decay (0.999: about the last 1000 steps); "
+                   "it is what is evaluated, saved and exported (the raw weights go to CHECKPOINT.raw)")
     p.add_argument("--note", default="", help="what this phase changed, for the model card")
     p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
     p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
@@ -362,6 +364,7 @@ def main():
     print(f"parameters: {params:,} (vision {sum(p.numel() for p in model.vision.parameters()):,}, "
           f"text {sum(p.numel() for p in model.text.parameters()):,}, fusion {sum(p.numel() for p in model.fusion.parameters()):,})", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    ema = Ema(model, args.ema) if args.ema > 0 else None
     rng = random.Random(args.seed)
     start, step, history = time.time(), 0, []
     budget = args.minutes * 60
@@ -378,17 +381,22 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if ema:
+            ema.update(model)
         step += 1
         if step % 50 == 0:
             minutes = (time.time() - start) / 60
             print(f"step {step} {minutes:.1f} min lr {lr:.2e} " + " ".join(f"{k} {v:.3f}" for k, v in parts.items()), flush=True)
         if step % 1000 == 0:
-            r = evaluate(model, test[:300], tok, answers, args.grid, HOLDOUT)
+            r = evaluate(ema.model if ema else model, test[:300], tok, answers, args.grid, HOLDOUT)
             history.append({"step": args.prior_steps + step, "minutes": round(args.prior_minutes + (time.time() - start) / 60, 1), **{k: v for k, v in r.items() if k != "counts"}})
-            print("eval", json.dumps(history[-1]), flush=True)
-            save(model, args.checkpoint)
+            print("eval" + (" (moving average)" if ema else ""), json.dumps(history[-1]), flush=True)
+            save_phase(model, ema, args.checkpoint)
     train.close()
     minutes = (time.time() - start) / 60
+    if ema:
+        save(model, args.checkpoint + ".raw")
+        model = ema.model
     final = evaluate(model, test, tok, answers, args.grid, HOLDOUT)
     print("final", json.dumps(final), flush=True)
     meta = {
@@ -399,13 +407,40 @@ def main():
                                               "hardware": hardware, "scene_offset": args.scene_offset,
                                               "same_class_rate": args.same_class_rate, "same_color_rate": args.same_color_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight,
                                               "ground_hard": args.ground_hard, "query_loss": args.query_loss,
-                                              "edge_rate": args.edge_rate, "min_objects": args.min_objects, "note": args.note}]}
+                                              "edge_rate": args.edge_rate, "min_objects": args.min_objects, "ema": args.ema, "note": args.note}]}
     save(model, args.checkpoint)
     with open(args.checkpoint + ".json", "w") as f:
         json.dump(meta, f, indent=2)
     if not args.no_export:
         from export import export_bundle
         export_bundle(model.cpu(), vocab, answers, args, meta)
+
+
+class Ema:
+    """An exponential moving average of a model's weights (and BatchNorm statistics): the average of the
+    last ~1/(1-decay) steps sits nearer the middle of the noisy region a small-batch run wanders in."""
+
+    def __init__(self, model, decay):
+        import copy
+        self.decay = decay
+        self.model = copy.deepcopy(model)
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model):
+        for avg, cur in zip(self.model.state_dict().values(), model.state_dict().values()):
+            if avg.dtype.is_floating_point:
+                avg.mul_(self.decay).add_(cur, alpha=1 - self.decay)
+            else:
+                avg.copy_(cur)
+
+
+def save_phase(model, ema, path):
+    """The checkpoint is the moving average when there is one; the raw weights go beside it."""
+    save(ema.model if ema else model, path)
+    if ema:
+        save(model, path + ".raw")
 
 
 def save(model, path):

@@ -29,6 +29,17 @@ internal static unsafe partial class PocketSphinxNative
     [LibraryImport(Library)] public static partial nint ps_nbest_hyp(nint nbest, out int score);
     [LibraryImport(Library)] public static partial void ps_nbest_free(nint nbest);
 
+    // the decoder's own front end (MFCC, then CMN and deltas as feat.params asks), for speaker adaptation
+    [LibraryImport(Library)] public static partial nint ps_get_fe(nint decoder);
+    [LibraryImport(Library)] public static partial nint ps_get_feat(nint decoder);
+    [LibraryImport(BaseLibrary)] public static partial int fe_start_utt(nint fe);
+    [LibraryImport(BaseLibrary)] public static partial int fe_process_utt(nint fe, short* samples, nuint count, out nint cepstra, out int frames);
+    [LibraryImport(BaseLibrary)] public static partial int fe_end_utt(nint fe, float* cepstrum, out int frames);
+    [LibraryImport(BaseLibrary)] public static partial nint feat_array_alloc(nint feat, int frames);
+    [LibraryImport(BaseLibrary)] public static partial void feat_array_free(nint array);
+    [LibraryImport(BaseLibrary)] public static partial int feat_s2mfc2feat_live(nint feat, nint cepstra, ref int count, int beginUtterance, int endUtterance, nint features);
+    [LibraryImport(BaseLibrary)] public static partial void ckd_free_2d(nint array);
+
     /// <summary>PocketSphinx scores are logarithms in base 1.0001 (sphinxbase's default logmath).</summary>
     public static double ToNaturalLog(int score) => score * Math.Log(1.0001);
 }

@@ -34,7 +34,9 @@ public sealed unsafe class SpeechRecognizer : IDisposable
     /// <summary>Hypotheses kept from the recogniser's n-best list (distinct texts).</summary>
     public int MaxHypotheses { get; init; } = 8;
 
-    public SpeechRecognizer(SpeechGrammar grammar, string modelFolder = DefaultModelFolder, bool log = false, IReadOnlyList<string>? extraArguments = null)
+    /// <param name="speaker">A profile from <see cref="SpeakerAdaptation.Enroll"/>: the acoustic model adapted to one voice (read at construction).</param>
+    public SpeechRecognizer(SpeechGrammar grammar, string modelFolder = DefaultModelFolder, bool log = false, IReadOnlyList<string>? extraArguments = null,
+        SpeakerProfile? speaker = null)
     {
         Grammar = grammar;
         string hmm = Path.Combine(modelFolder, "en-us"), dict = Path.Combine(modelFolder, "cmudict-en-us.dict");
@@ -59,6 +61,8 @@ public sealed unsafe class SpeechRecognizer : IDisposable
                 ["-hmm"] = hmm, ["-dict"] = dictionaryFile, ["-cmn"] = "batch", ["-dither"] = "yes", ["-seed"] = "1", ["-topn"] = "32",
                 ["-beam"] = "1e-60", ["-pbeam"] = "1e-60", ["-wbeam"] = "1e-40", ["-lw"] = "3", ["-logfn"] = log ? "/dev/stderr" : "/dev/null",
             };
+            if (speaker is not null)
+                settings["-mean"] = speaker.MeansFile;
             for (int i = 0; i + 1 < (extraArguments?.Count ?? 0); i += 2)
                 settings[extraArguments![i]] = extraArguments[i + 1]; // the caller's settings replace these
             string[] argv = settings.SelectMany(kv => new[] { kv.Key, kv.Value }).ToArray();

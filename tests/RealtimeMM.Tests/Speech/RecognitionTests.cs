@@ -102,22 +102,27 @@ public class RecognitionTests : TestBase
         Assert.That(SceneAwareChooser.FixArticles("is there an dog or a orange ball"), Is.EqualTo("is there a dog or an orange ball"));
     }
 
-    [Test]
-    public void SceneAware_QuestionsAboutGeneratedFrames_FourVoices_SentenceAccuracyAndWer()
+    static readonly (string Voice, int Speed)[] SceneVoices = [("en-us", 165), ("en-us+f3", 150), ("en-gb", 160), ("en-us+m3", 185)];
+
+    sealed record SceneSpeech(int Questions, int RawExact, int ChosenExact, double Accuracy, double Wer, double RealTimeFactor);
+
+    /// <summary>
+    /// The measure: every question the generator asks about 6 scenes (all kinds, present and absent
+    /// things), spoken by 4 voices, recognised by the voice's recogniser, then chosen with the frame's help.
+    /// </summary>
+    SceneSpeech MeasureSceneQuestions(Func<string, SpeechRecognizer> recognizerFor, string label)
     {
-        // the measure: every question the generator asks about 6 scenes (all kinds, present and absent
-        // things), spoken by 4 voices, recognised, then chosen with the frame's help
-        Assert.That(Rtmm.Run("scene", "--seed", "21", "--count", "6", "--out", Path.Combine(Temp, "scenes")).ExitCode, Is.Zero);
-        using var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(Temp, "scenes", "clip.json")));
+        string scenes = Path.Combine(Temp, "scenes");
+        if (!File.Exists(Path.Combine(scenes, "clip.json")))
+            Assert.That(Rtmm.Run("scene", "--seed", "21", "--count", "6", "--out", scenes).ExitCode, Is.Zero);
+        using var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(scenes, "clip.json")));
         using var answerer = QuestionAnswerer.Open(device: RealtimeMM.Gpu.DevicePreference.Cpu);
-        using var recognizer = new SpeechRecognizer(Speak.Grammar);
         var chooser = new SceneAwareChooser(Speak.Grammar);
-        (string Voice, int Speed)[] voices = [("en-us", 165), ("en-us+f3", 150), ("en-gb", 160), ("en-us+m3", 185)];
         int n = 0, rawExact = 0, chosenExact = 0, words = 0, wordErrors = 0, index = 0, unsayable = 0;
         double audioMs = 0, decodeMs = 0;
         foreach (var frame in sidecar.RootElement.GetProperty("frames").EnumerateArray())
         {
-            using var image = FrameSource.LoadImage(Path.Combine(Temp, "scenes", "frames", $"{index++:D6}.png"));
+            using var image = FrameSource.LoadImage(Path.Combine(scenes, "frames", $"{index++:D6}.png"));
             var encoded = answerer.Encode(image);
             var presence = SceneAwareChooser.PresenceFrom(answerer, encoded);
             foreach (var q in frame.GetProperty("questions").EnumerateArray())
@@ -128,11 +133,11 @@ public class RecognitionTests : TestBase
                     unsayable++; // "colour": one spelling per sound in the grammar
                     continue;
                 }
-                foreach (var (voice, speed) in voices)
+                foreach (var (voice, speed) in SceneVoices)
                 {
                     var u = Endpointer.Split(WavFile.ReadSpeech(Speak.Wav(Temp, $"q{n}", text, voice, speed)));
                     Assert.That(u, Has.Count.EqualTo(1), $"{voice}: \"{text}\"");
-                    var heard = recognizer.Recognize(u[0].Samples);
+                    var heard = recognizerFor(voice).Recognize(u[0].Samples);
                     var spoken = chooser.Choose(heard, presence);
                     n++;
                     audioMs += heard.AudioMs;
@@ -147,14 +152,69 @@ public class RecognitionTests : TestBase
                 }
             }
         }
-        double accuracy = 100.0 * chosenExact / n, wer = 100.0 * wordErrors / words;
-        TestContext.Out.WriteLine($"{n} spoken questions about 6 generated frames, 4 voices ({unsayable} written questions the grammar spells otherwise): " +
-            $"recogniser's first choice {100.0 * rawExact / n:F1}% exact, scene-aware choice {accuracy:F1}% ({chosenExact}/{n}), WER {wer:F2}%, real-time factor {decodeMs / audioMs:F3}");
+        var result = new SceneSpeech(n, rawExact, chosenExact, 100.0 * chosenExact / n, 100.0 * wordErrors / words, decodeMs / audioMs);
+        TestContext.Out.WriteLine($"{label}: {n} spoken questions about 6 generated frames, 4 voices ({unsayable} written questions the grammar spells otherwise): " +
+            $"recogniser's first choice {100.0 * rawExact / n:F1}% exact, scene-aware choice {result.Accuracy:F1}% ({chosenExact}/{n}), WER {result.Wer:F2}%, real-time factor {result.RealTimeFactor:F3}");
         Assert.That(n, Is.GreaterThanOrEqualTo(150));
         Assert.That(chosenExact, Is.GreaterThanOrEqualTo(rawExact), "the frame's help never costs a question");
-        Assert.That(accuracy, Is.GreaterThanOrEqualTo(93.5), "regression guard: measured 95.4% (the target, 97%, is not met yet)");
-        Assert.That(wer, Is.LessThanOrEqualTo(2));
-        Assert.That(decodeMs / audioMs, Is.LessThanOrEqualTo(0.1));
+        Assert.That(result.RealTimeFactor, Is.LessThanOrEqualTo(0.1));
+        return result;
+    }
+
+    [Test]
+    public void SceneAware_QuestionsAboutGeneratedFrames_FourVoices_SentenceAccuracyAndWer()
+    {
+        using var recognizer = new SpeechRecognizer(Speak.Grammar);
+        var result = MeasureSceneQuestions(_ => recognizer, "no enrolment");
+        Assert.That(result.Accuracy, Is.GreaterThanOrEqualTo(93.5), "regression guard: measured 95.4% without enrolment (with it, the next test)");
+        Assert.That(result.Wer, Is.LessThanOrEqualTo(2));
+    }
+
+    [Test]
+    public void SceneAware_EnrolledSpeakers_FourVoices_MeetSentenceAccuracyTarget()
+    {
+        // each voice reads the enrolment script once (statements, never a question the grammar can say, so
+        // no test question is ever in the adaptation data); its recogniser loads the voice's profile
+        var script = SpeakerAdaptation.EnrollmentScript(Speak.Grammar, 35);
+        Assert.That(script, Has.Count.EqualTo(35));
+        Assert.That(script.Where(Speak.Grammar.Accepts), Is.Empty);
+        Assert.That(script.SelectMany(s => s.Split(' ')).ToHashSet(), Is.SupersetOf(Speak.Grammar.Classes).And.SupersetOf(Speak.Grammar.Colors));
+        var recognizers = new Dictionary<string, SpeechRecognizer>();
+        try
+        {
+            foreach (var (voice, speed) in SceneVoices)
+            {
+                var recordings = script.Select((text, i) => (WavFile.ReadSpeech(Speak.Wav(Temp, $"enrol-{voice}-{i}", text, voice, speed)), text)).ToArray();
+                var clock = Stopwatch.StartNew();
+                var profile = SpeakerAdaptation.Enroll(recordings, Path.Combine(Temp, $"{voice}.profile"));
+                TestContext.Out.WriteLine($"{voice}: enrolled from {profile.Sentences} sentences, {profile.Frames / 100.0:F1} s of audio, in {clock.Elapsed.TotalSeconds:F1} s");
+                Assert.That(profile.Sentences, Is.EqualTo(script.Count), "every enrolment sentence aligned");
+                recognizers[voice] = new SpeechRecognizer(Speak.Grammar, speaker: SpeakerProfile.Load(profile.MeansFile));
+            }
+            var result = MeasureSceneQuestions(voice => recognizers[voice], "enrolled");
+            Assert.That(result.Accuracy, Is.GreaterThanOrEqualTo(97), "the issue's target");
+            Assert.That(result.Wer, Is.LessThanOrEqualTo(2));
+        }
+        finally
+        {
+            foreach (var r in recognizers.Values)
+                r.Dispose();
+        }
+    }
+
+    [Test]
+    public void Enroll_BadInput_ClearErrors()
+    {
+        var pcm = WavFile.ReadSpeech(Speak.Wav(Temp, "enrol-bad", "the red car", "en-us", 165));
+        Assert.That(() => SpeakerAdaptation.Enroll([(pcm, "the red zorblax")], Path.Combine(Temp, "x.profile")),
+            Throws.ArgumentException.With.Message.Contains("\"zorblax\"").And.Message.Contains("dictionary"));
+        Assert.That(() => SpeakerAdaptation.Enroll([(new short[800], "the red car is next to the blue dog and the green ball")], Path.Combine(Temp, "x.profile")),
+            Throws.ArgumentException.With.Message.Contains("no recording could be aligned"));
+        Assert.That(File.Exists(Path.Combine(Temp, "x.profile")), Is.False, "nothing written when enrolment fails");
+        string junk = Path.Combine(Temp, "junk.profile");
+        File.WriteAllText(junk, "not a means file");
+        Assert.That(() => SpeakerProfile.Load(junk), Throws.TypeOf<InvalidDataException>().With.Message.Contains("junk.profile"));
+        Assert.That(() => SpeakerProfile.Load(Path.Combine(Temp, "missing.profile")), Throws.TypeOf<FileNotFoundException>());
     }
 
     [Test]
