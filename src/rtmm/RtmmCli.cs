@@ -29,6 +29,7 @@ public static class RtmmCli
             EvalCommand.Create(terminal),
             LiveCommand.Create(terminal),
             ListenCommand.Create(terminal),
+            EnrollCommand.Create(terminal),
             SoakCommand.Create(terminal),
             IndexCommand.Create(terminal),
             SearchCommand.Create(terminal),

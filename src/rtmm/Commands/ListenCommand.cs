@@ -19,9 +19,10 @@ internal static class ListenCommand
         var printGrammar = new Option<bool>("--print-grammar") { Description = "Print the JSGF grammar made from the model bundle and exit" };
         var image = new Option<string?>("--image") { Description = "Image the question is about: the answer follows, and the frame guides the choice of words" };
         var clip = new Option<string?>("--clip") { Description = "Replay clip or video: each question is about the frame shown when it ends" };
+        var speaker = SpeakerOption();
         var json = Options.Json();
         var model = AskCommand.ModelOption();
-        var command = new Command("listen", "Recognise spoken questions in a WAV file and answer them about an image or clip") { wav, image, clip, json, model, printGrammar };
+        var command = new Command("listen", "Recognise spoken questions in a WAV file and answer them about an image or clip") { wav, image, clip, speaker, json, model, printGrammar };
         command.Validators.Add(r =>
         {
             if (r.GetResult(image) is not null && r.GetResult(clip) is not null)
@@ -43,7 +44,8 @@ internal static class ListenCommand
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), warn: terminal.Error.WriteLine);
             var grammar = SpeechGrammar.For(answerer.Bundle);
             using var recognizer = new SpeechRecognizer(grammar, log: Environment.GetEnvironmentVariable("RTMM_SPEECH_LOG") == "1",
-                extraArguments: Environment.GetEnvironmentVariable("RTMM_SPEECH_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                extraArguments: Environment.GetEnvironmentVariable("RTMM_SPEECH_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                speaker: parse.GetValue(speaker) is { } profile ? SpeakerProfile.Load(profile) : null);
             var chooser = new SceneAwareChooser(grammar);
 
             QuestionAnswerer.FrameEncoding? still = null;
@@ -91,6 +93,9 @@ internal static class ListenCommand
         });
         return command;
     }
+
+    /// <summary><c>--speaker PROFILE</c>: a profile from <c>rtmm enroll</c>.</summary>
+    public static Option<string?> SpeakerOption() => new("--speaker") { Description = "Speaker profile from 'rtmm enroll': recognition adapted to that voice" };
 
     static void Report(Terminal terminal, SpokenQuestion q, Endpointer.Utterance? u, bool asJson)
     {

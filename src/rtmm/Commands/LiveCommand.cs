@@ -33,7 +33,8 @@ internal static class LiveCommand
         var listen = new Option<bool>("--listen") { Description = "With --audio: take every utterance as a question (always listening) instead of push-to-talk on F2" };
         var alert = new Option<string[]>("--alert") { Description = "Say when this appears and when it goes, e.g. --alert \"a dog\" (repeat for several)" };
         var index = new Option<string?>("--index") { Description = "Also store sampled frames' embeddings in this index file (what `rtmm search` reads); an existing one is continued" };
-        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen, alert, index };
+        var speaker = ListenCommand.SpeakerOption();
+        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen, speaker, alert, index };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             if (!FrameWindow.DisplayAvailable)
@@ -55,7 +56,8 @@ internal static class LiveCommand
                 onEvent: e => terminal.Error.WriteLine(e.ToString()));
             using var window = new FrameWindow("RealtimeMM live");
             using var heat = new CpuOverlayRenderer(new OverlaySpec());
-            using var speech = parse.GetValue(audio) is { } audioSpec ? Voice.Open(audioSpec, answerer, parse.GetValue(listen)) : null;
+            using var speech = parse.GetValue(audio) is { } audioSpec ? Voice.Open(audioSpec, answerer, parse.GetValue(listen),
+                parse.GetValue(speaker) is { } profile ? SpeakerProfile.Load(profile) : null) : null;
             string note = speech is null ? "" : parse.GetValue(listen) ? "listening: ask aloud" : "F2: ask aloud";
             var typed = new StringBuilder();
             bool showHeat = true;
@@ -162,14 +164,14 @@ internal static class LiveCommand
     /// <summary>Spoken questions in the live loop: the listener on its thread, the choice on the frame shown.</summary>
     sealed class Voice(IAudioInput input, SpeechRecognizer recognizer, SpeechListener listener, SceneAwareChooser chooser, QuestionAnswerer answerer) : IDisposable
     {
-        public static Voice Open(string spec, QuestionAnswerer answerer, bool alwaysListening)
+        public static Voice Open(string spec, QuestionAnswerer answerer, bool alwaysListening, SpeakerProfile? speaker)
         {
             var input = AudioInput.Open(spec);
             SpeechRecognizer? recognizer = null;
             try
             {
                 var grammar = SpeechGrammar.For(answerer.Bundle);
-                recognizer = new SpeechRecognizer(grammar);
+                recognizer = new SpeechRecognizer(grammar, speaker: speaker);
                 return new Voice(input, recognizer, new SpeechListener(input, recognizer, alwaysListening), new SceneAwareChooser(grammar), answerer);
             }
             catch

@@ -203,6 +203,43 @@ public class RecognitionTests : TestBase
     }
 
     [Test]
+    public void Cli_EnrollThenListenWithTheProfile()
+    {
+        var script = Rtmm.Run("enroll", "--script");
+        Assert.That(script.ExitCode, Is.Zero, script.ToString());
+        var lines = script.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(36));
+        Assert.That(lines.Where(Speak.Grammar.Accepts), Is.Empty);
+
+        string dir = Path.Combine(Temp, "enrol-cli");
+        Directory.CreateDirectory(dir);
+        string sentences = Path.Combine(dir, "sentences.txt");
+        File.WriteAllLines(sentences, lines.Take(4));
+        for (int i = 0; i < 4; i++)
+            File.Copy(Speak.Wav(Temp, $"enrol-cli-{i}", lines[i]), Path.Combine(dir, $"{i + 1}.wav"), overwrite: true);
+        string profile = Path.Combine(Temp, "cli.profile");
+        var enrolled = Rtmm.Run("enroll", "--dir", dir, "--sentences", sentences, "--out", profile, "--json");
+        Assert.That(enrolled.ExitCode, Is.Zero, enrolled.ToString());
+        using (var doc = JsonDocument.Parse(enrolled.Out))
+            Assert.That(doc.RootElement.GetProperty("sentences").GetInt32(), Is.EqualTo(4));
+        Assert.That(SpeakerProfile.Load(profile).MeansFile, Is.EqualTo(Path.GetFullPath(profile)));
+
+        var heard = Rtmm.Run("listen", "--wav", Speak.Wav(Temp, "q-cli", "how many cars are there"), "--speaker", profile, "--json");
+        Assert.That(heard.ExitCode, Is.Zero, heard.ToString());
+        using (var doc = JsonDocument.Parse(heard.Out.Split('\n')[0]))
+            Assert.That(doc.RootElement.GetProperty("text").GetString(), Is.EqualTo("how many cars are there"));
+
+        File.Delete(Path.Combine(dir, "3.wav"));
+        var missing = Rtmm.Run("enroll", "--dir", dir, "--sentences", sentences, "--out", Path.Combine(Temp, "cli2.profile"));
+        Assert.That(missing.ExitCode, Is.Not.Zero);
+        Assert.That(missing.Error, Does.Contain("3.wav").And.Contain("sentence 3"));
+        Assert.That(File.Exists(Path.Combine(Temp, "cli2.profile")), Is.False);
+        var badProfile = Rtmm.Run("listen", "--wav", Speak.Wav(Temp, "q-cli", "how many cars are there"), "--speaker", sentences);
+        Assert.That(badProfile.ExitCode, Is.Not.Zero);
+        Assert.That(badProfile.Error, Does.Contain("sentences.txt"));
+    }
+
+    [Test]
     public void Enroll_BadInput_ClearErrors()
     {
         var pcm = WavFile.ReadSpeech(Speak.Wav(Temp, "enrol-bad", "the red car", "en-us", 165));
