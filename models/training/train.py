@@ -17,6 +17,7 @@ Run (Debian 12): apt-get install python3-torch python3-onnx python3-numpy libope
       --minutes 40 --out models/rtmm-tiny
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -396,7 +397,7 @@ def main():
     minutes = (time.time() - start) / 60
     if ema:
         save(model, args.checkpoint + ".raw")
-        model = ema.model
+        model = ema.model  # what is evaluated, saved and exported from here on
     final = evaluate(model, test, tok, answers, args.grid, HOLDOUT)
     print("final", json.dumps(final), flush=True)
     meta = {
@@ -421,7 +422,6 @@ class Ema:
     last ~1/(1-decay) steps sits nearer the middle of the noisy region a small-batch run wanders in."""
 
     def __init__(self, model, decay):
-        import copy
         self.decay = decay
         self.model = copy.deepcopy(model)
         for p in self.model.parameters():

@@ -307,31 +307,16 @@ public static class SpeakerAdaptation
     }
 
     /// <summary>The decoder's own front end, so enrolment sees the features recognition will: MFCC, batch CMN, deltas.</summary>
-    sealed unsafe class FrontEnd : IDisposable
+    sealed unsafe class FrontEnd(string hmm, string dictionary) : IDisposable
     {
-        nint config, decoder;
-
-        public FrontEnd(string hmm, string dictionary)
+        readonly PocketSphinxDecoder decoder = PocketSphinxDecoder.Create(new Dictionary<string, string>
         {
-            try
-            {
-                err_set_logfp(0);
-                string[] argv = ["-hmm", hmm, "-dict", dictionary, "-cmn", "batch", "-dither", "yes", "-seed", "1", "-logfn", "/dev/null"];
-                config = cmd_ln_parse_r(0, ps_args(), argv.Length, argv, 1);
-                decoder = config == 0 ? 0 : ps_init(config);
-                if (decoder == 0)
-                    throw new SpeechUnavailableException($"speech: PocketSphinx could not load the acoustic model in {hmm}");
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                Dispose();
-                throw new SpeechUnavailableException($"speech: the PocketSphinx library cannot be loaded ({e.Message.Split('\n')[0]}): install Debian's libpocketsphinx3", e);
-            }
-        }
+            ["-hmm"] = hmm, ["-dict"] = dictionary, ["-cmn"] = "batch", ["-dither"] = "yes", ["-seed"] = "1", ["-logfn"] = "/dev/null",
+        }, hmm, log: false);
 
         public float[][] Features(short[] pcm, int width)
         {
-            nint fe = ps_get_fe(decoder), feat = ps_get_feat(decoder);
+            nint fe = ps_get_fe(decoder.Handle), feat = ps_get_feat(decoder.Handle);
             fe_start_utt(fe);
             nint cepstra;
             int count;
@@ -364,14 +349,6 @@ public static class SpeakerAdaptation
             }
         }
 
-        public void Dispose()
-        {
-            if (decoder != 0)
-                ps_free(decoder);
-            decoder = 0;
-            if (config != 0)
-                cmd_ln_free_r(config);
-            config = 0;
-        }
+        public void Dispose() => decoder.Dispose();
     }
 }

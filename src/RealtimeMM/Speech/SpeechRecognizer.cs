@@ -24,9 +24,7 @@ public sealed record SpeechResult(IReadOnlyList<SpeechHypothesis> Hypotheses, do
 public sealed unsafe class SpeechRecognizer : IDisposable
 {
     public const string DefaultModelFolder = "/usr/share/pocketsphinx/model/en-us";
-    const string Install = "install Debian's libpocketsphinx3 and pocketsphinx-en-us (apt-get install libpocketsphinx3 pocketsphinx-en-us)";
-
-    nint config, decoder;
+    PocketSphinxDecoder? decoder;
     string? dictionaryFile;
 
     public SpeechGrammar Grammar { get; }
@@ -41,11 +39,9 @@ public sealed unsafe class SpeechRecognizer : IDisposable
         Grammar = grammar;
         string hmm = Path.Combine(modelFolder, "en-us"), dict = Path.Combine(modelFolder, "cmudict-en-us.dict");
         if (!Directory.Exists(hmm) || !File.Exists(dict))
-            throw new SpeechUnavailableException($"speech: acoustic model not found ({hmm}, {dict}): {Install}");
+            throw new SpeechUnavailableException($"speech: acoustic model not found ({hmm}, {dict}): {PocketSphinxDecoder.Install}");
         try
         {
-            if (!log)
-                err_set_logfp(0); // silences the chatter of config parsing and init, before -logfn is read
             // whole utterances are decoded at once: cepstral mean normalisation over the utterance itself (live CMN
             // starts from a prior and makes the first words of a session depend on how the audio happens to begin);
             // dither (seeded): digital silence (exact zeros, as synthetic or padded audio has) otherwise gives
@@ -65,23 +61,12 @@ public sealed unsafe class SpeechRecognizer : IDisposable
                 settings["-mean"] = speaker.MeansFile;
             for (int i = 0; i + 1 < (extraArguments?.Count ?? 0); i += 2)
                 settings[extraArguments![i]] = extraArguments[i + 1]; // the caller's settings replace these
-            string[] argv = settings.SelectMany(kv => new[] { kv.Key, kv.Value }).ToArray();
-            config = cmd_ln_parse_r(0, ps_args(), argv.Length, argv, 1);
-            if (config == 0)
-                throw new SpeechUnavailableException($"speech: PocketSphinx rejected its configuration ({string.Join(' ', argv)})");
-            decoder = ps_init(config);
-            if (decoder == 0)
-                throw new SpeechUnavailableException($"speech: PocketSphinx could not load the acoustic model in {modelFolder}: {Install}");
-            if (ps_set_jsgf_string(decoder, "questions", grammar.Jsgf) < 0)
+            decoder = PocketSphinxDecoder.Create(settings, modelFolder, log);
+            if (ps_set_jsgf_string(decoder.Handle, "questions", grammar.Jsgf) < 0)
                 throw new SpeechUnavailableException("speech: PocketSphinx rejected the question grammar (a word missing from its dictionary?)");
-            if (ps_set_search(decoder, "questions") < 0)
+            if (ps_set_search(decoder.Handle, "questions") < 0)
                 throw new SpeechUnavailableException("speech: PocketSphinx could not select the question grammar");
             DeleteDictionary();
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            Dispose();
-            throw new SpeechUnavailableException($"speech: the PocketSphinx library cannot be loaded ({e.Message.Split('\n')[0]}): {Install}", e);
         }
         catch
         {
@@ -93,20 +78,21 @@ public sealed unsafe class SpeechRecognizer : IDisposable
     /// <summary>Decodes one utterance of 16 kHz mono 16-bit audio.</summary>
     public SpeechResult Recognize(ReadOnlySpan<short> pcm)
     {
-        ObjectDisposedException.ThrowIf(decoder == 0, this);
+        ObjectDisposedException.ThrowIf(decoder is null, this);
+        nint ps = decoder!.Handle;
         var clock = Stopwatch.StartNew();
-        if (ps_start_utt(decoder) < 0)
+        if (ps_start_utt(ps) < 0)
             throw new InvalidOperationException("speech: PocketSphinx could not start an utterance");
         fixed (short* p = pcm)
-            ps_process_raw(decoder, p, (nuint)pcm.Length, 0, 1);
-        ps_end_utt(decoder);
+            ps_process_raw(ps, p, (nuint)pcm.Length, 0, 1);
+        ps_end_utt(ps);
         // The Viterbi best path (ps_get_hyp) is the recogniser's answer; the n-best list from the lattice
         // adds alternatives, with scores on their own scale that do not always rank that answer first.
         // It leads, scored as the best of the list, and the alternatives follow by their scores.
-        var best = ps_get_hyp(decoder, out _);
+        var best = ps_get_hyp(ps, out _);
         string? first = best != 0 && Marshal.PtrToStringUTF8(best) is { Length: > 0 } text && Grammar.Accepts(text) ? text : null;
         var alternatives = new Dictionary<string, double>();
-        nint it = first is null ? 0 : ps_nbest(decoder);
+        nint it = first is null ? 0 : ps_nbest(ps);
         for (int seen = 0; it != 0; seen++)
         {
             var h = ps_nbest_hyp(it, out int score);
@@ -148,11 +134,7 @@ public sealed unsafe class SpeechRecognizer : IDisposable
     public void Dispose()
     {
         DeleteDictionary();
-        if (decoder != 0)
-            ps_free(decoder);
-        decoder = 0;
-        if (config != 0)
-            cmd_ln_free_r(config);
-        config = 0;
+        decoder?.Dispose();
+        decoder = null;
     }
 }

@@ -30,13 +30,7 @@ internal static class EnrollCommand
         {
             IReadOnlyList<string> lines;
             if (parse.GetValue(sentences) is { } file)
-            {
-                if (!File.Exists(file))
-                    throw new FileNotFoundException($"{file}: file not found");
-                lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-                if (lines.Count == 0)
-                    throw new ArgumentException($"{file}: no sentences (one per line)");
-            }
+                lines = Options.ReadLines(file, "sentences");
             else
             {
                 using var bundle = ModelBundle.Load(parse.GetValue(model) ?? ModelBundle.DefaultFolder);

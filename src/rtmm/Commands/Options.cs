@@ -7,6 +7,15 @@ namespace RealtimeMM.Cli.Commands;
 /// <summary>Options several commands share, parsed and checked in one place.</summary>
 internal static class Options
 {
+    /// <summary>A text file's non-empty lines, trimmed; a missing file or one without lines is a one-line error naming it and what it should hold.</summary>
+    public static string[] ReadLines(string file, string what)
+    {
+        if (!File.Exists(file))
+            throw new FileNotFoundException($"{file}: file not found");
+        var lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        return lines.Length > 0 ? lines : throw new ArgumentException($"{file}: no {what} (one per line)");
+    }
+
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per line" };
 
     public static Option<string> Size(string defaultSize) => new("--size")

@@ -97,11 +97,7 @@ internal static class ReplayCommand
     static int Answer(ParseResult parse, Terminal terminal, CancellationToken cancel, string clip, string file, string? output, bool stats, bool asJson,
         bool show, bool realtime, string? model, Gpu.DevicePreference device, bool indexing)
     {
-        if (!File.Exists(file))
-            throw new FileNotFoundException($"{file}: file not found");
-        var lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-        if (lines.Length == 0)
-            throw new ArgumentException($"{file}: no questions (one per line)");
+        var lines = Options.ReadLines(file, "questions");
         using var src = FrameSource.Open(clip, new FrameSourceOptions { Pacing = show || realtime ? Pacing.RealTime : Pacing.AsFastAsPossible });
         using var answerer = Models.QuestionAnswerer.Open(model, device, warn: terminal.Error.WriteLine);
         var standing = new Models.StandingQuestions(answerer);
