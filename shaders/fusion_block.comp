@@ -20,24 +20,36 @@
 //                                       n * layers * heads * imageTokens (layer, head, token)
 //   2  readonly Layout  { int at[]; }   weight offsets: per layer LAYER_INTS (see the L_ constants), then
 //                                       final norm (w, b), head 1 (w, b), head 2 (w, b)
-//   3  readonly Frame   { float f[]; }  the same buffer as Work, for the image keys and values at `keys` and
+//   3  readonly Frame   { vec4 f4[]; }  the same buffer as Work, for the image keys and values at `keys` and
 //                                       `values` (+ layer * kvStride), which earlier dispatches wrote: read-only
-//                                       here, so they may be cached where Work's coherent reads are not
+//                                       here, so they may be cached where Work's coherent reads are not, and
+//                                       read four floats at a time (the offsets are multiples of 4)
 // Push constants (96 bytes, mirrored by BlockPush in VulkanFusion.cs): see below.
 // Specialization constants: 0 THREADS, the workgroup size (VulkanFusion takes up to 1024, as the device
 // allows: a lone question is one workgroup, so its threads are all the parallelism there is); 1
 // QUERY_FLOATS, the shared floats that stage a linear's input rows or an attention's query rows (what
-// shared memory allows; larger inputs are read from Work).
+// shared memory allows; larger inputs are read from Work); 2 DIM_PER_LANE, 3 KEYS_PER_LANE and 4 HEAD_DIM
+// size the register arrays and the unrolled loops (see their declarations).
+// What costs for a lone question is latency, not arithmetic: each thread's chain of loads that wait on
+// one another. So every loop over memory issues its loads together (weights BATCH at a time, a head's
+// keys as vec4s, a softmax row's scores held in registers), and the steps meet at workgroup barriers.
 // Workgroup: THREADS x 1 (a multiple of 32); dispatch (questions, 1, 1). Sums run in another order than
 // the C# reference's: the tests bound the difference (logits 1e-3, attention 1e-4).
 layout(local_size_x_id = 0, local_size_y = 1, local_size_z = 1) in;
 layout(constant_id = 0) const int THREADS = 256;
 layout(constant_id = 1) const int QUERY_FLOATS = 3072;
+layout(constant_id = 2) const int DIM_PER_LANE = 4;  // ceil(dim / LANES): a norm's row values a lane keeps
+layout(constant_id = 3) const int KEYS_PER_LANE = 9; // ceil(max(imageTokens, maxTokens) / LANES): a softmax row's scores a lane keeps
+layout(constant_id = 4) const int HEAD_DIM = 32;     // dim / heads, a multiple of 4
+layout(constant_id = 6) const int BATCH = 8;         // loads a thread issues before it uses any of them (1 on CPU devices:
+                                                     // unrolled bodies cost lavapipe's compiler minutes and a CPU nothing)
+layout(constant_id = 7) const int ROWS_AT_ONCE = 8;  // rows one weight read serves (1 on CPU devices, as BATCH)
+layout(constant_id = 5) const int RED_FLOATS = 1024; // shared floats for reductions, a multiple of THREADS (ROWS_AT_ONCE x THREADS where it fits)
 
 layout(std430, set = 0, binding = 0) readonly buffer Weights { float w[]; };
 layout(std430, set = 0, binding = 1) coherent buffer Work { float v[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Layout { int at[]; };
-layout(std430, set = 0, binding = 3) readonly buffer Frame { float f[]; };
+layout(std430, set = 0, binding = 3) readonly buffer Frame { vec4 f4[]; };
 
 layout(push_constant) uniform Push {
     int dim; int heads; int ff; int answers;
@@ -52,10 +64,10 @@ const int LAYER_INTS = 22;
 const int L_LN_SELF = 0, L_SQ = 2, L_SK = 4, L_SV = 6, L_SO = 8, L_LN_CROSS = 10, L_CQ = 12, L_CO = 14, L_LN_MLP = 16, L_FC1 = 18, L_FC2 = 20;
 const int MODE_STORE = 0, MODE_RELU = 1, MODE_ADD = 2;
 const float MASKED = -1e4;
-const int ROWS_AT_ONCE = 4;
-const int LANES = 32; // threads per row in norms and softmaxes
+const float NEGLIGIBLE = -46.0; // exp(-46) < 1e-20: such a weight is taken as 0 (its products would be subnormal floats)
+const int LANES = 32;       // threads per row in norms and softmaxes
 
-shared float part[THREADS];
+shared float red[RED_FLOATS];
 shared float query[QUERY_FLOATS];
 shared int realRows;
 
@@ -68,160 +80,202 @@ void sync() {
 // Sum (or max) of s over each group of LANES consecutive threads; every thread gets its group's result.
 // Every thread of the workgroup must call it (it has barriers).
 float groupReduce(float s, bool isMax) {
-    int t = int(gl_LocalInvocationID.x), lane = t % LANES;
-    part[t] = s;
+    int t = int(gl_LocalInvocationID.x), first = t - t % LANES;
+    red[t] = s;
     barrier();
-    for (int stride = LANES / 2; stride > 0; stride >>= 1) {
-        if (lane < stride) part[t] = isMax ? max(part[t], part[t + stride]) : part[t] + part[t + stride];
-        barrier();
+    if (BATCH == 1) {
+        // a CPU device: a tree of barriers, which lavapipe compiles in a fraction of the unrolled loop's time
+        for (int stride = LANES / 2; stride > 0; stride >>= 1) {
+            if (t - first < stride) red[t] = isMax ? max(red[t], red[t + stride]) : red[t] + red[t + stride];
+            barrier();
+        }
     }
-    float total = part[t - lane];
+    float total = red[first];
+    if (BATCH > 1) // a GPU: every lane reads its group's LANES values, one barrier instead of five
+        for (int l = 1; l < LANES; l++) total = isMax ? max(total, red[first + l]) : total + red[first + l];
     barrier();
     return total;
 }
 
-// y[r] (+)= x[r] W^T + b for r < rows; WT at `wt` is (inDim, outDim) row-major. Each thread owns one
-// output column; with rows to spare it keeps ROWS_AT_ONCE row sums (a weight read serves several rows);
-// with threads to spare (few rows: the last layer's [CLS]) the inputs are split in slices whose partial
-// sums meet in shared memory.
+// Stages `count` rows of `width` floats of Work (row r at from + r * stride) in shared memory when they fit;
+// says whether (uniform). Barriers before (a previous stage may still be read) and after.
+bool stage(int from, int stride, int count, int width) {
+    bool staged = count * width <= QUERY_FLOATS;
+    sync();
+    if (staged)
+        for (int i = int(gl_LocalInvocationID.x); i < count * width; i += THREADS) query[i] = v[from + (i / width) * stride + i % width];
+    sync();
+    return staged;
+}
+
+// y[r] (+)= x[r] W^T + b for r < rows; WT at `wt` is (inDim, outDim) row-major. A lone question's work is
+// one workgroup, so what costs is each thread's chain of loads that wait on each other: thread t owns
+// output column o and a slice of the inputs (THREADS / outDim slices), reads its weights BATCH at a
+// time (neighbouring threads, neighbouring columns), applies each to ROWS_AT_ONCE rows (staged in shared
+// memory when they fit), and the slices' partial sums meet in shared memory.
 void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int bias, int yAt, int yStride, int mode) {
     int t = int(gl_LocalInvocationID.x);
-    // the input rows go to shared memory when they fit: every output column reads all of them
-    bool staged = rows * inDim <= QUERY_FLOATS; // uniform
-    if (staged)
-        for (int i = t; i < rows * inDim; i += THREADS) query[i] = v[xAt + (i / inDim) * xStride + i % inDim];
-    sync();
     for (int o0 = 0; o0 < outDim; o0 += THREADS) {
         int span = min(outDim - o0, THREADS);
-        int groups = THREADS / span;
-        int o = o0 + t % span, g = t / span;
-        int slices = max(1, groups / rows); // uniform
-        if (slices > 1) {
-            int r = g % rows, slice = g / rows;
-            float acc = 0.0;
-            if (slice < slices)
-                for (int i = slice; i < inDim; i += slices)
-                    acc += (staged ? query[r * inDim + i] : v[xAt + r * xStride + i]) * w[wt + i * outDim + o];
-            part[t] = acc;
-            barrier();
-            if (slice == 0 && g < rows) {
-                float s = w[bias + o];
-                for (int u = 0; u < slices; u++) s += part[(u * rows + r) * span + (o - o0)];
-                int yi = yAt + r * yStride + o;
-                if (mode == MODE_RELU) s = max(s, 0.0);
-                v[yi] = mode == MODE_ADD ? v[yi] + s : s;
-            }
-            barrier();
-            continue;
-        }
-        if (g >= groups) continue;
-        for (int r0 = g; r0 < rows; r0 += groups * ROWS_AT_ONCE) {
+        int slices = THREADS / span; // uniform
+        int col = t % span, g = t / span, o = o0 + col;
+        int chunk = (inDim + slices - 1) / slices;
+        int i0 = g < slices ? min(inDim, g * chunk) : inDim, i1 = min(inDim, i0 + chunk);
+        // the rows go through shared memory ROWS_AT_ONCE at a time, or as many as fit (VulkanFusion makes
+        // room for one at least)
+        int step = min(ROWS_AT_ONCE, QUERY_FLOATS / inDim);
+        for (int r0 = 0; r0 < rows; r0 += step) {
+            int n = min(step, rows - r0);
+            stage(xAt + r0 * xStride, xStride, n, inDim);
             float acc[ROWS_AT_ONCE];
             for (int u = 0; u < ROWS_AT_ONCE; u++) acc[u] = 0.0;
-            for (int i = 0; i < inDim; i++) {
-                float wv = w[wt + i * outDim + o];
+            for (int i = i0; i < i1; i += BATCH) {
+                float wr[BATCH];
+                for (int b = 0; b < BATCH; b++) wr[b] = i + b < i1 ? w[wt + (i + b) * outDim + o] : 0.0;
                 for (int u = 0; u < ROWS_AT_ONCE; u++) {
-                    int r = r0 + u * groups;
-                    if (r < rows) acc[u] += (staged ? query[r * inDim + i] : v[xAt + r * xStride + i]) * wv;
+                    if (u >= n) break;
+                    float xr[BATCH];
+                    for (int b = 0; b < BATCH; b++)
+                        xr[b] = i + b < i1 ? query[u * inDim + i + b] : 0.0;
+                    for (int b = 0; b < BATCH; b++) acc[u] += xr[b] * wr[b];
                 }
             }
-            for (int u = 0; u < ROWS_AT_ONCE; u++) {
-                int r = r0 + u * groups;
-                if (r >= rows) continue;
-                float s = acc[u] + w[bias + o];
-                int yi = yAt + r * yStride + o;
-                if (mode == MODE_RELU) s = max(s, 0.0);
-                v[yi] = mode == MODE_ADD ? v[yi] + s : s;
+            // the slices' partial sums meet in shared memory, as many rows at a time as it holds
+            int perPass = RED_FLOATS / THREADS;
+            for (int u0 = 0; u0 < n; u0 += perPass) {
+                for (int u = 0; u < ROWS_AT_ONCE; u++)
+                    if (u >= u0 && u < u0 + perPass && u < n) red[(u - u0) * THREADS + t] = acc[u];
+                barrier();
+                int m = min(perPass, n - u0);
+                for (int k = t; k < m * span; k += THREADS) {
+                    int at0 = (k / span) * THREADS + k % span, oo = o0 + k % span;
+                    float s = w[bias + oo];
+                    for (int g2 = 0; g2 < slices; g2++) s += red[at0 + g2 * span];
+                    int yi = yAt + (r0 + u0 + k / span) * yStride + oo;
+                    if (mode == MODE_RELU) s = max(s, 0.0);
+                    v[yi] = mode == MODE_ADD ? v[yi] + s : s;
+                }
+                barrier();
             }
         }
     }
     sync();
 }
 
-// LayerNorm of `rows` rows of `dim` (eps 1e-5): LANES threads per row.
+// LayerNorm of `rows` rows of `dim` (eps 1e-5): LANES threads per row, each keeping its DIM_PER_LANE values.
 void layerNorm(int xAt, int xStride, int rows, int wAt, int bAt, int yAt, int yStride) {
     int t = int(gl_LocalInvocationID.x), lane = t % LANES;
     for (int r0 = 0; r0 < rows; r0 += THREADS / LANES) {
         int r = r0 + t / LANES;
         bool live = r < rows;
         int xi = xAt + r * xStride;
+        float xs[DIM_PER_LANE];
         float s = 0.0;
-        if (live) for (int i = lane; i < pc.dim; i += LANES) s += v[xi + i];
+        for (int u = 0; u < DIM_PER_LANE; u++) {
+            int i = lane + u * LANES;
+            xs[u] = live && i < pc.dim ? v[xi + i] : 0.0;
+            s += xs[u];
+        }
         float mean = groupReduce(s, false) / float(pc.dim);
         float q2 = 0.0;
-        if (live) for (int i = lane; i < pc.dim; i += LANES) { float d = v[xi + i] - mean; q2 += d * d; }
+        for (int u = 0; u < DIM_PER_LANE; u++)
+            if (lane + u * LANES < pc.dim) { float d = xs[u] - mean; q2 += d * d; }
         float inv = 1.0 / sqrt(groupReduce(q2, false) / float(pc.dim) + 1e-5);
         if (live)
-            for (int i = lane; i < pc.dim; i += LANES)
-                v[yAt + r * yStride + i] = (v[xi + i] - mean) * inv * w[wAt + i] + w[bAt + i];
+            for (int u = 0; u < DIM_PER_LANE; u++) {
+                int i = lane + u * LANES;
+                if (i < pc.dim) v[yAt + r * yStride + i] = (xs[u] - mean) * inv * w[wAt + i] + w[bAt + i];
+            }
     }
     sync();
 }
 
-float keyAt(bool image, int i) { return image ? f[i] : v[i]; }
+// Four consecutive floats of the keys or values: the frame's (read-only, cacheable) or the question's.
+vec4 fourAt(bool image, int i) { return image ? f4[i / 4] : vec4(v[i], v[i + 1], v[i + 2], v[i + 3]); }
 
 // Attention of `rows` query rows (at qAt, stride dim) over `keyCount` keys (kAt/vAt, stride dim; in Frame
 // when `image`, else in Work), every head, into ctx; maskAt >= 0 masks keys (1 real, 0 padding); clsAt >= 0
-// receives row 0's weights. The query rows are staged in shared memory when they fit (every key reads them).
+// receives row 0's weights. Scores and softmax: LANES threads per (row, head), each keeping the scores of
+// keys lane, lane + LANES, ... in registers; the probabilities go to Work at scoreAt. Weighted sum: a
+// thread per (row, four channels) and slice of the keys.
 void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int maskAt, int scoreAt, int outAt, int clsAt) {
     int t = int(gl_LocalInvocationID.x), lane = t % LANES;
-    int hd = pc.dim / pc.heads;
-    float scale = 1.0 / sqrt(float(hd));
-    bool staged = rows * pc.dim <= QUERY_FLOATS; // uniform
-    if (staged)
-        for (int i = t; i < rows * pc.dim; i += THREADS) query[i] = v[qAt + i];
-    sync();
-    int total = rows * pc.heads * keyCount;
-    for (int idx = t; idx < total; idx += THREADS) {
-        int j = idx % keyCount, rh = idx / keyCount, h = rh % pc.heads, r = rh / pc.heads;
-        int qi = r * pc.dim + h * hd, ki = kAt + j * pc.dim + h * hd;
-        float s = 0.0;
-        for (int d = 0; d < hd; d++) s += (staged ? query[qi + d] : v[qAt + qi + d]) * keyAt(image, ki + d);
-        s *= scale;
-        if (maskAt >= 0) s += (1.0 - v[maskAt + j]) * MASKED;
-        v[scoreAt + idx] = s;
-    }
-    sync();
-    // softmax of each (row, head), LANES threads each
+    float scale = 1.0 / sqrt(float(HEAD_DIM));
     int pairs = rows * pc.heads;
     for (int p0 = 0; p0 < pairs; p0 += THREADS / LANES) {
+        // this round's query rows, staged when they fit
+        int lo = p0 / pc.heads, hi = min(rows - 1, (p0 + THREADS / LANES - 1) / pc.heads);
+        bool staged = stage(qAt + lo * pc.dim, pc.dim, hi - lo + 1, pc.dim);
         int rh = p0 + t / LANES;
         bool live = rh < pairs;
-        int base = scoreAt + rh * keyCount;
+        int r = rh / pc.heads, h = rh % pc.heads;
+        int qi = (r - lo) * pc.dim + h * HEAD_DIM;
+        vec4 qv[HEAD_DIM / 4];
+        for (int c = 0; c < HEAD_DIM; c += 4) {
+            int qc = qi + c, qg = qAt + lo * pc.dim + qc;
+            qv[c / 4] = !live ? vec4(0.0) : staged ? vec4(query[qc], query[qc + 1], query[qc + 2], query[qc + 3]) : vec4(v[qg], v[qg + 1], v[qg + 2], v[qg + 3]);
+        }
+        float sc[KEYS_PER_LANE];
         float mx = -3.4e38;
-        if (live) for (int j = lane; j < keyCount; j += LANES) mx = max(mx, v[base + j]);
+        for (int u = 0; u < KEYS_PER_LANE; u++) {
+            int j = lane + u * LANES;
+            sc[u] = 0.0;
+            if (live && j < keyCount) {
+                int ki = kAt + j * pc.dim + h * HEAD_DIM;
+                float s = 0.0;
+                for (int c = 0; c < HEAD_DIM; c += 4) s += dot(qv[c / 4], fourAt(image, ki + c));
+                s *= scale;
+                if (maskAt >= 0) s += (1.0 - v[maskAt + j]) * MASKED;
+                sc[u] = s;
+                mx = max(mx, s);
+            }
+        }
         mx = groupReduce(mx, true);
         float sum = 0.0;
-        if (live) for (int j = lane; j < keyCount; j += LANES) { float e = exp(v[base + j] - mx); v[base + j] = e; sum += e; }
+        for (int u = 0; u < KEYS_PER_LANE; u++)
+            if (live && lane + u * LANES < keyCount) { sc[u] = sc[u] - mx < NEGLIGIBLE ? 0.0 : exp(sc[u] - mx); sum += sc[u]; }
         float inv = 1.0 / groupReduce(sum, false);
         if (live)
-            for (int j = lane; j < keyCount; j += LANES) {
-                float p = v[base + j] * inv;
-                v[base + j] = p;
+            for (int u = 0; u < KEYS_PER_LANE; u++) {
+                int j = lane + u * LANES;
+                if (j >= keyCount) break;
+                float p = sc[u] * inv;
+                v[scoreAt + rh * keyCount + j] = p;
                 if (clsAt >= 0 && rh < pc.heads) v[clsAt + rh * keyCount + j] = p;
             }
     }
     sync();
-    // weighted sum of the values; with threads to spare, the keys are split in slices
-    int outputs = rows * pc.dim;
-    int slices = max(1, THREADS / outputs); // uniform
-    for (int o0 = 0; o0 < outputs; o0 += THREADS) {
-        int idx = o0 + t % min(outputs, THREADS), slice = t / min(outputs, THREADS);
-        int c = idx % pc.dim, r = idx / pc.dim, h = c / hd;
+    int quads = rows * pc.dim / 4;
+    for (int o0 = 0; o0 < quads; o0 += THREADS) {
+        int span = min(quads - o0, THREADS);
+        int slices = THREADS / span; // uniform
+        int col = t % span, g = t / span, qd = o0 + col;
+        int c = (qd % (pc.dim / 4)) * 4, r = qd / (pc.dim / 4), h = c / HEAD_DIM;
         int base = scoreAt + (r * pc.heads + h) * keyCount;
-        bool mine = idx < outputs && slice < slices;
-        float acc = 0.0;
-        if (mine)
-            for (int j = slice; j < keyCount; j += slices) acc += v[base + j] * keyAt(image, vAt + j * pc.dim + c);
-        if (slices == 1) {
-            if (mine) v[outAt + r * pc.dim + c] = acc;
-        } else {
-            part[t] = acc;
+        int chunk = (keyCount + slices - 1) / slices;
+        int j0 = g < slices ? min(keyCount, g * chunk) : keyCount, j1 = min(keyCount, j0 + chunk);
+        vec4 acc = vec4(0.0);
+        for (int j = j0; j < j1; j += BATCH) {
+            float p[BATCH];
+            vec4 vals[BATCH];
+            for (int b = 0; b < BATCH; b++) {
+                bool ok = j + b < j1;
+                p[b] = ok ? v[base + j + b] : 0.0;
+                vals[b] = ok ? fourAt(image, vAt + (j + b) * pc.dim + c) : vec4(0.0);
+            }
+            for (int b = 0; b < BATCH; b++) acc += p[b] * vals[b];
+        }
+        // the slices' partial sums meet in shared memory, as many components at a time as it holds
+        int perPass = min(4, RED_FLOATS / THREADS);
+        for (int e0 = 0; e0 < 4; e0 += perPass) {
+            for (int e = 0; e < 4; e++)
+                if (e >= e0 && e < e0 + perPass) red[(e - e0) * THREADS + t] = acc[e];
             barrier();
-            if (slice == 0) {
-                float s2 = 0.0;
-                for (int u = 0; u < slices; u++) s2 += part[u * outputs + idx];
-                v[outAt + r * pc.dim + c] = s2;
+            for (int k = t; k < perPass * span; k += THREADS) {
+                int e = e0 + k / span, q2 = o0 + k % span, at0 = (k / span) * THREADS + k % span;
+                float s = 0.0;
+                for (int g2 = 0; g2 < slices; g2++) s += red[at0 + g2 * span];
+                v[outAt + (q2 / (pc.dim / 4)) * pc.dim + (q2 % (pc.dim / 4)) * 4 + e] = s;
             }
             barrier();
         }

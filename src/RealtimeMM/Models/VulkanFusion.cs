@@ -66,6 +66,8 @@ public sealed unsafe class VulkanFusion : IDisposable
         ff = weights.FeedForward;
         answers = weights.Answers;
         layers = weights.Layers.Length;
+        if (d % heads != 0 || d / heads % 4 != 0)
+            throw new NotSupportedException($"the Vulkan fusion reads keys four floats at a time: model dim {d} over {heads} heads must give a head width that is a multiple of 4 (use the CPU fusion)");
 
         // pack every weight into one buffer: the image keys' and values' linears as they are (fusion_linear),
         // the rest transposed for fusion_block, whose layout table lists where each one starts
@@ -133,11 +135,23 @@ public sealed unsafe class VulkanFusion : IDisposable
         try
         {
             linear = new ComputePipeline(device, "fusion_linear", 2, (uint)sizeof(LinearPush), 1);
-            // as many threads as the device gives one workgroup, up to 1024 (a lone question is one workgroup), and
-            // the shared memory left beside their reduction slots for staging a linear's input or the query rows
+            // as many threads as the device gives one workgroup, up to 1024 (a lone question is one workgroup);
+            // shared memory: up to eight rows of a linear's input or an attention's query rows (the shader's
+            // ROWS_AT_ONCE), then the reductions' slots, eight rows of partial sums where they fit
+            const int rowsAtOnce = 8;
             Threads = Math.Min(1024, device.MaxWorkgroupThreads) / 32 * 32;
-            int queryFloats = Math.Min(Math.Min(maxTokens * Math.Max(d, ff), (device.MaxSharedMemoryBytes - Threads * 4 - 64) / 4), stagingFloats ?? int.MaxValue);
-            block = new ComputePipeline(device, "fusion_block", 4, (uint)sizeof(BlockPush), 1, [Threads, Math.Max(1, queryFloats)]);
+            int sharedFloats = (device.MaxSharedMemoryBytes - 64) / 4;
+            int queryFloats = Math.Min(Math.Min(rowsAtOnce * Math.Max(d, ff), sharedFloats - Threads), stagingFloats ?? int.MaxValue);
+            if (queryFloats < Math.Max(d, ff))
+                throw new NotSupportedException($"the Vulkan fusion stages one row of {Math.Max(d, ff)} floats in shared memory, and this device leaves {queryFloats} (use the CPU fusion)");
+            int redFloats = Math.Min(rowsAtOnce, (sharedFloats - queryFloats) / Threads) * Threads;
+            // unrolled loads and rows held in registers are what a GPU needs to hide its memory latency; on a CPU
+            // device (lavapipe) they buy nothing and cost its compiler most of a minute, so there the loops stay loops
+            int unroll = device.Info.IsCpu ? 1 : 8;
+            // registers: a norm's row values per lane, a softmax row's scores per lane; the head width for vec4 reads
+            int dimPerLane = (d + 31) / 32, keysPerLane = (Math.Max(imageTokens, maxTokens) + 31) / 32;
+            block = new ComputePipeline(device, "fusion_block", 4, (uint)sizeof(BlockPush), 1,
+                [Threads, Math.Max(1, queryFloats), dimPerLane, keysPerLane, d / heads, redFloats, unroll, device.Info.IsCpu ? 1 : rowsAtOnce]);
             ring = new CommandRing(device, 1);
             weightBuffer = device.CreateBuffer((ulong)packed.Count * 4, VulkanDevice.BufferUse.Upload);
             CollectionsMarshal.AsSpan(packed).CopyTo(weightBuffer.AsSpan<float>(packed.Count));

@@ -14,7 +14,8 @@ public enum FrameUpload
 {
     /// <summary>
     /// Device memory the host can map (ReBAR): the CPU's copy crosses the bus, the kernel reads local
-    /// memory. The default.
+    /// memory. The kernel alone is fastest this way (H200: 28 µs at 1080p), the frame's copy is not
+    /// (0.42 ms wall).
     /// </summary>
     DeviceMemory,
 
@@ -29,7 +30,8 @@ public enum FrameUpload
     /// once per buffer (<c>VK_EXT_external_memory_host</c>) and the kernel reads them across the bus. The
     /// frame must stay unchanged until its tensor is read back (<c>Run</c> waits for it; after
     /// <c>Submit</c>, until <c>Complete</c>). Pixels that are not a Frame's, and devices without the
-    /// extension, go as <see cref="HostMemory"/>.
+    /// extension, go as <see cref="HostMemory"/>. The default: fastest wall time on a discrete GPU (H200,
+    /// 1080p to 224: 0.13 ms with upload and readback, against 0.42 ms for <see cref="DeviceMemory"/>).
     /// </summary>
     HostImport,
 }
@@ -76,12 +78,12 @@ public sealed unsafe class VulkanPreprocessor : IPreprocessor
     bool disposed;
 
     /// <param name="upload">Where a frame's bytes go for the kernel (<see cref="FrameUpload"/>).</param>
-    public VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, FrameUpload upload = FrameUpload.DeviceMemory) : this(device, spec, ownsDevice: false, upload)
+    public VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, FrameUpload upload = FrameUpload.HostImport) : this(device, spec, ownsDevice: false, upload)
     {
     }
 
     /// <param name="ownsDevice">Dispose the device with this preprocessor (the factory opened it).</param>
-    internal VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, bool ownsDevice, FrameUpload upload = FrameUpload.DeviceMemory)
+    internal VulkanPreprocessor(VulkanDevice device, PreprocessSpec spec, bool ownsDevice, FrameUpload upload = FrameUpload.HostImport)
     {
         this.ownsDevice = ownsDevice;
         frameUpload = upload;

@@ -8,16 +8,18 @@ public class VulkanFusionTests : VulkanFixture
 {
     [TestCase(1, 0, false)]
     [TestCase(5, 0, false)]
-    // 32 tokens with a gap in the mask: every token is computed; with the staging capped below 32 x 128
-    // floats, fusion_block reads those rows from the work buffer instead of shared memory
+    // 32 tokens with a gap in the mask: every token is computed, eight rows at a time (staging capped at 2048 floats)
     [TestCase(3, 32, true)]
-    public void Run_SeveralQuestionsInOneDispatch_MatchesReference(int questions, int tokens, bool gaps)
+    // shared memory for 256 floats: a linear's rows go through it one or two at a time, an attention's
+    // query rows do not fit and are read from the work buffer
+    [TestCase(2, 0, false, 256)]
+    public void Run_SeveralQuestionsInOneDispatch_MatchesReference(int questions, int tokens, bool gaps, int? staging = null)
     {
         using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
         var m = bundle.Manifest;
         int maxTokens = tokens > 0 ? tokens : m.MaxTokens;
         var reference = new FusionReference(bundle.Fusion);
-        using var gpu = new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, maxTokens, maxQuestions: 8, stagingFloats: gaps ? 2048 : null);
+        using var gpu = new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, maxTokens, maxQuestions: 8, stagingFloats: gaps ? 2048 : staging);
         var rng = new Random(questions);
         float[] Random(int n, double amplitude) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * amplitude)).ToArray();
         var image = Random(m.ImageTokens * m.ModelDim, 1.5);
