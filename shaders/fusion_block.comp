@@ -41,6 +41,8 @@ layout(constant_id = 1) const int QUERY_FLOATS = 3072;
 layout(constant_id = 2) const int DIM_PER_LANE = 4;  // ceil(dim / LANES): a norm's row values a lane keeps
 layout(constant_id = 3) const int KEYS_PER_LANE = 9; // ceil(max(imageTokens, maxTokens) / LANES): a softmax row's scores a lane keeps
 layout(constant_id = 4) const int HEAD_DIM = 32;     // dim / heads, a multiple of 4
+// LOOPS: on a CPU device (BATCH == 1) the register loops run to bounds the compiler cannot see, so
+// they stay loops; on a GPU their bounds are these constants and they unroll.
 layout(constant_id = 6) const int BATCH = 8;         // loads a thread issues before it uses any of them (1 on CPU devices:
                                                      // unrolled bodies cost lavapipe's compiler minutes and a CPU nothing)
 layout(constant_id = 7) const int ROWS_AT_ONCE = 8;  // rows one weight read serves (1 on CPU devices, as BATCH)
@@ -165,24 +167,25 @@ void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int b
 // LayerNorm of `rows` rows of `dim` (eps 1e-5): LANES threads per row, each keeping its DIM_PER_LANE values.
 void layerNorm(int xAt, int xStride, int rows, int wAt, int bAt, int yAt, int yStride) {
     int t = int(gl_LocalInvocationID.x), lane = t % LANES;
+    int perLane = BATCH == 1 ? (pc.dim + LANES - 1) / LANES : DIM_PER_LANE; // see LOOPS
     for (int r0 = 0; r0 < rows; r0 += THREADS / LANES) {
         int r = r0 + t / LANES;
         bool live = r < rows;
         int xi = xAt + r * xStride;
         float xs[DIM_PER_LANE];
         float s = 0.0;
-        for (int u = 0; u < DIM_PER_LANE; u++) {
+        for (int u = 0; u < perLane; u++) {
             int i = lane + u * LANES;
             xs[u] = live && i < pc.dim ? v[xi + i] : 0.0;
             s += xs[u];
         }
         float mean = groupReduce(s, false) / float(pc.dim);
         float q2 = 0.0;
-        for (int u = 0; u < DIM_PER_LANE; u++)
+        for (int u = 0; u < perLane; u++)
             if (lane + u * LANES < pc.dim) { float d = xs[u] - mean; q2 += d * d; }
         float inv = 1.0 / sqrt(groupReduce(q2, false) / float(pc.dim) + 1e-5);
         if (live)
-            for (int u = 0; u < DIM_PER_LANE; u++) {
+            for (int u = 0; u < perLane; u++) {
                 int i = lane + u * LANES;
                 if (i < pc.dim) v[yAt + r * yStride + i] = (xs[u] - mean) * inv * w[wAt + i] + w[bAt + i];
             }
@@ -201,6 +204,7 @@ vec4 fourAt(bool image, int i) { return image ? f4[i / 4] : vec4(v[i], v[i + 1],
 void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int maskAt, int scoreAt, int outAt, int clsAt) {
     int t = int(gl_LocalInvocationID.x), lane = t % LANES;
     float scale = 1.0 / sqrt(float(HEAD_DIM));
+    int headDim = BATCH == 1 ? pc.dim / pc.heads : HEAD_DIM, keysPerLane = BATCH == 1 ? (keyCount + LANES - 1) / LANES : KEYS_PER_LANE; // see LOOPS
     int pairs = rows * pc.heads;
     for (int p0 = 0; p0 < pairs; p0 += THREADS / LANES) {
         // this round's query rows, staged when they fit
@@ -211,19 +215,19 @@ void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int m
         int r = rh / pc.heads, h = rh % pc.heads;
         int qi = (r - lo) * pc.dim + h * HEAD_DIM;
         vec4 qv[HEAD_DIM / 4];
-        for (int c = 0; c < HEAD_DIM; c += 4) {
+        for (int c = 0; c < headDim; c += 4) {
             int qc = qi + c, qg = qAt + lo * pc.dim + qc;
             qv[c / 4] = !live ? vec4(0.0) : staged ? vec4(query[qc], query[qc + 1], query[qc + 2], query[qc + 3]) : vec4(v[qg], v[qg + 1], v[qg + 2], v[qg + 3]);
         }
         float sc[KEYS_PER_LANE];
         float mx = -3.4e38;
-        for (int u = 0; u < KEYS_PER_LANE; u++) {
+        for (int u = 0; u < keysPerLane; u++) {
             int j = lane + u * LANES;
             sc[u] = 0.0;
             if (live && j < keyCount) {
                 int ki = kAt + j * pc.dim + h * HEAD_DIM;
                 float s = 0.0;
-                for (int c = 0; c < HEAD_DIM; c += 4) s += dot(qv[c / 4], fourAt(image, ki + c));
+                for (int c = 0; c < headDim; c += 4) s += dot(qv[c / 4], fourAt(image, ki + c));
                 s *= scale;
                 if (maskAt >= 0) s += (1.0 - v[maskAt + j]) * MASKED;
                 sc[u] = s;
@@ -232,11 +236,11 @@ void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int m
         }
         mx = groupReduce(mx, true);
         float sum = 0.0;
-        for (int u = 0; u < KEYS_PER_LANE; u++)
+        for (int u = 0; u < keysPerLane; u++)
             if (live && lane + u * LANES < keyCount) { sc[u] = sc[u] - mx < NEGLIGIBLE ? 0.0 : exp(sc[u] - mx); sum += sc[u]; }
         float inv = 1.0 / groupReduce(sum, false);
         if (live)
-            for (int u = 0; u < KEYS_PER_LANE; u++) {
+            for (int u = 0; u < keysPerLane; u++) {
                 int j = lane + u * LANES;
                 if (j >= keyCount) break;
                 float p = sc[u] * inv;

@@ -196,8 +196,11 @@ public class RealtimeSessionVulkanTests : TestBase
             session.SubmitFrame(scene.Bgr, size.Width, size.Height, size.Width * 3);
             Assert.That((await pending.WaitAsync(TimeSpan.FromSeconds(60))).Text, Is.Not.Empty);
         }
-        for (int i = 0; i < 15; i++)
-            await Cycle(); // warm-up: the working set climbs ~60 MB over the first ~20 devices (loader, lavapipe, allocator arenas), then stays
+        // warm-up: the working set climbs over the first devices, then stays: the loader, lavapipe, and the
+        // C allocator's per-thread arenas, each grown to the high-water mark of a shader compile on the thread
+        // that opened a device (up to 8 arenas a core); with the fusion shader of session 8 that takes ~40 devices
+        for (int i = 0; i < 40; i++)
+            await Cycle();
         // three blocks of 10 cycles: a leak shows in every block, a one-off jump (an arena, the GC) in one
         var growth = new List<double>();
         int handles0 = Tools.OpenHandles();
