@@ -114,7 +114,7 @@ bool stage(int from, int stride, int count, int width) {
 // one workgroup, so what costs is each thread's chain of loads that wait on each other: thread t owns
 // output column o and a slice of the inputs (THREADS / outDim slices), reads its weights BATCH at a
 // time (neighbouring threads, neighbouring columns), applies each to ROWS_AT_ONCE rows (staged in shared
-// memory when they fit), and the slices' partial sums meet in shared memory.
+// memory), and the slices' partial sums meet in shared memory.
 void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int bias, int yAt, int yStride, int mode) {
     int t = int(gl_LocalInvocationID.x);
     for (int o0 = 0; o0 < outDim; o0 += THREADS) {
