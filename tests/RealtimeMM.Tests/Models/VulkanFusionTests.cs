@@ -64,6 +64,18 @@ public class VulkanFusionTests : VulkanFixture
         Assert.That(() => gpu.Run(new float[m.ImageTokens * m.ModelDim], [q, q, q], new float[300], new float[100_000]),
             Throws.TypeOf<ArgumentOutOfRangeException>().With.Message.Contains("1..2 questions"));
     }
+
+    [Test]
+    public void Create_SharedMemoryTooSmallForOneRow_RefusedWithTheReason()
+    {
+        // a device whose shared memory cannot hold one row of max(model, ff) floats: refused by name, nothing left open
+        using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
+        var m = bundle.Manifest;
+        long buffersBefore = Device.LiveBuffers;
+        Assert.That(() => new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, m.MaxTokens, maxQuestions: 2, stagingFloats: 128),
+            Throws.TypeOf<NotSupportedException>().With.Message.Contains($"one row of {Math.Max(m.ModelDim, m.FeedForward)} floats").And.Message.Contains("CPU fusion"));
+        Assert.That(Device.LiveBuffers, Is.EqualTo(buffersBefore));
+    }
 }
 
 /// <summary>The Vulkan fusion on real activations: frames of the test split, all their questions in one dispatch.</summary>
