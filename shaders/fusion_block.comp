@@ -27,8 +27,8 @@
 // Push constants (96 bytes, mirrored by BlockPush in VulkanFusion.cs): see below.
 // Specialization constants: 0 THREADS, the workgroup size (VulkanFusion takes up to 1024, as the device
 // allows: a lone question is one workgroup, so its threads are all the parallelism there is); 1
-// QUERY_FLOATS, the shared floats that stage a linear's input rows or an attention's query rows (what
-// shared memory allows; larger inputs are read from Work); 2 DIM_PER_LANE, 3 KEYS_PER_LANE and 4 HEAD_DIM
+// QUERY_FLOATS, the shared floats that stage a linear's input rows (at least one) or an attention's query
+// rows (read from Work when a round's rows do not fit); 2 DIM_PER_LANE, 3 KEYS_PER_LANE and 4 HEAD_DIM
 // size the register arrays and the unrolled loops (see their declarations).
 // What costs for a lone question is latency, not arithmetic: each thread's chain of loads that wait on
 // one another. So every loop over memory issues its loads together (weights BATCH at a time, a head's
@@ -66,7 +66,6 @@ const int LAYER_INTS = 22;
 const int L_LN_SELF = 0, L_SQ = 2, L_SK = 4, L_SV = 6, L_SO = 8, L_LN_CROSS = 10, L_CQ = 12, L_CO = 14, L_LN_MLP = 16, L_FC1 = 18, L_FC2 = 20;
 const int MODE_STORE = 0, MODE_RELU = 1, MODE_ADD = 2;
 const float MASKED = -1e4;
-const float NEGLIGIBLE = -46.0; // exp(-46) < 1e-20: such a weight is taken as 0 (its products would be subnormal floats)
 const int LANES = 32;       // threads per row in norms and softmaxes
 
 shared float red[RED_FLOATS];
@@ -110,6 +109,22 @@ bool stage(int from, int stride, int count, int width) {
     return staged;
 }
 
+// The part [first, end) of `count` items that slice g of `slices` takes (empty for g >= slices).
+ivec2 sliceOf(int count, int g, int slices) {
+    int chunk = (count + slices - 1) / slices;
+    int first = g < slices ? min(count, g * chunk) : count;
+    return ivec2(first, min(count, first + chunk));
+}
+
+// After each thread t wrote its partial sum at red[p * THREADS + t] (pass-local item p, column t % span,
+// slice t / span): the total of item k / span's column k % span over the slices.
+float slicesTotal(int k, int span, int slices) {
+    int at0 = (k / span) * THREADS + k % span;
+    float s = 0.0;
+    for (int g = 0; g < slices; g++) s += red[at0 + g * span];
+    return s;
+}
+
 // y[r] (+)= x[r] W^T + b for r < rows; WT at `wt` is (inDim, outDim) row-major. A lone question's work is
 // one workgroup, so what costs is each thread's chain of loads that wait on each other: thread t owns
 // output column o and a slice of the inputs (THREADS / outDim slices), reads its weights BATCH at a
@@ -121,8 +136,8 @@ void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int b
         int span = min(outDim - o0, THREADS);
         int slices = THREADS / span; // uniform
         int col = t % span, g = t / span, o = o0 + col;
-        int chunk = (inDim + slices - 1) / slices;
-        int i0 = g < slices ? min(inDim, g * chunk) : inDim, i1 = min(inDim, i0 + chunk);
+        ivec2 part = sliceOf(inDim, g, slices);
+        int i0 = part.x, i1 = part.y;
         // the rows go through shared memory ROWS_AT_ONCE at a time, or as many as fit (VulkanFusion makes
         // room for one at least)
         int step = min(ROWS_AT_ONCE, QUERY_FLOATS / inDim);
@@ -150,9 +165,8 @@ void linear(int xAt, int xStride, int rows, int inDim, int outDim, int wt, int b
                 barrier();
                 int m = min(perPass, n - u0);
                 for (int k = t; k < m * span; k += THREADS) {
-                    int at0 = (k / span) * THREADS + k % span, oo = o0 + k % span;
-                    float s = w[bias + oo];
-                    for (int g2 = 0; g2 < slices; g2++) s += red[at0 + g2 * span];
+                    int oo = o0 + k % span;
+                    float s = w[bias + oo] + slicesTotal(k, span, slices);
                     int yi = yAt + (r0 + u0 + k / span) * yStride + oo;
                     if (mode == MODE_RELU) s = max(s, 0.0);
                     v[yi] = mode == MODE_ADD ? v[yi] + s : s;
@@ -237,7 +251,7 @@ void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int m
         mx = groupReduce(mx, true);
         float sum = 0.0;
         for (int u = 0; u < keysPerLane; u++)
-            if (live && lane + u * LANES < keyCount) { sc[u] = sc[u] - mx < NEGLIGIBLE ? 0.0 : exp(sc[u] - mx); sum += sc[u]; }
+            if (live && lane + u * LANES < keyCount) { sc[u] = exp(sc[u] - mx); sum += sc[u]; }
         float inv = 1.0 / groupReduce(sum, false);
         if (live)
             for (int u = 0; u < keysPerLane; u++) {
@@ -256,8 +270,8 @@ void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int m
         int col = t % span, g = t / span, qd = o0 + col;
         int c = (qd % (pc.dim / 4)) * 4, r = qd / (pc.dim / 4), h = c / HEAD_DIM;
         int base = scoreAt + (r * pc.heads + h) * keyCount;
-        int chunk = (keyCount + slices - 1) / slices;
-        int j0 = g < slices ? min(keyCount, g * chunk) : keyCount, j1 = min(keyCount, j0 + chunk);
+        ivec2 part = sliceOf(keyCount, g, slices);
+        int j0 = part.x, j1 = part.y;
         vec4 acc = vec4(0.0);
         for (int j = j0; j < j1; j += BATCH) {
             float p[BATCH];
@@ -276,10 +290,8 @@ void attend(int qAt, int rows, bool image, int kAt, int vAt, int keyCount, int m
                 if (e >= e0 && e < e0 + perPass) red[(e - e0) * THREADS + t] = acc[e];
             barrier();
             for (int k = t; k < perPass * span; k += THREADS) {
-                int e = e0 + k / span, q2 = o0 + k % span, at0 = (k / span) * THREADS + k % span;
-                float s = 0.0;
-                for (int g2 = 0; g2 < slices; g2++) s += red[at0 + g2 * span];
-                v[outAt + (q2 / (pc.dim / 4)) * pc.dim + (q2 % (pc.dim / 4)) * 4 + e] = s;
+                int e = e0 + k / span, q2 = o0 + k % span;
+                v[outAt + (q2 / (pc.dim / 4)) * pc.dim + (q2 % (pc.dim / 4)) * 4 + e] = slicesTotal(k, span, slices);
             }
             barrier();
         }

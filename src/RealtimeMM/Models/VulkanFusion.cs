@@ -147,11 +147,12 @@ public sealed unsafe class VulkanFusion : IDisposable
             int redFloats = Math.Min(rowsAtOnce, (sharedFloats - queryFloats) / Threads) * Threads;
             // unrolled loads and rows held in registers are what a GPU needs to hide its memory latency; on a CPU
             // device (lavapipe) they buy nothing and cost its compiler most of a minute, so there the loops stay loops
-            int unroll = device.Info.IsCpu ? 1 : 8;
+            bool loops = device.Info.IsCpu;
+            int unroll = loops ? 1 : 8, registerRows = loops ? 1 : rowsAtOnce;
             // registers: a norm's row values per lane, a softmax row's scores per lane; the head width for vec4 reads
             int dimPerLane = (d + 31) / 32, keysPerLane = (Math.Max(imageTokens, maxTokens) + 31) / 32;
             block = new ComputePipeline(device, "fusion_block", 4, (uint)sizeof(BlockPush), 1,
-                [Threads, Math.Max(1, queryFloats), dimPerLane, keysPerLane, d / heads, redFloats, unroll, device.Info.IsCpu ? 1 : rowsAtOnce]);
+                [Threads, Math.Max(1, queryFloats), dimPerLane, keysPerLane, d / heads, redFloats, unroll, registerRows]);
             ring = new CommandRing(device, 1);
             weightBuffer = device.CreateBuffer((ulong)packed.Count * 4, VulkanDevice.BufferUse.Upload);
             CollectionsMarshal.AsSpan(packed).CopyTo(weightBuffer.AsSpan<float>(packed.Count));
