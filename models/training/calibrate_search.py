@@ -19,8 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from model import Model  # noqa: E402
-from train import HOLDOUT, RTMM, Tokenizer, dataset_args, read_records, search_query as query  # noqa: E402
+from train import HOLDOUT, RTMM, Tokenizer, dataset_args, load_model, read_records, search_query as query  # noqa: E402
 
 
 def main():
@@ -35,12 +34,12 @@ def main():
     subprocess.run([RTMM, "dataset", "--vocab-out", vocab_file], check=True, stdout=subprocess.DEVNULL)
     meta = json.load(open(vocab_file))
     vocab, answers = meta["vocabulary"], meta["answers"]
-    model = Model(len(vocab), len(answers))
-    model.load_state_dict(torch.load(args.checkpoint, map_location="cpu"))
+    model, _ = load_model(args.checkpoint, len(vocab), len(answers))
     model.eval()
+    grid = model.vision.grid
     tok = Tokenizer(vocab, 24)
-    test = list(read_records(subprocess.Popen(dataset_args(2, 128, 16, args.count, favor=HOLDOUT, render="320x240", oov=0.0),
-                                              stdout=subprocess.PIPE).stdout, 128, 16))
+    test = list(read_records(subprocess.Popen(dataset_args(2, 8 * grid, grid, args.count, favor=HOLDOUT, render="320x240", oov=0.0),
+                                              stdout=subprocess.PIPE).stdout, 8 * grid, grid))
     classes = sorted({o["class"] for m, _, _ in test for o in m["objects"]})
     colors = sorted({o["color"] for m, _, _ in test for o in m["objects"]})
     rng = random.Random(7)

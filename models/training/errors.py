@@ -18,8 +18,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from model import Model  # noqa: E402
-from train import HOLDOUT, ROOT, RTMM, Tokenizer, dataset_args, forward, make_batch, read_records  # noqa: E402
+from train import HOLDOUT, ROOT, RTMM, Tokenizer, dataset_args, forward, load_model, make_batch, read_records  # noqa: E402
 
 
 def category(q, predicted, colors):
@@ -37,8 +36,6 @@ def main():
     p.add_argument("--kind", default="color")
     p.add_argument("--count", type=int, default=1000, help="scenes of the split")
     p.add_argument("--seed", type=int, default=2, help="2: the test split; 3: a validation split")
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--grid", type=int, default=16)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tiles", type=int, default=36)
     p.add_argument("--out", help="contact sheet (PNG or JPEG)")
@@ -50,9 +47,10 @@ def main():
     meta = json.load(open(vocab_file))
     vocab, answers = meta["vocabulary"], meta["answers"]
     tok = Tokenizer(vocab, 24)
-    model = Model(len(vocab), len(answers), grid=args.grid)
-    model.load_state_dict(torch.load(args.checkpoint, map_location="cpu"))
+    model, _ = load_model(args.checkpoint, len(vocab), len(answers))
     model.eval()
+    args.grid = model.vision.grid
+    args.size = 8 * args.grid
     proc = subprocess.Popen(dataset_args(args.seed, args.size, args.grid, args.count, favor=HOLDOUT, render="320x240", oov=0.05), stdout=subprocess.PIPE)
     records = list(read_records(proc.stdout, args.size, args.grid))
     asked, errors = [], []
@@ -81,7 +79,7 @@ def main():
         print(f"  {name}: {names.count(name)}")
     heights = np.array([h for *_, h, _ in errors])
     all_heights = np.array(asked)
-    small = args.size / 8  # under a sixth of the input's side, roughly a 2x2-cell object on the 16x16 grid
+    small = args.size / 8  # an eighth of the input's side, a 2x2-cell object on the grid
     print(f"asked object's height in the {args.size}-pixel input: median {np.nanmedian(all_heights):.1f} px over all questions, "
           f"{np.nanmedian(heights):.1f} px over the wrong ones; under {small:.0f} px: {100 * np.mean(all_heights < small):.0f}% of questions, "
           f"{100 * np.mean(heights < small):.0f}% of errors")

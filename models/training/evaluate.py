@@ -12,16 +12,13 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from model import Model  # noqa: E402
-from train import HOLDOUT, RTMM, Tokenizer, dataset_args, evaluate, read_records  # noqa: E402
+from train import HOLDOUT, RTMM, Tokenizer, dataset_args, evaluate, load_model, read_records  # noqa: E402
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--count", type=int, default=1000)
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--grid", type=int, default=16)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out")
     args = p.parse_args()
@@ -30,11 +27,11 @@ def main():
     subprocess.run([RTMM, "dataset", "--vocab-out", vocab_file], check=True, stdout=subprocess.DEVNULL)
     meta = json.load(open(vocab_file))
     vocab, answers = meta["vocabulary"], meta["answers"]
-    model = Model(len(vocab), len(answers), grid=args.grid)
-    model.load_state_dict(torch.load(args.checkpoint))
-    proc = subprocess.Popen(dataset_args(2, args.size, args.grid, args.count, favor=HOLDOUT, render="320x240", oov=0.05), stdout=subprocess.PIPE)
-    test = list(read_records(proc.stdout, args.size, args.grid))
-    result = evaluate(model, test, Tokenizer(vocab, 24), answers, args.grid, HOLDOUT)
+    model, _ = load_model(args.checkpoint, len(vocab), len(answers))
+    grid = model.vision.grid
+    proc = subprocess.Popen(dataset_args(2, 8 * grid, grid, args.count, favor=HOLDOUT, render="320x240", oov=0.05), stdout=subprocess.PIPE)
+    test = list(read_records(proc.stdout, 8 * grid, grid))
+    result = evaluate(model, test, Tokenizer(vocab, 24), answers, grid, HOLDOUT)
     print(json.dumps(result))
     if args.out:
         with open(args.out, "w") as f:

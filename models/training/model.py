@@ -66,11 +66,14 @@ class FusionLayer(nn.Module):
         return x, weights
 
 
-def sine_2d(grid, d):
-    """(1, grid*grid, d): half the channels encode x, half y, with sines and cosines of a few frequencies."""
+def sine_2d(grid, d, base=None):
+    """(1, grid*grid, d): half the channels encode x, half y, with sines and cosines of a few frequencies.
+    base: the grid the code was first trained at; a finer grid samples the same code at its own cell
+    centres, so a model moved to a higher input resolution keeps the positions it learned."""
+    base = base or grid
     quarter = d // 4
-    freqs = torch.exp(torch.linspace(0, math.log(grid), quarter)) * math.pi / grid
-    coords = (torch.arange(grid).float() + 0.5)
+    freqs = torch.exp(torch.linspace(0, math.log(base), quarter)) * math.pi / base
+    coords = (torch.arange(grid).float() + 0.5) * base / grid
     ys, xs = torch.meshgrid(coords, coords, indexing="ij")
     x, y = xs.flatten()[:, None] * freqs, ys.flatten()[:, None] * freqs
     return torch.cat([x.sin(), x.cos(), y.sin(), y.cos()], 1)[None]
@@ -82,7 +85,7 @@ def conv(cin, cout, stride=1, dilation=1):
 
 
 class VisionEncoder(nn.Module):
-    def __init__(self, d=128, grid=16, emb=128, classes=10, colors=11):
+    def __init__(self, d=128, grid=16, emb=128, classes=10, colors=11, pos_base=None):
         super().__init__()
         self.grid = grid
         self.body = nn.Sequential(
@@ -90,7 +93,7 @@ class VisionEncoder(nn.Module):
             conv(96, 96, dilation=2), conv(96, 96, dilation=4))
         self.proj = nn.Conv2d(96, d, 1)
         self.pos = nn.Parameter(torch.randn(1, grid * grid, d) * 0.02)
-        self.register_buffer("fixed_pos", sine_2d(grid, d), persistent=False)
+        self.register_buffer("fixed_pos", sine_2d(grid, d, pos_base), persistent=False)
         self.ln = nn.LayerNorm(d)
         self.null = nn.Parameter(torch.randn(1, 1, d) * 0.02)
         self.pool = nn.Linear(d, emb)
@@ -148,9 +151,9 @@ class Fusion(nn.Module):
 
 
 class Model(nn.Module):
-    def __init__(self, vocab, answers, grid=16, max_len=24):
+    def __init__(self, vocab, answers, grid=16, max_len=24, pos_base=None):
         super().__init__()
-        self.vision = VisionEncoder(grid=grid)
+        self.vision = VisionEncoder(grid=grid, pos_base=pos_base)
         self.text = TextEncoder(vocab, max_len=max_len)
         self.fusion = Fusion(answers)
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))

@@ -296,8 +296,7 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--questions", type=int, default=4, help="questions per image per step")
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--grid", type=int, default=16)
+    p.add_argument("--size", type=int, default=128, help="input side in pixels (the CNN's stride is 8: the grid is size/8)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--eval-count", type=int, default=1000)
     p.add_argument("--threads", type=int, default=2)
@@ -324,6 +323,7 @@ def main():
     p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
     p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
     args = p.parse_args()
+    args.grid = args.size // 8
     global DEVICE
     DEVICE = torch.device(args.device)
 
@@ -340,14 +340,14 @@ def main():
     print("making the test split (seed 2, hold-out pairs favoured)...", flush=True)
     test = list(read_records(subprocess.Popen(dataset_args(2, args.size, args.grid, args.eval_count, favor=HOLDOUT, render="320x240", oov=0.05),
                                               stdout=subprocess.PIPE).stdout, args.size, args.grid))
-    model = Model(len(vocab), len(answers), grid=args.grid)
     prior = {"history": [], "phases": []}
     if args.resume:
-        missing, unexpected = model.load_state_dict(torch.load(args.resume, map_location="cpu"), strict=False)
-        if os.path.exists(args.resume + ".json"):
-            prior = json.load(open(args.resume + ".json"))
-            args.prior_steps, args.prior_minutes = prior["steps"], prior["minutes"]
-        print(f"resumed from {args.resume} ({args.prior_steps} steps, {args.prior_minutes} min); missing {missing}, unexpected {unexpected}", flush=True)
+        model, prior = load_model(args.resume, len(vocab), len(answers), args.grid)
+        args.prior_steps, args.prior_minutes = prior.get("steps", args.prior_steps), prior.get("minutes", args.prior_minutes)
+        print(f"resumed from {args.resume} ({args.prior_steps} steps, {args.prior_minutes} min)", flush=True)
+    else:
+        model = Model(len(vocab), len(answers), grid=args.grid)
+        prior["pos_base"] = args.grid
     model.to(DEVICE)
     params = sum(p.numel() for p in model.parameters())
     if args.export_only:
@@ -403,7 +403,7 @@ def main():
     meta = {
         "steps": args.prior_steps + step, "minutes": round(args.prior_minutes + minutes, 1), "batch": args.batch, "questions_per_image": args.questions,
         "parameters": params, "hardware": hardware,
-        "holdout_pairs": HOLDOUT, "python_eval": final, "history": prior["history"] + history,
+        "holdout_pairs": HOLDOUT, "python_eval": final, "size": args.size, "grid": args.grid, "pos_base": prior["pos_base"], "history": prior["history"] + history,
         "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch, "questions": args.questions,
                                               "hardware": hardware, "scene_offset": args.scene_offset,
                                               "same_class_rate": args.same_class_rate, "same_color_rate": args.same_color_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight,
@@ -434,6 +434,27 @@ class Ema:
                 avg.mul_(self.decay).add_(cur, alpha=1 - self.decay)
             else:
                 avg.copy_(cur)
+
+
+def load_model(path, n_vocab, n_answers, grid=None):
+    """A checkpoint as a Model on `grid` (default: the grid it was trained on), and its .json history.
+    Layers added since the checkpoint start fresh. On a finer grid than it was trained on (a higher
+    input resolution: the CNN's stride is 8), the learned position code is resized bilinearly and the
+    sine code keeps the checkpoint's base grid, so every cell keeps the position it meant."""
+    state = torch.load(path, map_location="cpu")
+    prior = json.load(open(path + ".json")) if os.path.exists(path + ".json") else {"history": [], "phases": []}
+    trained = int(round(state["vision.pos"].shape[1] ** 0.5))
+    prior.setdefault("pos_base", trained)
+    grid = grid or trained
+    if grid != trained:
+        d = state["vision.pos"].shape[2]
+        square = state["vision.pos"].reshape(1, trained, trained, d).permute(0, 3, 1, 2)
+        state["vision.pos"] = F.interpolate(square, size=(grid, grid), mode="bilinear", align_corners=False).permute(0, 2, 3, 1).reshape(1, grid * grid, d)
+    model = Model(n_vocab, n_answers, grid=grid, pos_base=prior["pos_base"])
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        print(f"{path}: fresh {missing}, unused {unexpected}", flush=True)
+    return model, prior
 
 
 def save_phase(model, ema, path):

@@ -27,18 +27,27 @@ public sealed class QuestionAnswerer : IDisposable
     readonly LinkedList<string> textOrder = new();
 
     /// <summary>Takes ownership of <paramref name="bundle"/> when <paramref name="ownsBundle"/> is true.</summary>
+    /// <remarks>
+    /// A bundle the Vulkan fusion cannot run (a head width that is not a multiple of 4, or a row
+    /// larger than the device's shared memory) runs its fusion on the CPU with one warning under
+    /// <see cref="DevicePreference.Auto"/>; <see cref="DevicePreference.Vulkan"/> refuses it with
+    /// <see cref="NotSupportedException"/> and the reason.
+    /// </remarks>
     public QuestionAnswerer(ModelBundle bundle, DevicePreference device = DevicePreference.Auto, bool ownsBundle = true, Action<string>? warn = null)
-        : this(bundle, VulkanDevice.ForPolicy(device, warn), ownsGpu: true, ownsBundle, warn)
+        : this(bundle, VulkanDevice.ForPolicy(device, warn), ownsGpu: true, ownsBundle, warn, gpuFusionRequired: device == DevicePreference.Vulkan)
     {
     }
 
-    /// <summary>Runs on a Vulkan device the caller made and keeps (shared with other components; null: the CPU paths).</summary>
+    /// <summary>
+    /// Runs on a Vulkan device the caller made and keeps (shared with other components; null: the CPU
+    /// paths). A bundle the Vulkan fusion cannot run has its fusion on the CPU, with one warning.
+    /// </summary>
     public QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsBundle = true, Action<string>? warn = null)
-        : this(bundle, device, ownsGpu: false, ownsBundle, warn)
+        : this(bundle, device, ownsGpu: false, ownsBundle, warn, gpuFusionRequired: false)
     {
     }
 
-    QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsGpu, bool ownsBundle, Action<string>? warn)
+    QuestionAnswerer(ModelBundle bundle, VulkanDevice? device, bool ownsGpu, bool ownsBundle, Action<string>? warn, bool gpuFusionRequired)
     {
         this.warn = warn;
         this.bundle = bundle;
@@ -50,7 +59,7 @@ public sealed class QuestionAnswerer : IDisposable
         try
         {
             preprocessor = gpu is null ? new CpuPreprocessor(bundle.Preprocess) : new VulkanPreprocessor(gpu, bundle.Preprocess);
-            gpuFusion = gpu is null ? null : new VulkanFusion(gpu, bundle.Fusion, bundle.Manifest.ImageTokens, bundle.Manifest.MaxTokens, maxQuestions: 16);
+            gpuFusion = gpu is null ? null : OpenGpuFusion(gpu, gpuFusionRequired);
         }
         catch
         {
@@ -58,6 +67,19 @@ public sealed class QuestionAnswerer : IDisposable
             if (ownsGpu)
                 gpu?.Dispose();
             throw;
+        }
+    }
+
+    VulkanFusion? OpenGpuFusion(VulkanDevice device, bool required)
+    {
+        try
+        {
+            return new VulkanFusion(device, bundle.Fusion, bundle.Manifest.ImageTokens, bundle.Manifest.MaxTokens, maxQuestions: 16);
+        }
+        catch (NotSupportedException e) when (!required)
+        {
+            warn?.Invoke($"model '{bundle.Manifest.Name}' on {device}: {e.Message}; its fusion runs on the CPU, preprocessing stays on Vulkan");
+            return null;
         }
     }
 
@@ -69,6 +91,9 @@ public sealed class QuestionAnswerer : IDisposable
 
     /// <summary>Where preprocessing and fusion run: <c>vulkan:NAME</c> or <c>cpu</c> (the encoders run in ONNX Runtime on the CPU).</summary>
     public string Device => preprocessor.Device;
+
+    /// <summary>Where the fusion runs: <c>vulkan:NAME</c>, or <c>cpu</c> (no device, a bundle the Vulkan fusion cannot run, or after <see cref="FellBack"/>).</summary>
+    public string FusionDevice => gpuFusion is null ? "cpu" : preprocessor.Device;
 
     /// <summary>
     /// Why the answerer left its Vulkan device for the CPU paths (a lost device, or any other Vulkan

@@ -74,13 +74,7 @@ public class ModelBundleTests : TestBase
 
         static TestCaseData Case(string name, Action<string> breakIt, string file, string field) =>
             new TestCaseData(breakIt, file, field).SetName($"Load_{name.Replace(' ', '_')}_NamesFileAndField");
-        static void EditManifest(string dir, Action<JsonObject> edit)
-        {
-            var path = Path.Combine(dir, "manifest.json");
-            var j = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-            edit(j);
-            File.WriteAllText(path, j.ToJsonString());
-        }
+        static void EditManifest(string dir, Action<JsonObject> edit) => BundleCopy.EditManifest(dir, edit);
         static void Truncate(string path)
         {
             var b = File.ReadAllBytes(path);
@@ -91,10 +85,7 @@ public class ModelBundleTests : TestBase
     [TestCaseSource(nameof(Broken))]
     public void Load_BrokenBundle_Throws(Action<string> breakIt, string file, string field)
     {
-        var dir = Path.Combine(Temp, "bundle");
-        Directory.CreateDirectory(dir);
-        foreach (var f in Directory.GetFiles(ModelBundle.DefaultFolder))
-            File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        var dir = BundleCopy.Make(Temp);
         breakIt(dir);
         var e = Assert.Throws<ModelBundleException>(() => ModelBundle.Load(dir).Dispose());
         TestContext.Out.WriteLine(e!.Message);

@@ -160,4 +160,27 @@ public class BatchedQuestionsTests : VulkanFixture
         Assert.That(dAttention, Is.LessThanOrEqualTo(1e-4));
         Assert.That(() => cpu.CompareFusion(cpuFrame, questions), Throws.InvalidOperationException);
     }
+
+    [Test]
+    public void Answerer_BundleTheVulkanFusionCannotRun_FusionOnTheCpuWithOneWarning_RefusedWhenVulkanIsRequired()
+    {
+        // 64 heads of width 2: the CPU fusion runs it, the Vulkan fusion (keys read as vec4) cannot
+        var dir = BundleCopy.Make(Temp, j => j["dims"]!["heads"] = 64);
+        using var bundle = ModelBundle.Load(dir);
+        var warnings = new List<string>();
+        using var shared = new QuestionAnswerer(bundle, Device, ownsBundle: false, warn: warnings.Add);
+        using var cpu = new QuestionAnswerer(bundle, (RealtimeMM.Gpu.VulkanDevice?)null, ownsBundle: false);
+        TestContext.Out.WriteLine(string.Join("\n", warnings));
+        Assert.That(warnings, Has.Count.EqualTo(1));
+        Assert.That(warnings[0], Does.Contain("head width").And.Contain("fusion runs on the CPU"));
+        Assert.That(shared.Device, Does.StartWith("vulkan:"));
+        Assert.That(shared.FusionDevice, Is.EqualTo("cpu"));
+        var scene = RealtimeMM.Scenes.SceneGenerator.Render(2, 3, new RealtimeMM.Scenes.SceneOptions { Width = 320, Height = 240 });
+        var view = new RealtimeMM.Frames.ImageView(scene.Bgr, 320, 240, 960);
+        var questions = scene.Questions.Select(q => q.Question).ToList();
+        var (a, b) = (shared.AskMany(shared.Encode(view), questions), cpu.AskMany(cpu.Encode(view), questions));
+        Assert.That(a.Select(x => x.Text), Is.EqualTo(b.Select(x => x.Text)));
+        Assert.That(() => new QuestionAnswerer(bundle, RealtimeMM.Gpu.DevicePreference.Vulkan, ownsBundle: false),
+            Throws.TypeOf<NotSupportedException>().With.Message.Contains("head width"));
+    }
 }
