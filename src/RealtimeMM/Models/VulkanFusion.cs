@@ -183,6 +183,12 @@ public sealed unsafe class VulkanFusion : IDisposable
     public double LastKernelMs { get; private set; }
 
     /// <summary>
+    /// The part of <see cref="LastKernelMs"/> before the question block starts: the frame's cross-attention
+    /// keys and values for every layer (shared by the run's questions) and the barrier after them.
+    /// </summary>
+    public double LastImageKeysMs { get; private set; }
+
+    /// <summary>
     /// Answers several questions about one frame in one submission. <paramref name="image"/>: the
     /// image tokens (imageTokens x Dim); each question: text states (maxTokens x Dim) and mask (1 real
     /// token, 0 padding). Writes per question <c>Answers</c> logits and layers x heads x imageTokens
@@ -220,6 +226,7 @@ public sealed unsafe class VulkanFusion : IDisposable
             Linear(cmd, imageAt[l].V, imageTokens, this.image, blockPush.Values + l * blockPush.KvStride);
         }
         Barrier(cmd);
+        ring.Mark(0);
         var push = blockPush;
         block.Dispatch(cmd, blockSet, &push, (uint)sizeof(BlockPush), (uint)n);
         int logitFloats = n * answers, logitSlots = maxQuestions * answers;
@@ -228,7 +235,7 @@ public sealed unsafe class VulkanFusion : IDisposable
             new BufferCopy(srcOffset: (ulong)attn * 4, dstOffset: (ulong)logitSlots * 4, size: (ulong)(n * mapSize) * 4)]);
         ring.Submit(0);
         ring.Wait(0);
-        LastKernelMs = ring.GpuMilliseconds(0);
+        (LastImageKeysMs, LastKernelMs) = ring.GpuSplitMilliseconds(0);
         results.Invalidate();
         var read = results.AsSpan<float>(logitSlots + n * mapSize);
         read[..logitFloats].CopyTo(logitsOut);

@@ -52,7 +52,9 @@ internal static class FusionBench
                 var logits = new float[n * answers];
                 var attention = new float[n * mapSize];
                 var (wall, kernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}, {gpu.Threads} threads a question)", () => gpu.Run(image, questions, logits, attention), maxRuns, budget,
-                    ("Vulkan kernels (GPU timestamps)", () => gpu.LastKernelMs));
+                    ("Vulkan kernels (GPU timestamps)", () => gpu.LastKernelMs),
+                    ("Vulkan kernels: the frame's keys and values, all layers (GPU timestamps)", () => gpu.LastImageKeysMs),
+                    ("Vulkan kernels: the question block (GPU timestamps)", () => gpu.LastKernelMs - gpu.LastImageKeysMs));
                 dVkLogit = Timing.MaxAbsDiff(expectedLogits, logits);
                 dVkAttention = Timing.MaxAbsDiff(expectedAttention, attention);
                 paths.Add(PerQuestion(wall, n));

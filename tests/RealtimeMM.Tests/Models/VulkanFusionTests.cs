@@ -48,7 +48,9 @@ public class VulkanFusionTests : VulkanFixture
             if (Array.IndexOf(got, got.Max()) == Array.IndexOf(expectedLogits, expectedLogits.Max()))
                 same++;
         }
-        TestContext.Out.WriteLine($"{questions} question(s) of {maxTokens} tokens{(gaps ? ", a gap in the mask" : "")}: max |vulkan - reference| logits {worstLogit:E2}, attention {worstAttention:E2}; same answer {same}/{questions}; kernel {gpu.LastKernelMs:F2} ms (lavapipe, {gpu.Threads} threads a question)");
+        TestContext.Out.WriteLine($"{questions} question(s) of {maxTokens} tokens{(gaps ? ", a gap in the mask" : "")}: max |vulkan - reference| logits {worstLogit:E2}, attention {worstAttention:E2}; same answer {same}/{questions}; kernel {gpu.LastKernelMs:F2} ms, of which the frame's keys and values {gpu.LastImageKeysMs:F2} (lavapipe, {gpu.Threads} threads a question)");
+        if (Device.SupportsTimestamps)
+            Assert.That(gpu.LastImageKeysMs, Is.GreaterThan(0).And.LessThan(gpu.LastKernelMs), "the mark between the frame's keys and the question block");
         Assert.That(worstLogit, Is.LessThanOrEqualTo(1e-3));
         Assert.That(worstAttention, Is.LessThanOrEqualTo(1e-4));
         Assert.That(same, Is.EqualTo(questions));

@@ -3,8 +3,9 @@ using Silk.NET.Vulkan;
 namespace RealtimeMM.Gpu.Backend;
 
 /// <summary>
-/// N command buffers, each with a fence and two timestamp queries: one per frame in flight. A slot
-/// is reused only after its fence has signalled, so buffers tied to a slot are safe to rewrite.
+/// N command buffers, each with a fence and three timestamp queries (start, a mark between stages,
+/// end): one per frame in flight. A slot is reused only after its fence has signalled, so buffers
+/// tied to a slot are safe to rewrite.
 /// </summary>
 internal sealed unsafe class CommandRing : IDisposable
 {
@@ -13,6 +14,7 @@ internal sealed unsafe class CommandRing : IDisposable
     readonly CommandBuffer[] commands;
     readonly Fence[] fences;
     readonly bool[] submitted;
+    readonly bool[] marked;
     readonly QueryPool queries;
 
     public CommandRing(VulkanDevice device, int slots)
@@ -23,6 +25,7 @@ internal sealed unsafe class CommandRing : IDisposable
         commands = new CommandBuffer[slots];
         fences = new Fence[slots];
         submitted = new bool[slots];
+        marked = new bool[slots];
         try
         {
             var poolInfo = new CommandPoolCreateInfo(flags: CommandPoolCreateFlags.ResetCommandBufferBit, queueFamilyIndex: device.QueueFamily);
@@ -37,7 +40,7 @@ internal sealed unsafe class CommandRing : IDisposable
             }
             if (device.SupportsTimestamps)
             {
-                var qInfo = new QueryPoolCreateInfo(queryType: QueryType.Timestamp, queryCount: (uint)(2 * slots));
+                var qInfo = new QueryPoolCreateInfo(queryType: QueryType.Timestamp, queryCount: (uint)(3 * slots));
                 api.CreateQueryPool(dev, in qInfo, null, out queries).Check();
             }
         }
@@ -60,18 +63,29 @@ internal sealed unsafe class CommandRing : IDisposable
         device.Api.BeginCommandBuffer(cmd, in begin).Check();
         if (queries.Handle != 0)
         {
-            device.Api.CmdResetQueryPool(cmd, queries, (uint)(2 * slot), 2);
-            device.Api.CmdWriteTimestamp(cmd, PipelineStageFlags.TopOfPipeBit, queries, (uint)(2 * slot));
+            device.Api.CmdResetQueryPool(cmd, queries, (uint)(3 * slot), 3);
+            device.Api.CmdWriteTimestamp(cmd, PipelineStageFlags.TopOfPipeBit, queries, (uint)(3 * slot));
         }
+        marked[slot] = false;
         return cmd;
+    }
+
+    /// <summary>Records the time when the work recorded so far in the slot has finished: <see cref="GpuSplitMilliseconds"/> reads it.</summary>
+    public void Mark(int slot)
+    {
+        if (queries.Handle != 0)
+            device.Api.CmdWriteTimestamp(commands[slot], PipelineStageFlags.BottomOfPipeBit, queries, (uint)(3 * slot + 1));
+        marked[slot] = true;
     }
 
     /// <summary>Ends recording and submits; the slot's fence signals when the GPU is done.</summary>
     public void Submit(int slot)
     {
         var cmd = commands[slot];
+        if (!marked[slot])
+            Mark(slot);
         if (queries.Handle != 0)
-            device.Api.CmdWriteTimestamp(cmd, PipelineStageFlags.BottomOfPipeBit, queries, (uint)(2 * slot + 1));
+            device.Api.CmdWriteTimestamp(cmd, PipelineStageFlags.BottomOfPipeBit, queries, (uint)(3 * slot + 2));
         device.Api.EndCommandBuffer(cmd).Check();
         var fence = fences[slot];
         device.Api.ResetFences(device.Handle, 1, in fence).Check();
@@ -108,16 +122,23 @@ internal sealed unsafe class CommandRing : IDisposable
     }
 
     /// <summary>GPU time of the slot's last submission in milliseconds, or NaN without timestamps. Call after <see cref="Wait"/>.</summary>
-    public double GpuMilliseconds(int slot)
+    public double GpuMilliseconds(int slot) => GpuSplitMilliseconds(slot).Total;
+
+    /// <summary>
+    /// The slot's last submission in milliseconds: start to <see cref="Mark"/>, and start to end (the
+    /// mark equals the end when none was set); NaN without timestamps. Call after <see cref="Wait"/>.
+    /// </summary>
+    public (double ToMark, double Total) GpuSplitMilliseconds(int slot)
     {
         if (queries.Handle == 0)
-            return double.NaN;
-        var ts = stackalloc ulong[2];
-        var r = device.Api.GetQueryPoolResults(device.Handle, queries, (uint)(2 * slot), 2, 16, ts, 8, QueryResultFlags.Result64Bit);
+            return (double.NaN, double.NaN);
+        var ts = stackalloc ulong[3];
+        var r = device.Api.GetQueryPoolResults(device.Handle, queries, (uint)(3 * slot), 3, 24, ts, 8, QueryResultFlags.Result64Bit);
         if (r == Result.NotReady)
-            return double.NaN;
+            return (double.NaN, double.NaN);
         r.Check();
-        return (ts[1] - ts[0]) * device.TimestampPeriodNs / 1e6;
+        double ms = device.TimestampPeriodNs / 1e6;
+        return ((ts[1] - ts[0]) * ms, (ts[2] - ts[0]) * ms);
     }
 
     public void WaitAll()
