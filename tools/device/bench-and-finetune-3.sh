@@ -2,7 +2,7 @@
 # One device call (carry [".device", ".gl"], made by tools/device/prepare): the benchmarks on a quiet
 # machine first (preprocessing with the upload plan, OpenCV's blobFromImage beside it, fusion, the
 # whole report), then a fine-tune on the GPU with the Vulkan whole-split equivalence check beside it.
-# Knobs: MINUTES, LR, LIMIT, QUERY_LOSS, HARD (--hard-weight), SAME_COLOR (--same-color-rate); RESUME names the checkpoint in .device/ckpt (default shipped.pt);
+# Knobs: SIZE, MINUTES, LR, LIMIT, QUERY_LOSS, HARD (--hard-weight), SAME_COLOR (--same-color-rate); RESUME names the checkpoint in .device/ckpt (default shipped.pt);
 # EVAL=0 skips the Vulkan whole-split check; EMA sets train.py's --ema decay; REPORT=0 skips `bench report`.
 # Session 4, H200: run 1 as is, run 2 with RESUME=gpu1 LR=3e-4 QUERY_LOSS=0.1 LIMIT=330 EVAL=0: that made the
 # shipped model (its checkpoint is .device/ckpt/shipped.pt now). Next: EVAL=0 with the same knobs for color.
@@ -16,6 +16,9 @@
 # Session 8, H200: REPORT=0 EVAL=0 RESUME=ema-cpu-s7 LR=2e-4 QUERY_LOSS=0.1 EMA=0.999 MINUTES=5 LIMIT=400 (the session-7 CPU recipe, longer):
 # 4,300 steps, test color 98.10 / overall 98.34, but on the validation split (seed 3) color 97.53: fine-tunes have stalled at ~97.5-98.
 # Its benches timed HostImport (1080p 0.133 ms wall) and the rewritten fusion_block (1 question 0.404 ms wall): docs/performance.md.
+# Session 9 (no lease): `bench fusion` splits the GPU time into the frame's keys and values (4 fusion_linear dispatches) and the
+# question block: read those two rows first, they say which half to work on for 1 question <= 0.2 ms. SIZE sets the input
+# resolution (train.py --size; the grid is SIZE/8): a 128-px checkpoint resumed at 160 gets its position code resized.
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
 mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
@@ -33,7 +36,7 @@ stamp "fine-tune + eval --compare-fusion"
 # the recipe of the CPU phase that made the shipped model, longer: relational grounding, the
 # single-object search loss, clip-like scenes (edge objects, empty scenes); .device/ckpt/$RESUME.pt
 # is the shipped model's checkpoint (with its .json history)
-timeout ${LIMIT:-400} python3 models/training/train.py --minutes ${MINUTES:-4.5} --questions 8 --no-export --producers 12 \
+timeout ${LIMIT:-400} python3 models/training/train.py --size ${SIZE:-128} --minutes ${MINUTES:-4.5} --questions 8 --no-export --producers 12 \
    --resume .device/ckpt/${RESUME:-shipped}.pt --lr ${LR:-5e-4} --warmup 50 --scene-offset 30000000 --checkpoint $OUT/finetune.pt \
    --same-class-rate 0.4 --same-color-rate ${SAME_COLOR:-0} --frame-questions 20 --hard-weight ${HARD:-6} --ground-hard 10 --query-loss ${QUERY_LOSS:-0.3} --ema ${EMA:-0} --edge-rate 0.2 --min-objects 0 \
    --note "${NOTE:-GPU fine-tune: relational grounding, the single-object search loss, clip-like scenes (edge objects, empty scenes)}" > $L/finetune.log 2>&1 &
