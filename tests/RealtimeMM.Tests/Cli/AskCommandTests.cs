@@ -23,7 +23,8 @@ public class AskCommandTests : TestBase
         Assert.That(j.GetProperty("answer").GetString(), Is.Not.Empty);
         Assert.That(j.GetProperty("confidence").GetDouble(), Is.InRange(0, 1));
         Assert.That(j.GetProperty("kind").GetString(), Is.EqualTo("count"));
-        Assert.That(j.GetProperty("attention").GetProperty("grid").EnumerateArray().Select(e => e.GetInt32()), Is.EqualTo(new[] { 16, 16 }));
+        var manifest = RealtimeMM.Models.BundleManifest.Load(Path.Combine(RealtimeMM.Models.ModelBundle.DefaultFolder, "manifest.json"));
+        Assert.That(j.GetProperty("attention").GetProperty("grid").EnumerateArray().Select(e => e.GetInt32()), Is.EqualTo(new[] { manifest.GridWidth, manifest.GridHeight }));
         var peak = j.GetProperty("attention").GetProperty("peak").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         Assert.That(peak[0], Is.InRange(0, 320));
         Assert.That(peak[1], Is.InRange(0, 240));

@@ -64,7 +64,9 @@ public class ModelBundleTests : TestBase
         yield return Case("manifest typo", d => EditManifest(d, j => j["dims"]!["heads"] = "four"), "manifest.json", "dims.heads");
         yield return Case("manifest field missing", d => EditManifest(d, j => j["image"]!.AsObject().Remove("width")), "manifest.json", "image.width: missing");
         yield return Case("wrong model width", d => EditManifest(d, j => j["dims"]!["model"] = 64), "fusion.safetensors", "shape");
-        yield return Case("wrong grid", d => EditManifest(d, j => j["grid"]!["width"] = 8), "vision.onnx", "'tokens' [1, 129, 128]");
+        var shipped = JsonNode.Parse(File.ReadAllText(Path.Combine(ModelBundle.DefaultFolder, "manifest.json")))!;
+        int gridHeight = (int)shipped["grid"]!["height"]!, dim = (int)shipped["dims"]!["model"]!;
+        yield return Case("wrong grid", d => EditManifest(d, j => j["grid"]!["width"] = 8), "vision.onnx", $"'tokens' [1, {8 * gridHeight + 1}, {dim}]");
         yield return Case("path escapes the bundle", d => EditManifest(d, j => j["text"]!["file"] = "../text.onnx"), "manifest.json", "text.file");
         yield return Case("fusion weights truncated", d => Truncate(Path.Combine(d, "fusion.safetensors")), "fusion.safetensors", "do not fit the file");
         yield return Case("unknown fit", d => EditManifest(d, j => j["image"]!["fit"] = "zoom"), "manifest.json", "image.fit: 'zoom' is not one of stretch, crop, letterbox");
