@@ -393,6 +393,9 @@ def main():
             history.append({"step": args.prior_steps + step, "minutes": round(args.prior_minutes + (time.time() - start) / 60, 1), **{k: v for k, v in r.items() if k != "counts"}})
             print("eval" + (" (moving average)" if ema else ""), json.dumps(history[-1]), flush=True)
             save_phase(model, ema, args.checkpoint)
+            with open(args.checkpoint + ".json", "w") as f:  # what a checkpoint needs to be read (its grid's base) and resumed
+                json.dump({**prior, "steps": args.prior_steps + step, "minutes": history[-1]["minutes"], "size": args.size, "grid": args.grid,
+                           "history": prior["history"] + history, "unfinished_phase": args.note}, f, indent=2)
     train.close()
     minutes = (time.time() - start) / 60
     if ema:
