@@ -18,7 +18,8 @@
 # Its benches timed HostImport (1080p 0.133 ms wall) and the rewritten fusion_block (1 question 0.404 ms wall): docs/performance.md.
 # Session 9 (no lease): `bench fusion` splits the GPU time into the frame's keys and values (4 fusion_linear dispatches) and the
 # question block: read those two rows first, they say which half to work on for 1 question <= 0.2 ms. SIZE sets the input
-# resolution (train.py --size; the grid is SIZE/8): a 128-px checkpoint resumed at 160 gets its position code resized.
+# resolution (train.py --size; the grid is SIZE/8; default 160, the shipped model's since session 9: shipped.pt is that checkpoint,
+# shipped-s8.pt the 128-px one before it).
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
 mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
@@ -36,7 +37,7 @@ stamp "fine-tune + eval --compare-fusion"
 # the recipe of the CPU phase that made the shipped model, longer: relational grounding, the
 # single-object search loss, clip-like scenes (edge objects, empty scenes); .device/ckpt/$RESUME.pt
 # is the shipped model's checkpoint (with its .json history)
-timeout ${LIMIT:-400} python3 models/training/train.py --size ${SIZE:-128} --minutes ${MINUTES:-4.5} --questions 8 --no-export --producers 12 \
+timeout ${LIMIT:-400} python3 models/training/train.py --size ${SIZE:-160} --minutes ${MINUTES:-4.5} --questions 8 --no-export --producers 12 \
    --resume .device/ckpt/${RESUME:-shipped}.pt --lr ${LR:-5e-4} --warmup 50 --scene-offset 30000000 --checkpoint $OUT/finetune.pt \
    --same-class-rate 0.4 --same-color-rate ${SAME_COLOR:-0} --frame-questions 20 --hard-weight ${HARD:-6} --ground-hard 10 --query-loss ${QUERY_LOSS:-0.3} --ema ${EMA:-0} --edge-rate 0.2 --min-objects 0 \
    --note "${NOTE:-GPU fine-tune: relational grounding, the single-object search loss, clip-like scenes (edge objects, empty scenes)}" > $L/finetune.log 2>&1 &
