@@ -394,7 +394,7 @@ def main():
             print("eval" + (" (moving average)" if ema else ""), json.dumps(history[-1]), flush=True)
             save_phase(model, ema, args.checkpoint)
             with open(args.checkpoint + ".json", "w") as f:  # what a checkpoint needs to be read (its grid's base) and resumed
-                json.dump({**prior, "steps": args.prior_steps + step, "minutes": history[-1]["minutes"], "size": args.size, "grid": args.grid,
+                json.dump({**{k: v for k, v in prior.items() if k != "python_eval"}, "steps": args.prior_steps + step, "minutes": history[-1]["minutes"], "size": args.size, "grid": args.grid,
                            "history": prior["history"] + history, "unfinished_phase": args.note}, f, indent=2)
     train.close()
     minutes = (time.time() - start) / 60
