@@ -36,10 +36,10 @@ def main():
     vocab, answers = meta["vocabulary"], meta["answers"]
     model, _ = load_model(args.checkpoint, len(vocab), len(answers))
     model.eval()
-    grid = model.vision.grid
+    size, grid = model.vision.size, model.vision.grid
     tok = Tokenizer(vocab, 24)
-    test = list(read_records(subprocess.Popen(dataset_args(2, 8 * grid, grid, args.count, favor=HOLDOUT, render="320x240", oov=0.0),
-                                              stdout=subprocess.PIPE).stdout, 8 * grid, grid))
+    test = list(read_records(subprocess.Popen(dataset_args(2, size, grid, args.count, favor=HOLDOUT, render="320x240", oov=0.0),
+                                              stdout=subprocess.PIPE).stdout, size, grid))
     classes = sorted({o["class"] for m, _, _ in test for o in m["objects"]})
     colors = sorted({o["color"] for m, _, _ in test for o in m["objects"]})
     rng = random.Random(7)

@@ -49,8 +49,7 @@ def main():
     tok = Tokenizer(vocab, 24)
     model, _ = load_model(args.checkpoint, len(vocab), len(answers))
     model.eval()
-    args.grid = model.vision.grid
-    args.size = 8 * args.grid
+    args.size, args.grid = model.vision.size, model.vision.grid
     proc = subprocess.Popen(dataset_args(args.seed, args.size, args.grid, args.count, favor=HOLDOUT, render="320x240", oov=0.05), stdout=subprocess.PIPE)
     records = list(read_records(proc.stdout, args.size, args.grid))
     asked, errors = [], []

@@ -28,9 +28,9 @@ def main():
     meta = json.load(open(vocab_file))
     vocab, answers = meta["vocabulary"], meta["answers"]
     model, _ = load_model(args.checkpoint, len(vocab), len(answers))
-    grid = model.vision.grid
-    proc = subprocess.Popen(dataset_args(2, 8 * grid, grid, args.count, favor=HOLDOUT, render="320x240", oov=0.05), stdout=subprocess.PIPE)
-    test = list(read_records(proc.stdout, 8 * grid, grid))
+    size, grid = model.vision.size, model.vision.grid
+    proc = subprocess.Popen(dataset_args(2, size, grid, args.count, favor=HOLDOUT, render="320x240", oov=0.05), stdout=subprocess.PIPE)
+    test = list(read_records(proc.stdout, size, grid))
     result = evaluate(model, test, Tokenizer(vocab, 24), answers, grid, HOLDOUT)
     print(json.dumps(result))
     if args.out:

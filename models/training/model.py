@@ -85,9 +85,12 @@ def conv(cin, cout, stride=1, dilation=1):
 
 
 class VisionEncoder(nn.Module):
+    STRIDE = 8  # input pixels per grid cell: the input side is grid * STRIDE
+
     def __init__(self, d=128, grid=16, emb=128, classes=10, colors=11, pos_base=None):
         super().__init__()
         self.grid = grid
+        self.size = grid * self.STRIDE
         self.body = nn.Sequential(
             conv(3, 24, 2), conv(24, 48, 2), conv(48, 48), conv(48, 96, 2),
             conv(96, 96, dilation=2), conv(96, 96, dilation=4))

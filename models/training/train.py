@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
-from model import Model  # noqa: E402
+from model import Model, VisionEncoder  # noqa: E402
 
 HOLDOUT = ["car:green", "dog:blue", "ball:purple", "house:pink", "tree:red", "bus:yellow"]
 DEVICE = torch.device("cpu")  # set by --device
@@ -296,7 +296,7 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--questions", type=int, default=4, help="questions per image per step")
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--size", type=int, default=128, help="input side in pixels (the CNN's stride is 8: the grid is size/8)")
+    p.add_argument("--size", type=int, default=128, help="input side in pixels (the grid is size / VisionEncoder.STRIDE)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--eval-count", type=int, default=1000)
     p.add_argument("--threads", type=int, default=2)
@@ -323,7 +323,7 @@ def main():
     p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
     p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
     args = p.parse_args()
-    args.grid = args.size // 8
+    args.grid = args.size // VisionEncoder.STRIDE
     global DEVICE
     DEVICE = torch.device(args.device)
 
@@ -442,7 +442,7 @@ class Ema:
 def load_model(path, n_vocab, n_answers, grid=None):
     """A checkpoint as a Model on `grid` (default: the grid it was trained on), and its .json history.
     Layers added since the checkpoint start fresh. On a finer grid than it was trained on (a higher
-    input resolution: the CNN's stride is 8), the learned position code is resized bilinearly and the
+    input resolution), the learned position code is resized bilinearly and the
     sine code keeps the checkpoint's base grid, so every cell keeps the position it meant."""
     state = torch.load(path, map_location="cpu")
     prior = json.load(open(path + ".json")) if os.path.exists(path + ".json") else {"history": [], "phases": []}

@@ -64,9 +64,8 @@ public class ModelBundleTests : TestBase
         yield return Case("manifest typo", d => EditManifest(d, j => j["dims"]!["heads"] = "four"), "manifest.json", "dims.heads");
         yield return Case("manifest field missing", d => EditManifest(d, j => j["image"]!.AsObject().Remove("width")), "manifest.json", "image.width: missing");
         yield return Case("wrong model width", d => EditManifest(d, j => j["dims"]!["model"] = 64), "fusion.safetensors", "shape");
-        var shipped = JsonNode.Parse(File.ReadAllText(Path.Combine(ModelBundle.DefaultFolder, "manifest.json")))!;
-        int gridHeight = (int)shipped["grid"]!["height"]!, dim = (int)shipped["dims"]!["model"]!;
-        yield return Case("wrong grid", d => EditManifest(d, j => j["grid"]!["width"] = 8), "vision.onnx", $"'tokens' [1, {8 * gridHeight + 1}, {dim}]");
+        var shipped = BundleManifest.Load(Path.Combine(ModelBundle.DefaultFolder, "manifest.json"));
+        yield return Case("wrong grid", d => EditManifest(d, j => j["grid"]!["width"] = 8), "vision.onnx", $"'tokens' [1, {8 * shipped.GridHeight + 1}, {shipped.ModelDim}]");
         yield return Case("path escapes the bundle", d => EditManifest(d, j => j["text"]!["file"] = "../text.onnx"), "manifest.json", "text.file");
         yield return Case("fusion weights truncated", d => Truncate(Path.Combine(d, "fusion.safetensors")), "fusion.safetensors", "do not fit the file");
         yield return Case("unknown fit", d => EditManifest(d, j => j["image"]!["fit"] = "zoom"), "manifest.json", "image.fit: 'zoom' is not one of stretch, crop, letterbox");
@@ -76,7 +75,7 @@ public class ModelBundleTests : TestBase
 
         static TestCaseData Case(string name, Action<string> breakIt, string file, string field) =>
             new TestCaseData(breakIt, file, field).SetName($"Load_{name.Replace(' ', '_')}_NamesFileAndField");
-        static void EditManifest(string dir, Action<JsonObject> edit) => BundleCopy.EditManifest(dir, edit);
+        static void EditManifest(string dir, Action<JsonObject> edit) => BundleCopy.EditManifest(dir, edit); // short name for the cases above
         static void Truncate(string path)
         {
             var b = File.ReadAllBytes(path);
