@@ -142,20 +142,20 @@ def hardness(q):
     return 2 if " on the left" in q["q"] or " on the right" in q["q"] else 1 if q["a"] == "several" else 0
 
 
-def pick_questions(qs, per_image, rng, hard_weight):
+def pick_questions(qs, per_image, rng, hard_weight, color_weight=1.0):
     """per_image questions of a scene, drawn without replacement; relational ones hard_weight times
-    as likely, "several" ones half that."""
-    if hard_weight == 1:
+    as likely, "several" ones half that, any color question at least color_weight times."""
+    if hard_weight == 1 and color_weight == 1:
         return rng.sample(qs, min(per_image, len(qs)))
     pool, chosen = list(qs), []
     scale = [1.0, max(1.0, hard_weight / 2), hard_weight]
     while pool and len(chosen) < per_image:
-        weights = [scale[hardness(q)] for q in pool]
+        weights = [max(scale[hardness(q)], color_weight if q["kind"] == "color" else 1.0) for q in pool]
         chosen.append(pool.pop(rng.choices(range(len(pool)), weights)[0]))
     return chosen
 
 
-def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0, ground_hard=1.0):
+def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0, ground_hard=1.0, color_weight=1.0):
     images = torch.from_numpy(np.stack([r[1] for r in records]).astype(np.float32))
     labels = torch.from_numpy(np.stack([r[2] for r in records]).astype(np.int64))
     captions = torch.tensor([tok.encode(r[0]["caption"]) for r in records])
@@ -167,7 +167,7 @@ def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0, gro
     q_img, q_tok, q_ans, q_ground, q_weight = [], [], [], [], []
     for i, (meta, _, _) in enumerate(records):
         qs = meta["questions"]
-        chosen = qs if per_image is None else pick_questions(qs, per_image, rng, hard_weight)
+        chosen = qs if per_image is None else pick_questions(qs, per_image, rng, hard_weight, color_weight)
         boxes = {o["id"]: o["box"] for o in meta["objects"]}
         for q in chosen:
             q_img.append(i)
@@ -313,6 +313,7 @@ def main():
     p.add_argument("--same-color-rate", type=float, default=0.0, help="training scenes: chance an object takes a placed object's color (its twin's, with --same-class-rate)")
     p.add_argument("--frame-questions", type=int, default=10, help="questions the generator writes per training scene (the trainer draws --questions of them)")
     p.add_argument("--hard-weight", type=float, default=1.0, help="how much likelier relational color questions (on the left/right, several) are drawn")
+    p.add_argument("--color-weight", type=float, default=1.0, help="how much likelier any color question is drawn (the relational ones keep --hard-weight when larger)")
     p.add_argument("--edge-rate", type=float, default=0.0, help="training scenes: chance an object straddles the frame's edge (as in clips)")
     p.add_argument("--min-objects", type=int, default=1, help="training scenes: fewest objects (0: some scenes are empty, as a camera's often are)")
     p.add_argument("--ground-hard", type=float, default=1.0, help="weight of the attention-grounding loss on questions that pick one of two objects by position (also grounds the first layer)")
@@ -376,7 +377,7 @@ def main():
         lr = args.lr * min(1.0, (step + 1) / args.warmup) * (1.0 if frac < 0.7 else 0.5 * (1 + math.cos(math.pi * (frac - 0.7) / 0.3)))
         for g in opt.param_groups:
             g["lr"] = lr
-        batch = make_batch(train.take(args.batch), tok, answers, args.grid, args.questions, rng, args.hard_weight, args.ground_hard)
+        batch = make_batch(train.take(args.batch), tok, answers, args.grid, args.questions, rng, args.hard_weight, args.ground_hard, args.color_weight)
         loss, parts = losses(model, batch, args.grid, args.query_loss)
         opt.zero_grad()
         loss.backward()
@@ -409,7 +410,7 @@ def main():
         "holdout_pairs": HOLDOUT, "python_eval": final, "size": args.size, "grid": args.grid, "pos_base": prior["pos_base"], "history": prior["history"] + history,
         "phases": prior.get("phases", []) + [{"steps": step, "minutes": round(minutes, 1), "resumed_from": args.resume, "lr": args.lr, "batch": args.batch, "questions": args.questions,
                                               "hardware": hardware, "scene_offset": args.scene_offset,
-                                              "same_class_rate": args.same_class_rate, "same_color_rate": args.same_color_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight,
+                                              "same_class_rate": args.same_class_rate, "same_color_rate": args.same_color_rate, "frame_questions": args.frame_questions, "hard_weight": args.hard_weight, "color_weight": args.color_weight,
                                               "ground_hard": args.ground_hard, "query_loss": args.query_loss,
                                               "edge_rate": args.edge_rate, "min_objects": args.min_objects, "ema": args.ema, "note": args.note}]}
     save(model, args.checkpoint)

@@ -9,7 +9,11 @@ namespace RealtimeMM.Models;
 /// pass an MLP (pre-LayerNorm, ReLU); the [CLS] state goes through the answer head. The image's
 /// keys and values depend only on the frame, so <see cref="PrepareImage"/> computes them once for
 /// every question about that frame. Only [CLS] is carried through the last layer's
-/// cross-attention and MLP: no other row reaches the answer.
+/// cross-attention and MLP: no other row reaches the answer, so that layer needs no image keys or
+/// values at all: one query row's scores are x_j . (W_k^T q) (the key bias adds the same to every
+/// score, which the softmax drops) and its output W_v (sum_j a_j x_j) + b_v (the weights sum to 1).
+/// That reads the image tokens twice per head instead of projecting all of them twice per frame:
+/// half the frame's fusion work, for a few more multiply-adds per question.
 /// </summary>
 public sealed class FusionReference(FusionWeights weights)
 {
@@ -17,38 +21,44 @@ public sealed class FusionReference(FusionWeights weights)
 
     public FusionWeights Weights { get; } = weights;
 
-    /// <summary>A frame's image tokens projected to every layer's cross-attention keys and values.</summary>
+    /// <summary>
+    /// A frame's image tokens projected to the cross-attention keys and values of every layer but the
+    /// last, and the tokens themselves, which the last layer attends over directly.
+    /// </summary>
     public sealed class ImageKeys
     {
-        internal ImageKeys(int tokens, float[][] k, float[][] v)
+        internal ImageKeys(int tokens, float[] states, float[][] k, float[][] v)
         {
             Tokens = tokens;
+            States = states;
             K = k;
             V = v;
         }
 
         public int Tokens { get; }
+        internal float[] States { get; }
         internal float[][] K { get; }
         internal float[][] V { get; }
     }
 
-    /// <summary>Projects image tokens (<paramref name="tokens"/> rows of Dim floats) for every layer.</summary>
+    /// <summary>Prepares image tokens (<paramref name="tokens"/> rows of Dim floats) for every question about the frame.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimised from the first call: no tier-up pause mid-stream
     public ImageKeys PrepareImage(ReadOnlySpan<float> image, int tokens)
     {
-        int d = Weights.Dim;
+        int d = Weights.Dim, projected = Weights.Layers.Length - 1;
         if (image.Length < tokens * d)
             throw new ArgumentException($"image tokens hold {image.Length} floats, {tokens} x {d} needs {tokens * d}", nameof(image));
-        var k = new float[Weights.Layers.Length][];
-        var v = new float[Weights.Layers.Length][];
-        for (int l = 0; l < Weights.Layers.Length; l++)
+        var states = image[..(tokens * d)].ToArray();
+        var k = new float[projected][];
+        var v = new float[projected][];
+        for (int l = 0; l < projected; l++)
         {
             k[l] = new float[tokens * d];
             v[l] = new float[tokens * d];
-            ApplyRows(Weights.Layers[l].Ck, image[..(tokens * d)], tokens, k[l]);
-            ApplyRows(Weights.Layers[l].Cv, image[..(tokens * d)], tokens, v[l]);
+            ApplyRows(Weights.Layers[l].Ck, states, tokens, k[l]);
+            ApplyRows(Weights.Layers[l].Cv, states, tokens, v[l]);
         }
-        return new ImageKeys(tokens, k, v);
+        return new ImageKeys(tokens, states, k, v);
     }
 
     /// <summary>
@@ -84,6 +94,7 @@ public sealed class FusionReference(FusionWeights weights)
         var ctx = new float[t * d];
         var tmp = new float[Math.Max(d, w.FeedForward)];
         var scores = new float[Math.Max(t, m)];
+        var absorbed = new float[d];
         float scale = 1f / MathF.Sqrt(hd);
 
         for (int l = 0; l < layers; l++)
@@ -127,17 +138,24 @@ public sealed class FusionReference(FusionWeights weights)
                 for (int h = 0; h < heads; h++)
                 {
                     var qh = q.AsSpan(i * d + h * hd, hd);
-                    var kk = image.K[l];
-                    for (int j = 0; j < m; j++)
-                        scores[j] = Dot(qh, kk.AsSpan(j * d + h * hd, hd)) * scale;
-                    Softmax(scores.AsSpan(0, m));
+                    var outH = ctx.AsSpan(i * d + h * hd, hd);
+                    if (last)
+                    {
+                        CrossAttendTokens(L, h, hd, qh, image.States, m, scale, scores.AsSpan(0, m), absorbed, outH);
+                    }
+                    else
+                    {
+                        var kk = image.K[l];
+                        for (int j = 0; j < m; j++)
+                            scores[j] = Dot(qh, kk.AsSpan(j * d + h * hd, hd)) * scale;
+                        Softmax(scores.AsSpan(0, m));
+                        outH.Clear();
+                        var vv = image.V[l];
+                        for (int j = 0; j < m; j++)
+                            Axpy(scores[j], vv.AsSpan(j * d + h * hd, hd), outH);
+                    }
                     if (i == 0)
                         scores.AsSpan(0, m).CopyTo(attention.Slice((l * heads + h) * m, m));
-                    var outH = ctx.AsSpan(i * d + h * hd, hd);
-                    outH.Clear();
-                    var vv = image.V[l];
-                    for (int j = 0; j < m; j++)
-                        Axpy(scores[j], vv.AsSpan(j * d + h * hd, hd), outH);
                 }
                 Apply(L.Co, ctx.AsSpan(i * d, d), tmp.AsSpan(0, d));
                 Add(tmp.AsSpan(0, d), x.AsSpan(i * d, d));
@@ -161,7 +179,31 @@ public sealed class FusionReference(FusionWeights weights)
         Apply(w.Head2, h1, logits[..w.Answers]);
     }
 
-    /// <summary>y = W x + b for a row-major (out, in) weight.</summary>
+    /// <summary>
+    /// One head of the last layer's cross-attention for one query row <paramref name="qh"/>, over the
+    /// image tokens <paramref name="states"/> themselves: the query taken back through the key
+    /// weights (u = W_k,h^T q_h) scores each token, and the tokens' weighted sum goes through the value
+    /// weights once. Leaves the attention weights in <paramref name="scores"/>; uses
+    /// <paramref name="work"/> (Dim floats).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void CrossAttendTokens(FusionWeights.Layer layer, int h, int hd, ReadOnlySpan<float> qh, float[] states, int m, float scale,
+                                  Span<float> scores, Span<float> work, Span<float> outH)
+    {
+        int d = work.Length;
+        work.Clear();
+        for (int c = 0; c < hd; c++)
+            Axpy(qh[c], layer.Ck.W.AsSpan((h * hd + c) * d, d), work);
+        for (int j = 0; j < m; j++)
+            scores[j] = Dot(work, states.AsSpan(j * d, d)) * scale;
+        Softmax(scores);
+        work.Clear();
+        for (int j = 0; j < m; j++)
+            Axpy(scores[j], states.AsSpan(j * d, d), work);
+        for (int c = 0; c < hd; c++)
+            outH[c] = Dot(layer.Cv.W.AsSpan((h * hd + c) * d, d), work) + layer.Cv.B[h * hd + c];
+    }
+
     /// <summary>
     /// <see cref="Apply"/> for many rows at once (the frame's keys and values: most of a frame's
     /// fusion work): four rows by two outputs per pass, so each loaded vector of weights or inputs
