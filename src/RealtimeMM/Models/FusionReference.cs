@@ -313,7 +313,11 @@ public sealed class FusionReference(FusionWeights weights)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Axpy(float a, ReadOnlySpan<float> x, Span<float> y)
     {
-        for (int i = 0; i < y.Length; i++)
+        int i = 0, n = y.Length, w = Vector<float>.Count;
+        var va = new Vector<float>(a);
+        for (; i <= n - w; i += w)
+            (new Vector<float>(y[i..]) + va * new Vector<float>(x[i..])).CopyTo(y[i..]);
+        for (; i < n; i++)
             y[i] += a * x[i];
     }
 
