@@ -162,7 +162,7 @@ public sealed class QuestionAnswerer : IDisposable
         /// <summary>The vision encoder (ONNX Runtime).</summary>
         public double VisionMs { get; }
 
-        /// <summary>The frame's share of the fusion: every layer's keys and values of the image tokens (CPU path).</summary>
+        /// <summary>The frame's share of the fusion: the image tokens' keys and values for every layer but the last, which attends over the tokens themselves (CPU path).</summary>
         public double KeysMs { get; }
     }
 
