@@ -7,7 +7,10 @@
 // A lone question used to be a chain of ~30 small dispatches with a barrier after each, which a GPU
 // runs latency-bound; here the steps are separated by workgroup barriers inside one dispatch.
 // The image keys and values (per frame, shared by the questions) come from fusion_linear dispatches
-// recorded before this one.
+// recorded before this one, for every layer: unlike the C# reference, whose last layer attends over the
+// image tokens themselves (W_k^T q scores them, W_v applies once to their weighted sum), which halves a
+// CPU's work per frame but would make this one-workgroup block read Dim instead of Dim / heads floats
+// per key and head; on a GPU the projection is wide dispatches side by side. Same result up to rounding.
 //
 // Bindings (set 0):
 //   0  readonly Weights { float w[]; }  packed by VulkanFusion: norms as (weight, bias); the linears this
