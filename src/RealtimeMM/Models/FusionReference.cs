@@ -13,7 +13,8 @@ namespace RealtimeMM.Models;
 /// values at all: one query row's scores are x_j . (W_k^T q) (the key bias adds the same to every
 /// score, which the softmax drops) and its output W_v (sum_j a_j x_j) + b_v (the weights sum to 1).
 /// That reads the image tokens twice per head instead of projecting all of them twice per frame:
-/// half the frame's fusion work, for a few more multiply-adds per question.
+/// the last layer's share of the frame's fusion work (half, with two layers) for a few more
+/// multiply-adds per question.
 /// </summary>
 public sealed class FusionReference(FusionWeights weights)
 {
