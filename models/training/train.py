@@ -18,12 +18,14 @@ Run (Debian 12): apt-get install python3-torch python3-onnx python3-numpy libope
 """
 import argparse
 import copy
+import ctypes
 import json
 import math
 import os
 import queue
 import random
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -93,12 +95,18 @@ def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, r
     return args
 
 
+def _die_with_parent():
+    """In a producer before it starts: the kernel kills it when the trainer goes, however it goes (a
+    killed trainer used to leave its producer rendering, slowing the next run)."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class Stream:
     """Endless training samples from `rtmm dataset` processes (one background thread each, one queue).
     With one producer the order is fixed by the seed; with several it depends on their timing."""
 
     def __init__(self, producers, size, grid, depth=1024):
-        self.procs = [subprocess.Popen(args, stdout=subprocess.PIPE, bufsize=1 << 20) for args in producers]
+        self.procs = [subprocess.Popen(args, stdout=subprocess.PIPE, bufsize=1 << 20, preexec_fn=_die_with_parent) for args in producers]
         self.q = queue.Queue(depth)
         self.size, self.grid = size, grid
         self.closing = False
