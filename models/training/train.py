@@ -95,10 +95,13 @@ def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, r
     return args
 
 
+_PRCTL = ctypes.CDLL(None).prctl  # looked up here: the forked child must not load libraries (another thread may hold the loader's lock)
+
+
 def _die_with_parent():
     """In a producer before it starts: the kernel kills it when the trainer goes, however it goes (a
     killed trainer used to leave its producer rendering, slowing the next run)."""
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class Stream:
