@@ -57,6 +57,16 @@ def write_safetensors(path, tensors):
             f.write(b)
 
 
+def read_safetensors(path):
+    """The tensors write_safetensors wrote, as float32 arrays by name."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        data = f.read()
+    return {name: np.frombuffer(data[e["data_offsets"][0]:e["data_offsets"][1]], dtype="<f4").reshape(e["shape"]).copy()
+            for name, e in header.items() if name != "__metadata__"}
+
+
 def export_bundle(model, vocab, answers, args, training):
     os.makedirs(args.out, exist_ok=True)
     model.eval()
