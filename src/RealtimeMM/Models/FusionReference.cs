@@ -42,24 +42,36 @@ public sealed class FusionReference(FusionWeights weights)
         internal float[][] V { get; }
     }
 
-    /// <summary>Prepares image tokens (<paramref name="tokens"/> rows of Dim floats) for every question about the frame.</summary>
+    /// <summary>
+    /// Prepares image tokens (<paramref name="tokens"/> rows of Dim floats) for every question about
+    /// the frame. <paramref name="reuse"/>: an earlier frame's keys no longer needed, overwritten in
+    /// place when they have the same number of tokens (no allocation: a frame's keys are three
+    /// large-object-heap arrays, which only a full collection frees); otherwise new ones are made.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimised from the first call: no tier-up pause mid-stream
-    public ImageKeys PrepareImage(ReadOnlySpan<float> image, int tokens)
+    public ImageKeys PrepareImage(ReadOnlySpan<float> image, int tokens, ImageKeys? reuse = null)
     {
         int d = Weights.Dim, projected = Weights.Layers.Length - 1;
         if (image.Length < tokens * d)
             throw new ArgumentException($"image tokens hold {image.Length} floats, {tokens} x {d} needs {tokens * d}", nameof(image));
-        var states = image[..(tokens * d)].ToArray();
-        var k = new float[projected][];
-        var v = new float[projected][];
+        var keys = reuse is not null && reuse.Tokens == tokens && reuse.States.Length == tokens * d && reuse.K.Length == projected
+            ? reuse
+            : new ImageKeys(tokens, new float[tokens * d], NewRows(projected, tokens * d), NewRows(projected, tokens * d));
+        image[..(tokens * d)].CopyTo(keys.States);
         for (int l = 0; l < projected; l++)
         {
-            k[l] = new float[tokens * d];
-            v[l] = new float[tokens * d];
-            ApplyRows(Weights.Layers[l].Ck, states, tokens, k[l]);
-            ApplyRows(Weights.Layers[l].Cv, states, tokens, v[l]);
+            ApplyRows(Weights.Layers[l].Ck, keys.States, tokens, keys.K[l]);
+            ApplyRows(Weights.Layers[l].Cv, keys.States, tokens, keys.V[l]);
         }
-        return new ImageKeys(tokens, states, k, v);
+        return keys;
+
+        static float[][] NewRows(int count, int length)
+        {
+            var rows = new float[count][];
+            for (int i = 0; i < count; i++)
+                rows[i] = new float[length];
+            return rows;
+        }
     }
 
     /// <summary>

@@ -25,6 +25,10 @@ public sealed class QuestionAnswerer : IDisposable
     readonly float[] tensor;
     readonly Dictionary<string, (float[] States, float[] Mask, float[] Embedding, string[] Unknown)> textCache = [];
     readonly LinkedList<string> textOrder = new();
+    const int MaxSpareFrames = 4;
+    readonly Lock spareGate = new();
+    readonly Stack<FusionReference.ImageKeys> spareKeys = new();
+    readonly Stack<float[]> spareTokens = new();
 
     /// <summary>Takes ownership of <paramref name="bundle"/> when <paramref name="ownsBundle"/> is true.</summary>
     /// <remarks>
@@ -132,11 +136,21 @@ public sealed class QuestionAnswerer : IDisposable
         }
     }
 
-    /// <summary>One frame's encoding: its image tokens ready for every question, and its embedding.</summary>
-    public sealed class FrameEncoding
+    /// <summary>
+    /// One frame's encoding: its image tokens ready for every question, and its embedding.
+    /// Disposing it is optional and gives its image buffers (a few hundred KB, on the large-object
+    /// heap) back to the answerer for the next frame, so a stream that disposes each frame's encoding
+    /// once answered allocates next to nothing per frame and never makes the garbage collector run a
+    /// full collection for them. A disposed encoding cannot be asked about
+    /// (<see cref="ObjectDisposedException"/>); its <see cref="Embedding"/> stays readable.
+    /// </summary>
+    public sealed class FrameEncoding : IDisposable
     {
-        internal FrameEncoding(int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs, double keysMs)
+        QuestionAnswerer? owner;
+
+        internal FrameEncoding(QuestionAnswerer owner, int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs, double keysMs)
         {
+            this.owner = owner;
             KeysMs = keysMs;
             Tokens = tokens;
             Width = width;
@@ -147,12 +161,32 @@ public sealed class QuestionAnswerer : IDisposable
             VisionMs = visionMs;
         }
 
+        /// <summary>Whether <see cref="Dispose"/> has run.</summary>
+        public bool IsDisposed => Volatile.Read(ref owner) is null;
+
+        internal void ThrowIfDisposed()
+        {
+            if (IsDisposed)
+                throw new ObjectDisposedException(nameof(FrameEncoding), "the frame's encoding was disposed (its image buffers went back to the answerer): encode the frame again to ask about it");
+        }
+
+        /// <summary>Gives the image buffers back to the answerer that made them (idempotent; any thread).</summary>
+        public void Dispose()
+        {
+            var from = Interlocked.Exchange(ref owner, null);
+            if (from is null)
+                return;
+            from.Recycle(Keys, Tokens);
+            Keys = null;
+            Tokens = null;
+        }
+
         public int Width { get; }
         public int Height { get; }
         internal FusionReference.ImageKeys? Keys { get; set; }
 
         /// <summary>The raw image tokens, kept for the Vulkan fusion.</summary>
-        internal float[]? Tokens { get; }
+        internal float[]? Tokens { get; private set; }
 
         /// <summary>The L2-normalised image embedding (for text search).</summary>
         public float[] Embedding { get; }
@@ -186,11 +220,36 @@ public sealed class QuestionAnswerer : IDisposable
         bundle.Vision.Run();
         long tv = Stopwatch.GetTimestamp();
         var m = bundle.Manifest;
-        var keys = gpuFusion is null ? fusion.PrepareImage(bundle.Vision.Outputs[0], m.ImageTokens) : null;
-        var tokens = gpuFusion is null ? null : (float[])bundle.Vision.Outputs[0].Clone();
+        FusionReference.ImageKeys? keys = null;
+        float[]? tokens = null;
+        if (gpuFusion is null)
+            keys = fusion.PrepareImage(bundle.Vision.Outputs[0], m.ImageTokens, Take(spareKeys));
+        else
+        {
+            tokens = Take(spareTokens) is { } spare && spare.Length == bundle.Vision.Outputs[0].Length ? spare : new float[bundle.Vision.Outputs[0].Length];
+            bundle.Vision.Outputs[0].CopyTo(tokens, 0);
+        }
         long t2 = Stopwatch.GetTimestamp();
-        return new FrameEncoding(frame.Width, frame.Height, keys, tokens, (float[])bundle.Vision.Outputs[1].Clone(),
+        return new FrameEncoding(this, frame.Width, frame.Height, keys, tokens, (float[])bundle.Vision.Outputs[1].Clone(),
             Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, tv).TotalMilliseconds, Stopwatch.GetElapsedTime(tv, t2).TotalMilliseconds);
+    }
+
+    /// <summary>A disposed frame's image buffers, kept for the next frames (a few: frames in flight at once).</summary>
+    void Recycle(FusionReference.ImageKeys? keys, float[]? tokens)
+    {
+        lock (spareGate)
+        {
+            if (keys is not null && spareKeys.Count < MaxSpareFrames)
+                spareKeys.Push(keys);
+            if (tokens is not null && spareTokens.Count < MaxSpareFrames)
+                spareTokens.Push(tokens);
+        }
+    }
+
+    T? Take<T>(Stack<T> spares) where T : class
+    {
+        lock (spareGate)
+            return spares.TryPop(out var spare) ? spare : null;
     }
 
     /// <summary>The L2-normalised text embedding of <paramref name="text"/> (for text search); null if it has too many words.</summary>
@@ -209,6 +268,8 @@ public sealed class QuestionAnswerer : IDisposable
     /// </summary>
     public Answer[] AskMany(FrameEncoding frame, IReadOnlyList<string> questions)
     {
+        ArgumentNullException.ThrowIfNull(frame);
+        frame.ThrowIfDisposed();
         var results = new Answer?[questions.Count];
         var pending = new List<(int Index, string Kind, string[] Words, (float[] States, float[] Mask, float[] Embedding, string[] Unknown) Text, double TextMs)>();
         var frameTimings = new Dictionary<string, double> { ["preprocess"] = Round(frame.PreprocessMs), ["vision"] = Round(frame.VisionMs), ["keys"] = Round(frame.KeysMs) };
@@ -269,6 +330,7 @@ public sealed class QuestionAnswerer : IDisposable
     public SceneDescription Describe(FrameEncoding frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        frame.ThrowIfDisposed();
         var classes = SceneWorld.Classes;
         var counts = AskMany(frame, classes.Select(c => $"how many {SceneWorld.Plural(c)} are there").ToList());
         var seen = new List<(string Class, int Count, Answer CountAnswer)>();
@@ -328,6 +390,7 @@ public sealed class QuestionAnswerer : IDisposable
     /// </summary>
     public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions) CompareFusion(FrameEncoding frame, IReadOnlyList<string> questions)
     {
+        frame.ThrowIfDisposed();
         if (gpuFusion is null || frame.Tokens is null)
             throw new InvalidOperationException("comparing the fusion paths needs the Vulkan device (--device Vulkan)");
         var m = bundle.Manifest;
@@ -395,7 +458,7 @@ public sealed class QuestionAnswerer : IDisposable
             else
             {
                 // a frame encoded for the Vulkan fusion has no CPU keys yet (the device failed since)
-                frame.Keys ??= fusion.PrepareImage(frame.Tokens!, m.ImageTokens);
+                frame.Keys ??= fusion.PrepareImage(frame.Tokens!, m.ImageTokens, Take(spareKeys));
                 fusion.Run(frame.Keys, questions[start].States, questions[start].Mask, logits, attention);
             }
             for (int k = 0; k < n; k++)

@@ -268,7 +268,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     {
         BeforeEncode?.Invoke(frame);
         long t0 = Stopwatch.GetTimestamp();
-        var encoded = answerer.Encode(frame);
+        using var encoded = answerer.Encode(frame); // its image buffers go back to the answerer for the next frame
         long t1 = Stopwatch.GetTimestamp();
         Index(frame, encoded);
         var pending = new List<(string Question, TaskCompletionSource<Answer> Done)>();

@@ -47,7 +47,8 @@ internal static class ReportBench
             {
                 using var frame = clip[i].ToFrame(i, TimeSpan.FromSeconds(i / 30.0));
                 long t0 = Stopwatch.GetTimestamp();
-                var answer = standing.Update(answerer.Encode(frame))[0];
+                using var encoded = answerer.Encode(frame);
+                var answer = standing.Update(encoded)[0];
                 latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 if (w == 640 && i >= 5) // the histograms: the 640x480 run, after the first frames
                     foreach (var (stage, ms) in answer.TimingsMs)

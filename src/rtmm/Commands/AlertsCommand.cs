@@ -52,7 +52,8 @@ internal static class AlertsCommand
             using var src = FrameSource.Open(parse.GetValue(source)!);
             while (src.Read(cancel) is { } frame)
                 using (frame)
-                    foreach (var e in alerts.Update(answerer.Encode(frame), frame.Index, frame.Timestamp))
+                using (var encoded = answerer.Encode(frame))
+                    foreach (var e in alerts.Update(encoded, frame.Index, frame.Timestamp))
                         Print(terminal, e, asJson);
             return 0;
         });

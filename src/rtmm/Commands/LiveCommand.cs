@@ -93,6 +93,7 @@ internal static class LiveCommand
                             break;
                         continue;
                     }
+                    using var encodedScope = encoded; // its image buffers go back to the answerer for the next frame
                     double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                     if (speech?.Take(encoded, terminal, parse.GetValue(json)) is { } spoken)
                     {

@@ -115,6 +115,7 @@ internal static class ReplayCommand
         var latencies = new List<double>();
         const int MaxFailuresInARow = 30;
         int failuresInARow = 0, failed = 0;
+        var gcBefore = GcCounts.Now();
         var clock = Stopwatch.StartNew();
         // Without a window the annotated video is drawn and encoded on a thread of its own, two
         // frames behind at most, so writing it overlaps answering the next frame.
@@ -137,7 +138,7 @@ internal static class ReplayCommand
                     IReadOnlyList<Models.Answer> answers;
                     try
                     {
-                        var encoded = answerer.Encode(frame);
+                        using var encoded = answerer.Encode(frame);
                         answers = standing.Update(encoded);
                         recorder?.Offer(frame, frame.Index, frame.Timestamp.TotalSeconds, encoded);
                         failuresInARow = 0;
@@ -180,6 +181,7 @@ internal static class ReplayCommand
             writer?.GetAwaiter().GetResult();
         }
         double wall = clock.Elapsed.TotalSeconds;
+        var gc = GcCounts.Now() - gcBefore;
         if (annotated is not null)
         {
             answersFile!.Close();
@@ -191,11 +193,13 @@ internal static class ReplayCommand
         if (stats)
         {
             var summary = new { frames = latencies.Count, frames_failed = failed, questions = lines.Length, fps = Math.Round(latencies.Count / Math.Max(wall, 1e-6), 2),
-                latency_ms = new { p50 = Math.Round(P(0.5), 2), p90 = Math.Round(P(0.9), 2), p99 = Math.Round(P(0.99), 2), max = Math.Round(latencies.LastOrDefault(), 2) }, device = answerer.Device };
+                latency_ms = new { p50 = Math.Round(P(0.5), 2), p90 = Math.Round(P(0.9), 2), p99 = Math.Round(P(0.99), 2), max = Math.Round(latencies.LastOrDefault(), 2) }, device = answerer.Device,
+                gc = gc.Summary(latencies.Count) };
             if (asJson)
                 JsonLines.Write(terminal.Out, new { stats = summary });
             else
-                terminal.Out.WriteLine($"{summary.frames} frames x {summary.questions} questions in {wall:F1} s: {summary.fps} frames/s; per-frame latency p50 {summary.latency_ms.p50} ms, p90 {summary.latency_ms.p90} ms, p99 {summary.latency_ms.p99} ms ({summary.device})");
+                terminal.Out.WriteLine($"{summary.frames} frames x {summary.questions} questions in {wall:F1} s: {summary.fps} frames/s; per-frame latency p50 {summary.latency_ms.p50} ms, p90 {summary.latency_ms.p90} ms, p99 {summary.latency_ms.p99} ms ({summary.device}); " +
+                    $"garbage collector: {summary.gc.allocated_kb_per_frame} KB allocated a frame, collections {summary.gc.gen0}/{summary.gc.gen1}/{summary.gc.gen2} (gen 0/1/2), paused {summary.gc.paused_ms} ms in all");
         }
         if (!asJson && dir is not null)
             terminal.Out.WriteLine($"wrote {Path.Combine(dir, "annotated", "frames.avi")} and {Path.Combine(dir, "answers.jsonl")}");

@@ -126,6 +126,10 @@ public class ReplayQuestionsTests : TestBase
         var stats = lines[^1].GetProperty("stats");
         Assert.That(stats.GetProperty("frames").GetInt32(), Is.EqualTo(12));
         Assert.That(stats.GetProperty("latency_ms").GetProperty("p99").GetDouble(), Is.GreaterThan(0));
+        var gc = stats.GetProperty("gc");
+        TestContext.Out.WriteLine($"garbage collector over the replay: {gc}");
+        Assert.That(gc.GetProperty("allocated_kb_per_frame").GetDouble(), Is.GreaterThan(0));
+        Assert.That(gc.GetProperty("gen2").GetInt32(), Is.LessThanOrEqualTo(gc.GetProperty("gen0").GetInt32()));
         Assert.That(File.ReadAllLines(Path.Combine(outDir, "answers.jsonl")), Has.Length.EqualTo(24));
         Assert.That(RealtimeMM.Replay.ReplayClip.LoadSidecar(Path.Combine(outDir, "annotated", "clip.json")).FrameCount, Is.EqualTo(12));
     }

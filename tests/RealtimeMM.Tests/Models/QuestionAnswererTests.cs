@@ -58,6 +58,49 @@ public class QuestionAnswererTests : TestBase
         Assert.That(a.TimingsMs.Keys, Is.SupersetOf(new[] { "preprocess", "vision", "text", "fusion" }));
     }
 
+    [Test]
+    public void Encode_DisposedEachFrame_ReusesItsBuffersWithTheSameAnswers()
+    {
+        // a separate answerer: its spare buffers are this test's alone
+        using var own = QuestionAnswerer.Open(device: DevicePreference.Cpu);
+        var scenes = SceneGenerator.RenderClip(31, 24, 30, Clips.Small).ToList();
+        static ImageView View(SceneFrame s) => new(s.Bgr, s.Width, s.Height, s.Width * 3);
+        string[] questions = ["what color is the car", "how many objects are there"];
+        // kept alive: every frame's encoding has buffers of its own
+        var kept = scenes.Select(s => own.Encode(View(s))).ToList();
+        var expected = kept.Select(e => own.AskMany(e, questions)).ToList();
+        kept.ForEach(e => e.Dispose());
+
+        long allocated = 0;
+        for (int i = 0; i < scenes.Count; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using var encoded = own.Encode(View(scenes[i]));
+            var got = own.AskMany(encoded, questions);
+            if (i >= 4)
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.That(got.Select(a => (a.ModelAnswer, a.Confidence, a.Attention!.PeakX, a.Attention.PeakY)),
+                Is.EqualTo(expected[i].Select(a => (a.ModelAnswer, a.Confidence, a.Attention!.PeakX, a.Attention.PeakY))), $"frame {i}");
+        }
+        double perFrame = allocated / 1024.0 / (scenes.Count - 4);
+        int imageKb = own.Bundle.Manifest.ImageTokens * own.Bundle.Manifest.ModelDim * 4 / 1024;
+        TestContext.Out.WriteLine($"{perFrame:F1} KB allocated per frame with each encoding disposed (one copy of the image tokens is {imageKb} KB; without reuse a frame allocated three)");
+        Assert.That(perFrame, Is.LessThan(imageKb), "a frame whose encoding is disposed must not allocate its image buffers again");
+    }
+
+    [Test]
+    public void AskMany_DisposedEncoding_ThrowsNamingWhatToDo()
+    {
+        var encoded = answerer!.Encode(new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3));
+        encoded.Dispose();
+        encoded.Dispose(); // twice is fine
+        Assert.That(encoded.IsDisposed, Is.True);
+        Assert.That(encoded.Embedding, Has.Length.GreaterThan(0), "the embedding stays readable");
+        var e = Assert.Throws<ObjectDisposedException>(() => answerer.Ask(encoded, "what color is the car"))!;
+        Assert.That(e.Message, Does.Contain("encode the frame again"));
+        Assert.Throws<ObjectDisposedException>(() => answerer.Describe(encoded));
+    }
+
     [TestCase("what's the color of the bus", "color")]
     [TestCase("how many dogs do you see", "count")]
     [TestCase("is there an orange ball", "exist")]
