@@ -52,7 +52,7 @@ def main():
     args.size, args.grid = model.vision.size, model.vision.grid
     proc = subprocess.Popen(dataset_args(args.seed, args.size, args.grid, args.count, favor=HOLDOUT, render="320x240", oov=0.05), stdout=subprocess.PIPE)
     records = list(read_records(proc.stdout, args.size, args.grid))
-    asked, errors = [], []
+    asked, errors, right, total = [], [], {}, {}
     with torch.no_grad():
         for s in range(0, len(records), 50):
             chunk = records[s: s + 50]
@@ -63,6 +63,10 @@ def main():
                 boxes = {o["id"]: o["box"] for o in meta_["objects"]}
                 colors = {o["id"]: o["color"] for o in meta_["objects"]}
                 for q in meta_["questions"]:
+                    ok = answers[probs[qi].argmax().item()] == q["a"]
+                    for k in (q["kind"], "overall"):
+                        total[k] = total.get(k, 0) + 1
+                        right[k] = right.get(k, 0) + ok
                     if q["kind"] == args.kind:
                         # the asked object's height in input pixels (the smallest, when several)
                         height = min((boxes[i][3] * args.size / meta_["height"] for i in q["ids"]), default=float("nan"))
@@ -71,6 +75,7 @@ def main():
                         if predicted != q["a"]:
                             errors.append((q, predicted, [colors[i] for i in q["ids"]], probs[qi].max().item(), height, image))
                     qi += 1
+    print("accuracy by kind: " + ", ".join(f"{k} {100 * right[k] / total[k]:.2f} ({total[k] - right[k]} of {total[k]} wrong)" for k in sorted(total)))
     print(f"{len(errors)} of {len(asked)} {args.kind} questions wrong ({100 - 100 * len(errors) / max(len(asked), 1):.2f}% right), "
           f"{args.count} scenes of seed {args.seed}")
     names = [category(q, pr, cols) for q, pr, cols, *_ in errors]

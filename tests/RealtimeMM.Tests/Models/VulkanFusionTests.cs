@@ -161,6 +161,15 @@ public class BatchedQuestionsTests : VulkanFixture
         Assert.That(dLogit, Is.LessThanOrEqualTo(1e-3));
         Assert.That(dAttention, Is.LessThanOrEqualTo(1e-4));
         Assert.That(() => cpu.CompareFusion(cpuFrame, questions), Throws.InvalidOperationException);
+
+        // a disposed frame's token copy becomes the next frame's: its answers are still the CPU's
+        gpu.Encode(view).Dispose();
+        var next = RealtimeMM.Scenes.SceneGenerator.Render(2, 8, new RealtimeMM.Scenes.SceneOptions { Width = 320, Height = 240 });
+        var nextView = new RealtimeMM.Frames.ImageView(next.Bgr, 320, 240, 960);
+        var nextQuestions = next.Questions.Select(q => q.Question).ToList();
+        using var reused = gpu.Encode(nextView);
+        using var nextCpu = cpu.Encode(nextView);
+        Assert.That(gpu.AskMany(reused, nextQuestions).Select(a => a.Text), Is.EqualTo(cpu.AskMany(nextCpu, nextQuestions).Select(a => a.Text)));
     }
 
     [Test]
