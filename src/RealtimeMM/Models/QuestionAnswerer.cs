@@ -170,7 +170,7 @@ public sealed class QuestionAnswerer : IDisposable
                 throw new ObjectDisposedException(nameof(FrameEncoding), "the frame's encoding was disposed (its image buffers went back to the answerer): encode the frame again to ask about it");
         }
 
-        /// <summary>Gives the image buffers back to the answerer that made them (idempotent; any thread).</summary>
+        /// <summary>Gives the image buffers back to the answerer that made them, for its next frames: call it once no question about this frame is being answered (idempotent; any thread).</summary>
         public void Dispose()
         {
             var from = Interlocked.Exchange(ref owner, null);
