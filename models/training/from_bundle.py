@@ -24,7 +24,6 @@ import io
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
@@ -37,7 +36,7 @@ from onnx import numpy_helper
 sys.path.insert(0, os.path.dirname(__file__))
 from export import export_bundle, read_safetensors  # noqa: E402
 from model import Model  # noqa: E402
-from train import HOLDOUT, RTMM, Stream, Tokenizer, dataset_args, losses, make_batch, save  # noqa: E402
+from train import HOLDOUT, Stream, Tokenizer, dataset_args, losses, make_batch, save  # noqa: E402
 
 
 def onnx_weights(path, prefix):
@@ -62,7 +61,7 @@ def onnx_weights(path, prefix):
 
 
 def training_images(size, grid, count, seed=1, start=990_000_000):
-    """`count` training scenes (from far beyond any phase's scenes) as (images, records)."""
+    """`count` training scenes (from far beyond any phase's scenes) as records (meta, image, labels)."""
     stream = Stream([dataset_args(seed, size, grid, exclude=HOLDOUT, start=start, same_class=0.4, questions=20, edge=0.2, min_objects=0)], size, grid)
     records = stream.take(count)
     stream.close()
