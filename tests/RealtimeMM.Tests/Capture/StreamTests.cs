@@ -36,8 +36,12 @@ public class StreamTests : TestBase
         var url = $"http://127.0.0.1:{port}/live.ts";
         using var pump = FramePump.Start(url, slot, new FrameSourceOptions { OpenTimeout = TimeSpan.FromSeconds(10) }, policy, e => { lock (events) events.Add(e); });
 
-        // nothing listens yet: the pump must keep retrying
-        await Task.Delay(600);
+        // nothing listens yet: the pump must keep retrying (each failed open spawns a process, which a
+        // loaded host can take most of a second over, so wait for the retries rather than a fixed time)
+        for (var waited = System.Diagnostics.Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(10); await Task.Delay(50))
+            lock (events)
+                if (events.Count(e => e.Kind == FramePumpEventKind.Reconnecting) >= 2)
+                    break;
         lock (events)
             Assert.That(events.Count(e => e.Kind == FramePumpEventKind.Reconnecting), Is.GreaterThanOrEqualTo(2), string.Join("\n", events));
 
