@@ -3,7 +3,7 @@
 # machine first (preprocessing with the upload plan, OpenCV's blobFromImage beside it, fusion, the
 # whole report), then a fine-tune on the GPU with the Vulkan whole-split equivalence check beside it.
 # Knobs: SIZE, MINUTES, LR, LIMIT, QUERY_LOSS, HARD (--hard-weight), SAME_COLOR (--same-color-rate); RESUME names the checkpoint in .device/ckpt (default shipped.pt);
-# EVAL=0 skips the Vulkan whole-split check; EMA sets train.py's --ema decay; REPORT=0 skips `bench report`.
+# EVAL=0 skips the Vulkan whole-split check; VAL=1 scores the fine-tune on the validation split; EMA sets train.py's --ema decay; REPORT=0 skips `bench report`.
 # Session 4, H200: run 1 as is, run 2 with RESUME=gpu1 LR=3e-4 QUERY_LOSS=0.1 LIMIT=330 EVAL=0: that made the
 # shipped model (its checkpoint is .device/ckpt/shipped.pt now). Next: EVAL=0 with the same knobs for color.
 # Session 5 (no lease): the fusion is one fusion_block dispatch now and `bench preprocess` also times the
@@ -47,4 +47,6 @@ stamp "eval done"
 wait $train
 stamp "fine-tune done"
 grep -E "^eval|^final|Error|error" $L/finetune.log | cut -c1-500; grep "^step" $L/finetune.log | tail -1
+# VAL=1: every kind's accuracy on the validation split (seed 3, 2,000 scenes), the number that decides shipping
+[ "${VAL:-0}" = 0 ] || { stamp "validation split"; timeout 150 python3 models/training/errors.py --checkpoint $OUT/finetune.pt --seed 3 --count 2000 --threads 12 > $L/val.log 2>&1; grep -v "^ " $L/val.log | head -30; }
 tar czf $OUT/results.tar.gz -C $L .; ls -la $OUT

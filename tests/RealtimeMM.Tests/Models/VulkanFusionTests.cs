@@ -8,18 +8,18 @@ public class VulkanFusionTests : VulkanFixture
 {
     [TestCase(1, 0, false)]
     [TestCase(5, 0, false)]
-    // 32 tokens with a gap in the mask: every token is computed, eight rows at a time (staging capped at 2048 floats)
+    // 32 tokens with a gap in the mask: every token is computed, the padding masked
     [TestCase(3, 32, true)]
-    // shared memory for 256 floats: a linear's rows go through it one or two at a time, an attention's
-    // query rows do not fit and are read from the work buffer
-    [TestCase(2, 0, false, 256)]
-    public void Run_SeveralQuestionsInOneDispatch_MatchesReference(int questions, int tokens, bool gaps, int? staging = null)
+    // 96 threads a workgroup: every linear's outputs and the frame's key columns wrap around the threads, and
+    // a head's 24 threads reduce over a segment that is no power of two
+    [TestCase(2, 0, false, 96)]
+    public void Run_SeveralQuestionsInOneDispatch_MatchesReference(int questions, int tokens, bool gaps, int? threads = null)
     {
         using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
         var m = bundle.Manifest;
         int maxTokens = tokens > 0 ? tokens : m.MaxTokens;
         var reference = new FusionReference(bundle.Fusion);
-        using var gpu = new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, maxTokens, maxQuestions: 8, stagingFloats: gaps ? 2048 : staging);
+        using var gpu = new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, maxTokens, maxQuestions: 8, threads, sharedBytes: null);
         var rng = new Random(questions);
         float[] Random(int n, double amplitude) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * amplitude)).ToArray();
         var image = Random(m.ImageTokens * m.ModelDim, 1.5);
@@ -48,9 +48,9 @@ public class VulkanFusionTests : VulkanFixture
             if (Array.IndexOf(got, got.Max()) == Array.IndexOf(expectedLogits, expectedLogits.Max()))
                 same++;
         }
-        TestContext.Out.WriteLine($"{questions} question(s) of {maxTokens} tokens{(gaps ? ", a gap in the mask" : "")}: max |vulkan - reference| logits {worstLogit:E2}, attention {worstAttention:E2}; same answer {same}/{questions}; kernel {gpu.LastKernelMs:F2} ms, of which the frame's keys and values {gpu.LastImageKeysMs:F2} (lavapipe, {gpu.Threads} threads a question)");
+        TestContext.Out.WriteLine($"{questions} question(s) of {maxTokens} tokens{(gaps ? ", a gap in the mask" : "")}: max |vulkan - reference| logits {worstLogit:E2}, attention {worstAttention:E2}; same answer {same}/{questions}; kernel {gpu.LastKernelMs:F2} ms, of which the frame's keys and values (beside the first projections) {gpu.LastImageKeysMs:F2} (lavapipe, {gpu.Threads} threads a workgroup)");
         if (Device.SupportsTimestamps)
-            Assert.That(gpu.LastImageKeysMs, Is.GreaterThan(0).And.LessThan(gpu.LastKernelMs), "the mark between the frame's keys and the question block");
+            Assert.That(gpu.LastImageKeysMs, Is.GreaterThan(0).And.LessThan(gpu.LastKernelMs), "the mark between the frame's keys and the layers");
         Assert.That(worstLogit, Is.LessThanOrEqualTo(1e-3));
         Assert.That(worstAttention, Is.LessThanOrEqualTo(1e-4));
         Assert.That(same, Is.EqualTo(questions));
@@ -70,12 +70,13 @@ public class VulkanFusionTests : VulkanFixture
     [Test]
     public void Create_SharedMemoryTooSmallForOneRow_RefusedWithTheReason()
     {
-        // a device whose shared memory cannot hold one row of max(model, ff) floats: refused by name, nothing left open
+        // a device whose shared memory cannot hold a row's activations and its attention weights over the
+        // image tokens: refused by name, nothing left open
         using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
         var m = bundle.Manifest;
         long buffersBefore = Device.LiveBuffers;
-        Assert.That(() => new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, m.MaxTokens, maxQuestions: 2, stagingFloats: 128),
-            Throws.TypeOf<NotSupportedException>().With.Message.Contains($"one row of {Math.Max(m.ModelDim, m.FeedForward)} floats").And.Message.Contains("CPU fusion"));
+        Assert.That(() => new VulkanFusion(Device, bundle.Fusion, m.ImageTokens, m.MaxTokens, maxQuestions: 2, threads: null, sharedBytes: 4096),
+            Throws.TypeOf<NotSupportedException>().With.Message.Contains($"{m.ImageTokens} image tokens").And.Message.Contains("shared memory").And.Message.Contains("CPU fusion"));
         Assert.That(Device.LiveBuffers, Is.EqualTo(buffersBefore));
     }
 }
