@@ -51,10 +51,10 @@ internal static class FusionBench
                 using var gpu = new VulkanFusion(device, bundle.Fusion, m.ImageTokens, m.MaxTokens, maxQuestions: n);
                 var logits = new float[n * answers];
                 var attention = new float[n * mapSize];
-                var (wall, kernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}, {gpu.Threads} threads a question)", () => gpu.Run(image, questions, logits, attention), maxRuns, budget,
+                var (wall, kernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}, {gpu.Threads} threads a workgroup)", () => gpu.Run(image, questions, logits, attention), maxRuns, budget,
                     ("Vulkan kernels (GPU timestamps)", () => gpu.LastKernelMs),
-                    ("Vulkan kernels: the frame's keys and values, all layers (GPU timestamps)", () => gpu.LastImageKeysMs),
-                    ("Vulkan kernels: the question block (GPU timestamps)", () => gpu.LastKernelMs - gpu.LastImageKeysMs));
+                    ("Vulkan kernels: first dispatch, the frame's keys and values beside the questions' first projections (GPU timestamps)", () => gpu.LastImageKeysMs),
+                    ("Vulkan kernels: the layers after it (GPU timestamps)", () => gpu.LastKernelMs - gpu.LastImageKeysMs));
                 dVkLogit = Timing.MaxAbsDiff(expectedLogits, logits);
                 dVkAttention = Timing.MaxAbsDiff(expectedAttention, attention);
                 paths.Add(PerQuestion(wall, n));
