@@ -45,7 +45,7 @@ public sealed class ClipWriter : IDisposable
 
     /// <summary>Starts a clip at <paramref name="clipFolder"/> (created by <see cref="Complete"/>).</summary>
     /// <exception cref="IOException">The destination exists (and <paramref name="overwrite"/> is false) or cannot be written.</exception>
-    public static ClipWriter Create(string clipFolder, ClipFormat format = ClipFormat.Ffv1, double fps = 30, string? sourceName = null, bool overwrite = false)
+    public static ClipWriter Create(string clipFolder, ClipFormat format = ClipFormat.HuffYuv, double fps = 30, string? sourceName = null, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(clipFolder);
         if (!(fps > 0 && fps <= 1000))
@@ -151,7 +151,7 @@ public sealed class ClipWriter : IDisposable
             return;
         }
         MatFrames.QuietLogs();
-        FourCC codec = format == ClipFormat.Ffv1 ? FourCC.FromString("FFV1") : FourCC.FromString("MJPG");
+        FourCC codec = FourCC.FromString(format switch { ClipFormat.Ffv1 => "FFV1", ClipFormat.HuffYuv => "HFYU", _ => "MJPG" });
         var path = Path.Combine(staging, VideoName);
         video = new VideoWriter(path, codec, fps, new Size(width, height));
         if (!video.IsOpened())

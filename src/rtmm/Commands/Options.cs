@@ -56,7 +56,7 @@ internal static class Options
 
     public static Option<ClipFormat> Format() => new("--format")
     {
-        Description = "How the clip stores frames: Ffv1 (lossless video), Mjpeg (small, lossy) or Png (image folder)",
-        DefaultValueFactory = _ => ClipFormat.Ffv1,
+        Description = "How the clip stores frames: HuffYuv (lossless video, fast to decode), Ffv1 (lossless, smaller, slow to decode), Mjpeg (small, lossy) or Png (image folder)",
+        DefaultValueFactory = _ => ClipFormat.HuffYuv,
     };
 }

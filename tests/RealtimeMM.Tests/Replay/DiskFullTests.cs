@@ -31,6 +31,7 @@ public class DiskFullTests : TestBase
             Process.Start("umount", $"\"{mount}\"")!.WaitForExit();
     }
 
+    [TestCase(ClipFormat.HuffYuv)]
     [TestCase(ClipFormat.Ffv1)]
     [TestCase(ClipFormat.Png)]
     public void Append_DiskFills_StopsWithTheClipSoFarCompleteAndReadable(ClipFormat format)

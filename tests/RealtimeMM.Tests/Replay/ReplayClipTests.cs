@@ -8,6 +8,7 @@ namespace RealtimeMM.Tests.Replay;
 
 public class ReplayClipTests : TestBase
 {
+    [TestCase(ClipFormat.HuffYuv)]
     [TestCase(ClipFormat.Ffv1)]
     [TestCase(ClipFormat.Png)]
     public void RecordGeneratedClip_Replay_FramesTimestampsTruthAndPixelsMatch(ClipFormat format)
