@@ -20,6 +20,9 @@
 # question block: read those two rows first, they say which half to work on for 1 question <= 0.2 ms. SIZE sets the input
 # resolution (train.py --size; the grid is SIZE/8; default 160, the shipped model's since session 9: shipped.pt is that checkpoint,
 # shipped-s8.pt the 128-px one before it).
+# Session 12, H200: REPORT=0 EVAL=0 VAL=1 SIZE=192 MINUTES=4 LIMIT=330 LR=4e-4 QUERY_LOSS=0.1 EMA=0.998 from shipped.pt (rebuilt by
+# from_bundle.py): 2,807 steps, test color 99.08, validation color 98.81: shipped (the 192-pixel model). The fusion is
+# fusion_rows.comp now (a workgroup per question token); tools/device/bench-fusion.sh times it alone in a minute.
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
 mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
