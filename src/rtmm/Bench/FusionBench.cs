@@ -53,7 +53,7 @@ internal static class FusionBench
                 var attention = new float[n * mapSize];
                 var (wall, kernel) = Timing.Measure($"Vulkan upload+dispatch+readback ({device.Info.Name}, {gpu.Threads} threads a workgroup)", () => gpu.Run(image, questions, logits, attention), maxRuns, budget,
                     ("Vulkan kernels (GPU timestamps)", () => gpu.LastKernelMs),
-                    ("Vulkan kernels: first dispatch, the frame's keys and values beside the questions' first projections (GPU timestamps)", () => gpu.LastImageKeysMs),
+                    ("Vulkan kernels: 1st dispatch, frame keys/values + first projections (GPU timestamps)", () => gpu.LastImageKeysMs),
                     ("Vulkan kernels: the layers after it (GPU timestamps)", () => gpu.LastKernelMs - gpu.LastImageKeysMs));
                 dVkLogit = Timing.MaxAbsDiff(expectedLogits, logits);
                 dVkAttention = Timing.MaxAbsDiff(expectedAttention, attention);

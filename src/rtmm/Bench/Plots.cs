@@ -50,7 +50,12 @@ internal static class Plots
         var axis = new CategoryAxis { Position = AxisPosition.Left };
         axis.Labels.AddRange(categories);
         model.Axes.Add(axis);
-        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Bottom, Title = valueTitle });
+        // room on the right of the longest bar for its value label; the legend below the plot, off the bars
+        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Bottom, Title = valueTitle, MaximumPadding = 0.25 });
+        model.Legends[0].LegendPlacement = OxyPlot.Legends.LegendPlacement.Outside;
+        model.Legends[0].LegendPosition = OxyPlot.Legends.LegendPosition.BottomCenter;
+        model.Legends[0].LegendOrientation = OxyPlot.Legends.LegendOrientation.Horizontal;
+        model.TitleHorizontalAlignment = TitleHorizontalAlignment.CenteredWithinView;
         foreach (var (name, values) in series)
         {
             var s = new BarSeries { Title = name, LabelFormatString = "{0:0.###}" };
@@ -72,8 +77,17 @@ internal static class Plots
         Legends = { new OxyPlot.Legends.Legend { LegendPosition = OxyPlot.Legends.LegendPosition.TopRight } },
     };
 
+    static bool fontsChecked;
+
     static void Save(PlotModel model, string file)
     {
+        if (!fontsChecked)
+        {
+            fontsChecked = true;
+            // SkiaSharp's no-dependency build finds fonts under /usr/share/fonts only; without any, the plots come out blank
+            if (SkiaSharp.SKFontManager.Default.FontFamilyCount == 0)
+                Console.Error.WriteLine($"{file}: no fonts under /usr/share/fonts, so the plots have no text (install fonts-dejavu-core)");
+        }
         // no text shaping: it needs HarfBuzz's native library, and plot labels are plain Latin text
         var exporter = new OxyPlot.SkiaSharp.PngExporter { Width = 1100, Height = 560, UseTextShaping = false };
         string partial = file + ".partial";
