@@ -255,8 +255,12 @@ public sealed class QuestionAnswerer : IDisposable
     /// <summary>The L2-normalised text embedding of <paramref name="text"/> (for text search); null if it has too many words.</summary>
     public float[]? EmbedText(string text) => TextFor(text)?.Embedding;
 
-    /// <summary>Answers <paramref name="question"/> about a frame.</summary>
-    public Answer Ask(ImageView frame, string question) => Ask(Encode(frame), question);
+    /// <summary>Answers <paramref name="question"/> about a frame (its encoding's buffers go back for the next frame's).</summary>
+    public Answer Ask(ImageView frame, string question)
+    {
+        using var encoding = Encode(frame);
+        return Ask(encoding, question);
+    }
 
     /// <summary>Answers <paramref name="question"/> about an encoded frame.</summary>
     public Answer Ask(FrameEncoding frame, string question) => AskMany(frame, [question])[0];

@@ -7,6 +7,7 @@ namespace RealtimeMM.Overlay;
 public sealed class CpuOverlayRenderer : IOverlayRenderer
 {
     float[] values = [];
+    AxisTaps[] columnTaps = [];
 
     public CpuOverlayRenderer(OverlaySpec spec)
     {
@@ -28,17 +29,24 @@ public sealed class CpuOverlayRenderer : IOverlayRenderer
         int w = frame.Width, h = frame.Height, stride = frame.Stride;
         var spec = Spec;
         var v = values;
+        // each column's grid taps once per frame, each row's once per row; per pixel the reference's arithmetic
+        if (columnTaps.Length < w)
+            columnTaps = new AxisTaps[w];
+        for (int x = 0; x < w; x++)
+            columnTaps[x] = PreprocessGeometry.Taps((x + 0.5f) * sx, sx, gridWidth, area: false);
+        var tx = columnTaps;
         fixed (byte* src = frame.Pixels)
         fixed (byte* dst = output)
         {
             byte* s = src, d = dst;
-            int length = frame.Pixels.Length, outLength = output.Length;
+            int length = frame.Pixels.Length;
             Parallel.For(0, h, new ParallelOptions { MaxDegreeOfParallelism = (long)w * h < 50_000 ? 1 : Environment.ProcessorCount }, y =>
             {
-                var view = new ImageView(new ReadOnlySpan<byte>(s, length), w, h, stride);
+                var px = new ReadOnlySpan<byte>(s, length);
                 var outRow = new Span<byte>(d + (long)y * w * 3, w * 3);
+                var ty = PreprocessGeometry.Taps((y + 0.5f) * sy, sy, gridHeight, area: false);
                 for (int x = 0; x < w; x++)
-                    OverlayReference.Pixel(view, v, gridWidth, gridHeight, sx, sy, spec, x, y, outRow.Slice(x * 3, 3));
+                    OverlayReference.Blend(px, y * stride + x * 3, v, gridWidth, tx[x], ty, spec, outRow.Slice(x * 3, 3));
             });
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RealtimeMM.Frames;
 using System.Numerics;
 using RealtimeMM.Preprocess;
@@ -35,13 +36,18 @@ public static class OverlayReference
     {
         var tx = PreprocessGeometry.Taps((x + 0.5f) * sx, sx, gw, area: false);
         var ty = PreprocessGeometry.Taps((y + 0.5f) * sy, sy, gh, area: false);
+        Blend(frame.Pixels, y * frame.Stride + x * 3, values, gw, tx, ty, spec, bgr);
+    }
+
+    /// <summary>One pixel (at <paramref name="p"/> in <paramref name="px"/>) given its grid taps: the heat sampled bilinearly, colored, blended.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Blend(ReadOnlySpan<byte> px, int p, float[] values, int gw, AxisTaps tx, AxisTaps ty, OverlaySpec spec, Span<byte> bgr)
+    {
         float top = values[ty.First * gw + tx.First] * (1f - tx.Frac) + values[ty.First * gw + tx.Last] * tx.Frac;
         float bottom = values[ty.Last * gw + tx.First] * (1f - tx.Frac) + values[ty.Last * gw + tx.Last] * tx.Frac;
         float v = top * (1f - ty.Frac) + bottom * ty.Frac;
         Vector3 heat = Colormaps.Evaluate(spec.Colormap, v) * 255f;
         float a = spec.Alpha * v;
-        int p = y * frame.Stride + x * 3;
-        var px = frame.Pixels;
         bgr[0] = Round(px[p] * (1f - a) + heat.Z * a);
         bgr[1] = Round(px[p + 1] * (1f - a) + heat.Y * a);
         bgr[2] = Round(px[p + 2] * (1f - a) + heat.X * a);

@@ -32,13 +32,14 @@ internal static class DemoCommand
             bool show = parse.GetValue(window) ?? FrameWindow.DisplayAvailable;
             string clip = EnsureClip(Path.Combine(dir, "clip"), terminal, cancel);
 
-            using var slot = new FrameSlot();
-            using var replay = ReplayClip.Open(clip); // for ground truth; frames come through the pump
-            using var pump = FramePump.Start(clip, slot, new FrameSourceOptions { Pacing = Pacing.RealTime });
-            using var win = show ? new FrameWindow("RealtimeMM demo") : null;
-            using var annotated = show ? null : ClipWriter.Create(Path.Combine(dir, "annotated"), ClipFormat.Mjpeg, replay.Info.Fps, "rtmm demo", overwrite: true);
+            // the model loads (and warms up) before the clip starts playing: frames that arrive while it loads are dropped
             using var answerer = OpenModel(parse.GetValue(model), terminal);
             using var heat = new CpuOverlayRenderer(new OverlaySpec());
+            using var slot = new FrameSlot();
+            using var replay = ReplayClip.Open(clip); // for ground truth; frames come through the pump
+            using var win = show ? new FrameWindow("RealtimeMM demo") : null;
+            using var annotated = show ? null : ClipWriter.Create(Path.Combine(dir, "annotated"), ClipFormat.Mjpeg, replay.Info.Fps, "rtmm demo", overwrite: true);
+            using var pump = FramePump.Start(clip, slot, new FrameSourceOptions { Pacing = Pacing.RealTime });
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long shown = 0;
