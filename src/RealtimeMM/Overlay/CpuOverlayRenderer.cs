@@ -6,6 +6,13 @@ namespace RealtimeMM.Overlay;
 /// <summary>The CPU path: the reference's per-pixel arithmetic, rows split across cores.</summary>
 public sealed class CpuOverlayRenderer : IOverlayRenderer
 {
+    /// <summary>
+    /// Frames up to this size are drawn on the calling thread: a live pipeline keeps both cores of a small machine busy
+    /// (the encoders' threads, the capture thread), and a second row worker the OS schedules late held a 320x240 frame's
+    /// 2-4 ms of drawing to ~18 ms in the demo.
+    /// </summary>
+    const long SerialPixels = 400_000;
+
     float[] values = [];
     AxisTaps[] columnTaps = [];
 
@@ -40,7 +47,7 @@ public sealed class CpuOverlayRenderer : IOverlayRenderer
         {
             byte* s = src, d = dst;
             int length = frame.Pixels.Length;
-            Parallel.For(0, h, new ParallelOptions { MaxDegreeOfParallelism = (long)w * h < 50_000 ? 1 : Environment.ProcessorCount }, y =>
+            Parallel.For(0, h, new ParallelOptions { MaxDegreeOfParallelism = (long)w * h < SerialPixels ? 1 : Environment.ProcessorCount }, y =>
             {
                 var px = new ReadOnlySpan<byte>(s, length);
                 var outRow = new Span<byte>(d + (long)y * w * 3, w * 3);
