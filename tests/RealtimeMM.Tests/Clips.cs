@@ -9,7 +9,7 @@ internal static class Clips
     public static readonly SceneOptions Small = new() { Width = 160, Height = 120 };
 
     /// <summary>Renders an animated clip and records it; returns the clip folder and the rendered scenes.</summary>
-    public static (string Clip, SceneFrame[] Scenes) Write(string folder, int seed = 5, int frames = 24, ClipFormat format = ClipFormat.HuffYuv, double fps = 30, SceneOptions? options = null)
+    public static (string Clip, SceneFrame[] Scenes) Write(string folder, int seed = 5, int frames = 24, ClipFormat format = ClipWriter.DefaultFormat, double fps = 30, SceneOptions? options = null)
     {
         var scenes = SceneGenerator.RenderClip(seed, frames, fps, options ?? Small).ToArray();
         using var writer = ClipWriter.Create(folder, format, fps, $"test seed {seed}");

@@ -23,10 +23,7 @@
 # Session 12, H200: REPORT=0 EVAL=0 VAL=1 SIZE=192 MINUTES=4 LIMIT=330 LR=4e-4 QUERY_LOSS=0.1 EMA=0.998 from shipped.pt (rebuilt by
 # from_bundle.py): 2,807 steps, test color 99.08, validation color 98.81: shipped (the 192-pixel model). The fusion is
 # fusion_rows.comp now (a workgroup per question token); tools/device/bench-fusion.sh times it alone in a minute.
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
-mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
-export RTMM_BIN=/tmp/r/rtmm/rtmm
+source tools/device/env.sh
 L=/tmp/logs; mkdir -p $L
 t0=$(date +%s); stamp() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
 stamp "bench preprocess"

@@ -1,10 +1,7 @@
 #!/bin/bash
 # Carried to the device machine with .device and .gl (made by tools/device/prepare).
 # Second device call: the benchmark again (tier-1 JIT warm-up, OpenCV one thread and all), then the fine-tune goes on.
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
-mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
-export RTMM_BIN=/tmp/r/rtmm/rtmm
+source tools/device/env.sh
 L=/tmp/logs; mkdir -p $L
 $RTMM_BIN bench preprocess --json --seconds 1 --dump /tmp/dump > $L/bench.json 2> $L/bench.err; cat $L/bench.json
 python3 tools/bench-opencv-peer.py /tmp/dump --seconds 1 > $L/peer.json; cat $L/peer.json

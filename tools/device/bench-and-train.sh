@@ -1,10 +1,7 @@
 #!/bin/bash
 # Carried to the device machine with .device and .gl (made by tools/device/prepare).
 # One device call: the preprocessing benchmark on a quiet machine, then three training runs side by side.
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 PYTHONUNBUFFERED=1
-mkdir -p /tmp/r && tar xJf .device/rtmm.tar.xz -C /tmp/r
-export RTMM_BIN=/tmp/r/rtmm/rtmm
+source tools/device/env.sh
 L=/tmp/logs; mkdir -p $L
 { nvidia-smi -L; nproc; lscpu | grep -E "Model name|Thread|MHz"; python3 -c "import torch, cv2; print(torch.__version__, cv2.__version__)"; } > $L/machine.txt 2>&1
 cat $L/machine.txt

@@ -3,7 +3,7 @@ using RealtimeMM.Preprocess;
 
 namespace RealtimeMM.Overlay;
 
-/// <summary>The CPU path: the reference's per-pixel arithmetic, rows split across cores.</summary>
+/// <summary>The CPU path: the reference's per-pixel arithmetic; frames of 400,000 pixels or more have their rows split across cores.</summary>
 public sealed class CpuOverlayRenderer : IOverlayRenderer
 {
     /// <summary>

@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using RealtimeMM.Frames;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using RealtimeMM.Preprocess;
 
 namespace RealtimeMM.Overlay;

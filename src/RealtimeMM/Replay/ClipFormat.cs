@@ -11,6 +11,6 @@ public enum ClipFormat
     /// <summary>One PNG per frame in a folder: lossless, easy to inspect.</summary>
     Png,
     /// <summary>HuffYUV in AVI: lossless and byte-for-byte reproducible, about a quarter larger than FFV1 and seven
-    /// times faster to decode (4.4 ms a 640x480 frame), so a clip replays in real time beside the model; the default.</summary>
+    /// times faster to decode (4.4 ms a 640x480 frame), so a clip replays in real time beside the model; the default (<see cref="ClipWriter.DefaultFormat"/>).</summary>
     HuffYuv,
 }

@@ -43,9 +43,12 @@ public sealed class ClipWriter : IDisposable
         staging = Path.Combine(parent, $".{Path.GetFileName(this.destination)}.partial-{Environment.ProcessId}-{Guid.NewGuid():N}");
     }
 
+    /// <summary>The format clips are written in unless asked otherwise: lossless and fast enough to decode beside the model.</summary>
+    public const ClipFormat DefaultFormat = ClipFormat.HuffYuv;
+
     /// <summary>Starts a clip at <paramref name="clipFolder"/> (created by <see cref="Complete"/>).</summary>
     /// <exception cref="IOException">The destination exists (and <paramref name="overwrite"/> is false) or cannot be written.</exception>
-    public static ClipWriter Create(string clipFolder, ClipFormat format = ClipFormat.HuffYuv, double fps = 30, string? sourceName = null, bool overwrite = false)
+    public static ClipWriter Create(string clipFolder, ClipFormat format = DefaultFormat, double fps = 30, string? sourceName = null, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(clipFolder);
         if (!(fps > 0 && fps <= 1000))

@@ -112,7 +112,7 @@ internal static class DemoCommand
                 // regenerate below
             }
         }
-        using var writer = ClipWriter.Create(clip, ClipFormat.HuffYuv, 30, $"rtmm demo (scene seed {DefaultSeed})", overwrite: true);
+        using var writer = ClipWriter.Create(clip, ClipWriter.DefaultFormat, 30, $"rtmm demo (scene seed {DefaultSeed})", overwrite: true);
         using (var progress = new Progress(terminal, "generating demo clip", DefaultFrames))
         {
             int i = 0;

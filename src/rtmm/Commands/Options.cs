@@ -57,6 +57,6 @@ internal static class Options
     public static Option<ClipFormat> Format() => new("--format")
     {
         Description = "How the clip stores frames: HuffYuv (lossless video, fast to decode), Ffv1 (lossless, smaller, slow to decode), Mjpeg (small, lossy) or Png (image folder)",
-        DefaultValueFactory = _ => ClipFormat.HuffYuv,
+        DefaultValueFactory = _ => ClipWriter.DefaultFormat,
     };
 }

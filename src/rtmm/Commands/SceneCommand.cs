@@ -40,7 +40,7 @@ internal static class SceneCommand
             int n = animated ? parse.GetValue(frames) : parse.GetValue(count);
             double rate = parse.GetValue(fps);
             var started = System.Diagnostics.Stopwatch.StartNew();
-            using var writer = ClipWriter.Create(dir, animated ? ClipFormat.HuffYuv : ClipFormat.Png, rate, $"rtmm scene --seed {s}{(animated ? " --clip" : "")}", parse.GetValue(force));
+            using var writer = ClipWriter.Create(dir, animated ? ClipWriter.DefaultFormat : ClipFormat.Png, rate, $"rtmm scene --seed {s}{(animated ? " --clip" : "")}", parse.GetValue(force));
             using (var progress = new Progress(terminal, "scene", n))
             {
                 int done = 0;
