@@ -139,10 +139,12 @@ public class LiveSpeechWindowTests : TestBase
             Assert.Inconclusive("no DISPLAY: run through tools/test, which starts Xvfb");
         var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 600);
         // the question starts 9 s into the "microphone", after the window is up and F2 is down (a slow host
-        // with the 192-pixel model took over 4 s to bring the window up)
+        // with the 192-pixel model took over 4 s to bring the window up); the microphone starts when the
+        // recogniser has loaded, up to a few seconds after the window, so F2 is released at 15 s and the
+        // file runs on 8 s past the question (its end stops the listener)
         string raw = Path.Combine(Temp, "raw.wav"), wav = Path.Combine(Temp, "mic.wav");
         Tools.Run("espeak-ng", $"-v en-us -w \"{raw}\" \"how many cars are there\"");
-        Tools.Run("sox", $"\"{raw}\" \"{wav}\" pad 9 1");
+        Tools.Run("sox", $"\"{raw}\" \"{wav}\" pad 9 8");
         var rtmm = Path.Combine(AppContext.BaseDirectory, "rtmm");
         using var live = Process.Start(new ProcessStartInfo(rtmm, $"live {clip} --audio \"{wav}\" --device Cpu --json") { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var stdout = live.StandardOutput.ReadToEndAsync();
@@ -156,7 +158,7 @@ public class LiveSpeechWindowTests : TestBase
             Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(8.5), "the window came up too late for the spoken question");
             Tools.Run("xdotool", $"windowfocus --sync {window}");
             Tools.Run("xdotool", "key F2");
-            Thread.Sleep(Math.Max(0, 12000 - (int)clock.ElapsedMilliseconds)); // the question is over by 11 s
+            Thread.Sleep(Math.Max(0, 15000 - (int)clock.ElapsedMilliseconds)); // the question is over 10.5 s after the microphone starts
             Tools.Run("xdotool", "key F2");
             Thread.Sleep(2000);
             var png = Path.Combine(Temp, "live-speech.png");
