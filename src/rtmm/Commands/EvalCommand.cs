@@ -11,7 +11,10 @@ namespace RealtimeMM.Cli.Commands;
 /// <c>rtmm eval</c>: the shipped model on the held-out test split, through the whole C# pipeline:
 /// accuracy per question kind, on the compositional hold-out pairs, the pointing game, and
 /// text→image retrieval among 100 frames. The split is the one <c>models/training/evaluate.py</c>
-/// scores (seed 2, 320x240, hold-out pairs favoured, 5% out-of-world questions).
+/// scores (seed 2, 320x240, hold-out pairs favoured, 5% out-of-world questions). Beside it, the same
+/// measures on as many scenes of the test world (<see cref="Scenes.TestWorld.TestWorldGenerator"/>: the
+/// same world drawn by other code, never trained on), which says whether the answers hold beyond
+/// the generator the model learned from.
 /// </summary>
 internal static class EvalCommand
 {
@@ -40,11 +43,15 @@ internal static class EvalCommand
         var model = AskCommand.ModelOption();
         var device = AskCommand.DeviceOption();
         var compareFusion = new Option<bool>("--compare-fusion") { Description = "With --device Vulkan: also run the C# fusion on every question and report the largest differences and agreeing answers" };
-        var command = new Command("eval", "Score the model on the held-out test split: accuracy per kind, hold-out pairs, pointing game, retrieval") { count, seed, clean, json, model, device, compareFusion };
+        var command = new Command("eval", "Score the model on the held-out test split and on the test world (the scene world drawn by other code): accuracy per kind, hold-out pairs, pointing game, retrieval")
+        {
+            count, seed, clean, json, model, device, compareFusion,
+        };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
             var r = Run(answerer, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(clean), terminal, cancel, parse.GetValue(compareFusion));
+            var world = Run(answerer, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(clean), terminal, cancel, renderer: SceneWorldRenderer.TestWorld);
             var check = r.FusionCheck is { } c ? new { max_logit_diff = c.MaxLogitDiff, max_attention_diff = c.MaxAttentionDiff, same_answers = c.SameAnswers, questions = c.Questions } : null;
             if (parse.GetValue(json))
             {
@@ -62,14 +69,16 @@ internal static class EvalCommand
                     scenes = r.Scenes,
                     device = r.Device,
                     fusion_check = check,
+                    test_world = new { accuracy = world.Accuracy, counts = world.Counts, pointing_game = world.PointingGame, scenes = world.Scenes },
                 });
                 return 0;
             }
             var o = terminal.Out;
-            o.WriteLine($"{r.Scenes} test scenes (seed {parse.GetValue(seed)}), device {r.Device}");
+            o.WriteLine($"{r.Scenes} test scenes (seed {parse.GetValue(seed)}) and {world.Scenes} test-world scenes, device {r.Device}");
+            o.WriteLine($"  {"",-10} {"test split",18}   {"test world",18}");
             foreach (var (k, v) in r.Accuracy)
-                o.WriteLine($"  {k,-10} {v,6:F2}%  ({r.Counts[k]} questions)");
-            o.WriteLine($"  pointing game {r.PointingGame:F2}%   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
+                o.WriteLine($"  {k,-10} {v,6:F2}% ({r.Counts[k],5} q)   {(world.Accuracy.TryGetValue(k, out var wv) ? $"{wv,6:F2}% ({world.Counts[k],5} q)" : "")}");
+            o.WriteLine($"  pointing game {r.PointingGame:F2}% (test world {world.PointingGame:F2}%)   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
             o.WriteLine($"  text search over {r.Scenes} frames: R@1 {r.Search.R1:F2}%, R@5 {r.Search.R5:F2}% ({r.Search.Queries} single-object queries); top {RerankDepth} re-ranked by the fusion: R@1 {r.SearchReranked.R1:F2}%, R@5 {r.SearchReranked.R5:F2}%");
             o.WriteLine($"  preprocessing + vision encoder {r.VisionMsMedian:F2} ms, frame keys for the fusion {r.KeysMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms per question (medians)");
             if (r.FusionCheck is { } f)
@@ -79,7 +88,8 @@ internal static class EvalCommand
         return command;
     }
 
-    public static Result Run(QuestionAnswerer answerer, int seed, int count, bool clean, Terminal terminal, CancellationToken cancel, bool compare = false)
+    public static Result Run(QuestionAnswerer answerer, int seed, int count, bool clean, Terminal terminal, CancellationToken cancel, bool compare = false,
+        SceneWorldRenderer renderer = SceneWorldRenderer.Generator)
     {
         (double MaxLogit, double MaxAttention, int Same, int N) fusionCheck = (0, 0, 0, 0);
         var m = answerer.Bundle.Manifest;
@@ -95,12 +105,12 @@ internal static class EvalCommand
         var store = new EmbeddingStore(m.EmbeddingDim, count);
         var encodings = new List<QuestionAnswerer.FrameEncoding>(count); // kept for re-ranking search hits
         var shown = new List<HashSet<(string, string)>>();
-        using (var progress = new Progress(terminal, "eval", count))
+        using (var progress = new Progress(terminal, renderer == SceneWorldRenderer.Generator ? "eval" : "eval test world", count))
         {
             for (int i = 0; i < count; i++)
             {
                 cancel.ThrowIfCancellationRequested();
-                var scene = SceneGenerator.Render(seed, i, options);
+                var scene = renderer.Render(seed, i, options);
                 var frame = answerer.Encode(new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3));
                 visionMs.Add(frame.PreprocessMs + frame.VisionMs);
                 keysMs.Add(frame.KeysMs);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using RealtimeMM.Replay;
+using RealtimeMM.Scenes;
+using RealtimeMM.Scenes.TestWorld;
 
 namespace RealtimeMM.Cli.Commands;
 
@@ -59,4 +61,20 @@ internal static class Options
         Description = "How the clip stores frames: HuffYuv (lossless video, fast to decode), Ffv1 (lossless, smaller, slow to decode), Mjpeg (small, lossy) or Png (image folder)",
         DefaultValueFactory = _ => ClipWriter.DefaultFormat,
     };
+
+    /// <summary>Which renderer draws the scenes: the training generator's, or the test world's (drawn by other code, never trained on).</summary>
+    public static Option<SceneWorldRenderer> Renderer(string purpose) => new("--renderer")
+    {
+        Description = $"Who draws the scenes {purpose}: Generator (the one training uses) or TestWorld (drawn independently, never trained on)",
+        DefaultValueFactory = _ => SceneWorldRenderer.Generator,
+    };
+
+    public static SceneFrame Render(this SceneWorldRenderer renderer, int seed, long index, SceneOptions options) => renderer switch
+    {
+        SceneWorldRenderer.TestWorld => TestWorldGenerator.Render(seed, index, options),
+        _ => SceneGenerator.Render(seed, index, options),
+    };
 }
+
+/// <summary>The two renderers of the scene world.</summary>
+internal enum SceneWorldRenderer { Generator, TestWorld }

@@ -21,14 +21,17 @@ internal static class SceneCommand
         var fps = Options.Fps(30);
         var force = new Option<bool>("--force") { Description = "Replace the output folder if it exists" };
         var json = Options.Json();
+        var renderer = Options.Renderer("(--count only: clips come from the generator)");
         var command = new Command("scene", "Generate scenes with ground truth (objects, boxes, masks, questions and answers) as a replay clip")
         {
-            seed, count, clip, frames, output, size, fps, force, json,
+            seed, count, clip, frames, output, size, fps, force, json, renderer,
         };
         command.Validators.Add(r =>
         {
             if (r.GetResult(clip) is not null && r.GetResult(count) is not null)
                 r.AddError("--count and --clip exclude each other: --count K gives K independent scenes, --clip --frames K an animated clip");
+            if (r.GetResult(clip) is not null && r.GetValue(renderer) != SceneWorldRenderer.Generator)
+                r.AddError("--clip: animated clips come from the generator; the test world renders independent scenes (--count)");
         });
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
@@ -44,7 +47,7 @@ internal static class SceneCommand
             using (var progress = new Progress(terminal, "scene", n))
             {
                 int done = 0;
-                foreach (var scene in animated ? SceneGenerator.RenderClip(s, n, rate, options) : RenderParallel(s, n, options, cancel))
+                foreach (var scene in animated ? SceneGenerator.RenderClip(s, n, rate, options) : RenderParallel(parse.GetValue(renderer), s, n, options, cancel))
                 {
                     cancel.ThrowIfCancellationRequested();
                     var ts = TimeSpan.FromSeconds(done / rate);
@@ -65,14 +68,14 @@ internal static class SceneCommand
     }
 
     /// <summary>Independent scenes rendered on all cores, handed out in order.</summary>
-    static IEnumerable<SceneFrame> RenderParallel(int seed, int count, SceneOptions options, CancellationToken cancel)
+    static IEnumerable<SceneFrame> RenderParallel(SceneWorldRenderer renderer, int seed, int count, SceneOptions options, CancellationToken cancel)
     {
         const int Batch = 64;
         for (int start = 0; start < count; start += Batch)
         {
             int n = Math.Min(Batch, count - start);
             var batch = new SceneFrame[n];
-            Parallel.For(0, n, new ParallelOptions { CancellationToken = cancel }, i => batch[i] = SceneGenerator.Render(seed, start + i, options));
+            Parallel.For(0, n, new ParallelOptions { CancellationToken = cancel }, i => batch[i] = renderer.Render(seed, start + i, options));
             foreach (var scene in batch)
                 yield return scene;
         }

@@ -9,8 +9,8 @@ namespace RealtimeMM.Cli.Commands;
 /// <summary>
 /// <c>rtmm soak</c>: N replay streams at real-time pace, each into its own session, with M askers per
 /// stream, for a while. Memory and handles are sampled every second after a warm-up; it passes when
-/// the working set grows less than 5% after warm-up, live frames and open handles do not grow, and
-/// every question was answered. CI runs it for 60 s; the long mode is <c>--seconds 1800</c>.
+/// memory's trend over the window (<see cref="MemoryTrend"/>: native and managed apart) grows less
+/// than 5% of the working set, live frames and open handles do not grow, and every question was answered. CI runs it for 60 s; the long mode is <c>--seconds 1800</c>.
 /// </summary>
 internal static class SoakCommand
 {
@@ -66,7 +66,7 @@ internal static class SoakCommand
                     }));
                 }
             }
-            var samples = new List<(double T, long WorkingSet, long Managed, long Frames, int Handles)>();
+            var samples = new List<MemorySample>();
             var clock = Stopwatch.StartNew();
             using (var progress = parse.GetValue(json) ? null : new Progress(terminal, "soak", total))
             {
@@ -74,7 +74,7 @@ internal static class SoakCommand
                 {
                     Thread.Sleep(1000);
                     if (clock.Elapsed.TotalSeconds >= warm)
-                        samples.Add((clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().WorkingSet64, GC.GetTotalMemory(false), Frame.LiveCount, Directory.GetFiles("/proc/self/fd").Length));
+                        samples.Add(MemorySample.Take(clock.Elapsed.TotalSeconds));
                     progress?.Report(Math.Min(total, (int)clock.Elapsed.TotalSeconds));
                 }
             }
@@ -88,23 +88,19 @@ internal static class SoakCommand
                 s.Dispose();
             latencies.Sort();
             double P(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)(q * latencies.Count))];
-            // growth: the last samples' median against the first samples' median (a few seconds each, so one GC does not decide)
+            var memory = MemoryTrend.Of(samples);
             int k = Math.Max(1, samples.Count / 5);
-            double Median(IEnumerable<long> v) { var a = v.OrderBy(x => x).ToArray(); return a.Length == 0 ? 0 : a[a.Length / 2]; }
-            double wsStart = Median(samples.Take(k).Select(s => s.WorkingSet)), wsEnd = Median(samples.TakeLast(k).Select(s => s.WorkingSet));
-            double growth = wsStart > 0 ? (wsEnd - wsStart) / wsStart * 100 : 0;
             int handleGrowth = samples.Count > 1 ? samples.TakeLast(k).Min(s => s.Handles) - samples.Take(k).Max(s => s.Handles) : 0;
-            long frameGrowth = samples.Count > 1 ? samples.TakeLast(k).Min(s => s.Frames) - samples.Take(k).Max(s => s.Frames) : 0;
+            long frameGrowth = samples.Count > 1 ? samples.TakeLast(k).Min(s => s.LiveFrames) - samples.Take(k).Max(s => s.LiveFrames) : 0;
             long unanswered = asked - answered;
-            bool pass = growth < 5 && handleGrowth <= 0 && frameGrowth <= 0 && failed == 0;
+            bool pass = memory.GrowthPercent < MemoryTrend.LimitPercent && handleGrowth <= 0 && frameGrowth <= 0 && failed == 0;
             var report = new
             {
                 seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), streams = n, askers_per_stream = m, warmup_s = warm,
                 frames = new { submitted = stats.Sum(s => s.FramesSubmitted), processed = stats.Sum(s => s.FramesProcessed), dropped = stats.Sum(s => s.FramesDropped) },
                 questions = new { asked, answered, timed_out = failed, cancelled_at_stop = unanswered - failed },
                 latency_ms = new { p50 = Math.Round(P(0.5), 1), p90 = Math.Round(P(0.9), 1), p99 = Math.Round(P(0.99), 1), max = Math.Round(latencies.LastOrDefault(), 1) },
-                memory = new { working_set_start_mb = Math.Round(wsStart / 1e6, 1), working_set_end_mb = Math.Round(wsEnd / 1e6, 1), growth_percent = Math.Round(growth, 2),
-                    managed_end_mb = Math.Round(samples.LastOrDefault().Managed / 1e6, 1) },
+                memory = memory.ToJson(),
                 handles = new { growth = handleGrowth, live_frames_growth = frameGrowth },
                 device = where,
                 pass,
@@ -114,7 +110,7 @@ internal static class SoakCommand
             else
                 terminal.Out.WriteLine($"soak {report.seconds} s, {n} streams x {m} askers: frames {report.frames.processed} processed, {report.frames.dropped} dropped; " +
                     $"questions {answered}/{asked} answered ({failed} timed out); latency p50 {report.latency_ms.p50} ms, p99 {report.latency_ms.p99} ms; " +
-                    $"working set {report.memory.working_set_start_mb} -> {report.memory.working_set_end_mb} MB ({growth:+0.00;-0.00}%), handles {handleGrowth:+0;-0}, live frames {frameGrowth:+0;-0}: {(pass ? "PASS" : "FAIL")}");
+                    $"{memory}, handles {handleGrowth:+0;-0}, live frames {frameGrowth:+0;-0}: {(pass ? "PASS" : "FAIL")}");
             return pass ? 0 : 2;
         });
         return command;

@@ -62,18 +62,7 @@ public class SceneGeneratorTests : TestBase
             var s = SceneGenerator.Render(21, i, new SceneOptions { CameraEffects = false });
             foreach (var o in s.Objects)
             {
-                var inside = new byte[o.Box.Area];
-                o.Mask!.Decode(inside);
-                var votes = new int[SceneWorld.Colors.Count];
-                for (int y = 0; y < o.Box.Height; y++)
-                    for (int x = 0; x < o.Box.Width; x++)
-                    {
-                        if (inside[y * o.Box.Width + x] == 0)
-                            continue;
-                        int p = ((o.Box.Y + y) * s.Width + o.Box.X + x) * 3;
-                        votes[ColorRegions.Classify(s.Bgr[p + 2], s.Bgr[p + 1], s.Bgr[p]).Index]++;
-                    }
-                string read = SceneWorld.Colors[Array.IndexOf(votes, votes.Max())];
+                string read = ColorAsSeen(s, o);
                 total++;
                 if (read == o.Color)
                     agree++;
@@ -84,6 +73,23 @@ public class SceneGeneratorTests : TestBase
         double rate = (double)agree / total;
         TestContext.Out.WriteLine($"color label agreement {agree}/{total} = {rate:P1}; confusions: {string.Join(", ", confusions.OrderByDescending(c => c.Value).Select(c => $"{c.Key} x{c.Value}"))}");
         Assert.That(rate, Is.GreaterThanOrEqualTo(0.95));
+    }
+
+    /// <summary>An object's color as a viewer reads it: the most common color region among its mask pixels.</summary>
+    internal static string ColorAsSeen(SceneFrame s, ObjectTruth o)
+    {
+        var inside = new byte[o.Box.Area];
+        o.Mask!.Decode(inside);
+        var votes = new int[SceneWorld.Colors.Count];
+        for (int y = 0; y < o.Box.Height; y++)
+            for (int x = 0; x < o.Box.Width; x++)
+            {
+                if (inside[y * o.Box.Width + x] == 0)
+                    continue;
+                int p = ((o.Box.Y + y) * s.Width + o.Box.X + x) * 3;
+                votes[ColorRegions.Classify(s.Bgr[p + 2], s.Bgr[p + 1], s.Bgr[p]).Index]++;
+            }
+        return SceneWorld.Colors[Array.IndexOf(votes, votes.Max())];
     }
 
     [Test]
