@@ -27,6 +27,7 @@ public static class RtmmCli
             DatasetCommand.Create(terminal),
             AskCommand.Create(terminal),
             EvalCommand.Create(terminal),
+            CalibrateCommand.Create(terminal),
             LiveCommand.Create(terminal),
             ListenCommand.Create(terminal),
             EnrollCommand.Create(terminal),

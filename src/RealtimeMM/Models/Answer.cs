@@ -8,7 +8,7 @@ public sealed record AttentionMap(int GridWidth, int GridHeight, float[] Values,
 /// <summary>An answer to one question about one frame (the <c>rtmm</c> JSON contract's fields).</summary>
 /// <param name="Query">The question as asked.</param>
 /// <param name="Text">The answer: a color, a number, yes/no, a position, a class, "there are N Xs", or "I can't answer …".</param>
-/// <param name="Confidence">The model's probability for that answer, 0..1; low for "can't answer".</param>
+/// <param name="Confidence">The probability that the answer is right, 0..1 (calibrated on validation data when the bundle has a calibration); low for "can't answer".</param>
 /// <param name="Kind">color, count, exist, position, identify, or unknown.</param>
 /// <param name="Reason">Why it could not answer, when it could not.</param>
 /// <param name="ModelAnswer">The entry of the answer vocabulary the model chose (null when the model did not run).</param>
@@ -20,4 +20,16 @@ public sealed record Answer(string Query, string Text, float Confidence, string 
 
     /// <summary>True when the model gave an answer about the scene (not a "can't answer").</summary>
     public bool Answered => Reason is null;
+
+    /// <summary>Which answerer gave it: "scene-model" (the bundle's cross-attention fusion, the one answerer so far; taught examples and CLIP bundles are to come).</summary>
+    public string Answerer { get; init; } = "scene-model";
+
+    /// <summary>The calibrated confidence is below the bundle's threshold: the text says "not sure — maybe …" with the best guess.</summary>
+    public bool NotSure { get; init; }
+
+    /// <summary>How much the frame looks like the scenes the answerer knows: the share of its validation frames that look stranger (0..1); null without an in-world model.</summary>
+    public double? InWorld { get; init; }
+
+    /// <summary>The frame does not look like the scenes the answerer knows, so it did not answer (<see cref="Reason"/> says why).</summary>
+    public bool OutOfWorld { get; init; }
 }

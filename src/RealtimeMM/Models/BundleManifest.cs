@@ -39,6 +39,9 @@ public sealed record BundleManifest
     /// </summary>
     public float? MatchThreshold { get; init; }
 
+    /// <summary>The calibration file (<c>calibration.file</c>): confidence temperatures, the not-sure threshold and the in-world model; null when the bundle has none.</summary>
+    public string? CalibrationFile { get; init; }
+
     /// <summary>How frames are fitted to the input (<c>image.fit</c>: stretch, crop or letterbox; default stretch).</summary>
     public Preprocess.FitMode Fit { get; init; } = Preprocess.FitMode.Stretch;
 
@@ -115,6 +118,7 @@ public sealed record BundleManifest
                 QuestionKinds = r.Strings("question_kinds"),
                 HoldoutPairs = r.Has("holdout_pairs") ? r.Strings("holdout_pairs") : [],
                 MatchThreshold = r.Has("retrieval.match_threshold") ? r.Float("retrieval.match_threshold", -1, 1) : null,
+                CalibrationFile = r.Has("calibration.file") ? r.File("calibration.file") : null,
             };
             if (m.ModelDim % m.Heads != 0)
                 throw new ModelBundleException(path, "dims.heads", $"{m.Heads} heads do not divide the model dimension {m.ModelDim}");

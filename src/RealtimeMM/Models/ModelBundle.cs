@@ -9,8 +9,9 @@ namespace RealtimeMM.Models;
 /// </summary>
 public sealed class ModelBundle : IDisposable
 {
-    ModelBundle(string folder, BundleManifest manifest, QuestionTokenizer tokenizer, FusionWeights fusion, OrtEncoder<float> vision, OrtEncoder<long> text)
+    ModelBundle(string folder, BundleManifest manifest, QuestionTokenizer tokenizer, FusionWeights fusion, OrtEncoder<float> vision, OrtEncoder<long> text, Calibration? calibration)
     {
+        Calibration = calibration;
         Folder = folder;
         Manifest = manifest;
         Tokenizer = tokenizer;
@@ -26,6 +27,9 @@ public sealed class ModelBundle : IDisposable
     public BundleManifest Manifest { get; }
     public QuestionTokenizer Tokenizer { get; }
     public FusionWeights Fusion { get; }
+
+    /// <summary>Confidence temperatures, the not-sure threshold and the in-world model (<c>rtmm calibrate</c>); null when the bundle has none.</summary>
+    public Calibration? Calibration { get; }
     internal OrtEncoder<float> Vision { get; }
     internal OrtEncoder<long> Text { get; }
 
@@ -70,6 +74,7 @@ public sealed class ModelBundle : IDisposable
             throw new ModelBundleException(vocabPath, "vocabulary", e.Message, e);
         }
         var fusion = FusionWeights.Load(File(m.FusionWeightsFile), m);
+        var calibration = m.CalibrationFile is null ? null : Calibration.Load(File(m.CalibrationFile), 2 * m.ModelDim + m.EmbeddingDim);
         threads = threads > 0 ? threads : Math.Min(Environment.ProcessorCount, 4);
         int d = m.ModelDim, tokens = m.ImageTokens;
         OrtEncoder<float>? vision = null;
@@ -79,7 +84,7 @@ public sealed class ModelBundle : IDisposable
                 [("tokens", [1, tokens, d]), ("embedding", [1, m.EmbeddingDim])], threads, spinning);
             var text = new OrtEncoder<long>(File(m.TextFile), "tokens", [1, m.MaxTokens],
                 [("states", [1, m.MaxTokens, d]), ("embedding", [1, m.EmbeddingDim])], threads, spinning);
-            return new ModelBundle(Path.GetFullPath(folder), m, tokenizer, fusion, vision, text);
+            return new ModelBundle(Path.GetFullPath(folder), m, tokenizer, fusion, vision, text, calibration);
         }
         catch
         {

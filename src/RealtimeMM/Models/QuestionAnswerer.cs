@@ -148,8 +148,10 @@ public sealed class QuestionAnswerer : IDisposable
     {
         QuestionAnswerer? owner;
 
-        internal FrameEncoding(QuestionAnswerer owner, int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs, double keysMs)
+        internal FrameEncoding(QuestionAnswerer owner, int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs, double keysMs, double? inWorld, bool outOfWorld)
         {
+            InWorld = inWorld;
+            OutOfWorld = outOfWorld;
             this.owner = owner;
             KeysMs = keysMs;
             Tokens = tokens;
@@ -191,6 +193,12 @@ public sealed class QuestionAnswerer : IDisposable
         /// <summary>The L2-normalised image embedding (for text search).</summary>
         public float[] Embedding { get; }
 
+        /// <summary>How much the frame looks like the scenes the model knows (<see cref="InWorldModel.Score"/>), 0..1; null when the bundle has no in-world model.</summary>
+        public double? InWorld { get; }
+
+        /// <summary>The frame is unlike the scenes the model knows (in-world score below the bundle's threshold): questions about it are not answered by the scene model.</summary>
+        public bool OutOfWorld { get; }
+
         public double PreprocessMs { get; }
 
         /// <summary>The vision encoder (ONNX Runtime).</summary>
@@ -230,8 +238,12 @@ public sealed class QuestionAnswerer : IDisposable
             bundle.Vision.Outputs[0].CopyTo(tokens, 0);
         }
         long t2 = Stopwatch.GetTimestamp();
-        return new FrameEncoding(this, frame.Width, frame.Height, keys, tokens, (float[])bundle.Vision.Outputs[1].Clone(),
-            Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, tv).TotalMilliseconds, Stopwatch.GetElapsedTime(tv, t2).TotalMilliseconds);
+        var embedding = (float[])bundle.Vision.Outputs[1].Clone();
+        var world = bundle.Calibration?.InWorld;
+        double? inWorld = world?.Score(InWorldModel.Features(bundle.Vision.Outputs[0], m.ImageTokens, m.ModelDim, embedding));
+        return new FrameEncoding(this, frame.Width, frame.Height, keys, tokens, embedding,
+            Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds, Stopwatch.GetElapsedTime(t1, tv).TotalMilliseconds, Stopwatch.GetElapsedTime(tv, t2).TotalMilliseconds,
+            inWorld, inWorld < world?.FlagBelow);
     }
 
     /// <summary>A disposed frame's image buffers, kept for the next frames (a few: frames in flight at once).</summary>
@@ -302,7 +314,7 @@ public sealed class QuestionAnswerer : IDisposable
             pending.Add((i, kind, words, text.Value, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
         }
         long f0 = Stopwatch.GetTimestamp();
-        var fused = FuseMany(frame, pending.Select(p => (p.Text.States, p.Text.Mask)).ToList());
+        var fused = FuseMany(frame, pending.Select(p => (p.Text.States, p.Text.Mask, TemperatureOf(p.Kind))).ToList());
         double fusionMs = Stopwatch.GetElapsedTime(f0).TotalMilliseconds / Math.Max(1, pending.Count);
         for (int j = 0; j < pending.Count; j++)
         {
@@ -315,17 +327,43 @@ public sealed class QuestionAnswerer : IDisposable
                 results[i] = CantAnswer(question, kind, timings, $"unknown word{(text.Unknown.Length > 1 ? "s" : "")} {string.Join(", ", text.Unknown.Select(u => $"'{u}'"))}", attention, confidence, chosen) with { Probabilities = probabilities };
             else if (answer == AnswerVocabulary.Unanswerable)
                 results[i] = CantAnswer(question, kind, timings, "the question is about something outside the scene world", attention, confidence, chosen) with { Probabilities = probabilities };
+            else if (frame.OutOfWorld)
+                results[i] = CantTell(question, kind == "unknown" ? KindOfAnswer(answer) : kind, timings, frame, attention, chosen) with { Probabilities = probabilities };
             else
             {
                 if (answer == AnswerVocabulary.Several)
                     answer = Several(frame, words) ?? answer;
-                results[i] = new Answer(question, answer, confidence, kind == "unknown" ? KindOfAnswer(answer) : kind, attention, timings, Device, null, chosen) { Probabilities = probabilities };
+                var (said, notSure) = Phrase(answer, confidence);
+                results[i] = new Answer(question, said, confidence, kind == "unknown" ? KindOfAnswer(answer) : kind, attention, timings, Device, null, chosen)
+                    { Probabilities = probabilities, NotSure = notSure, InWorld = frame.InWorld };
             }
         }
         return results.Select(r => r!).ToArray();
     }
 
-    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Fuse(FrameEncoding frame, float[] states, float[] mask) => FuseMany(frame, [(states, mask)])[0];
+    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Fuse(FrameEncoding frame, float[] states, float[] mask, string kind) =>
+        FuseMany(frame, [(states, mask, TemperatureOf(kind))])[0];
+
+    float TemperatureOf(string kind) => bundle.Calibration?.TemperatureOf(kind) ?? 1f;
+
+    /// <summary>
+    /// How an answer is said at a calibrated confidence: as it is, or, below the bundle's not-sure
+    /// threshold, "not sure — maybe ANSWER" (the best guess, and a flag).
+    /// </summary>
+    public (string Text, bool NotSure) Phrase(string answer, float confidence) =>
+        bundle.Calibration is { } c && confidence < c.NotSureBelow ? (NotSurePrefix + answer, true) : (answer, false);
+
+    /// <summary>What a not-sure answer's text starts with, before the best guess.</summary>
+    public const string NotSurePrefix = "not sure — maybe ";
+
+    /// <summary>The answer about a frame the model does not know: it says so, with the in-world score as the reason, at no confidence.</summary>
+    Answer CantTell(string question, string kind, Dictionary<string, double> timings, FrameEncoding frame, AttentionMap? attention, string? chosen) =>
+        new(question, CantTellText, 0f, kind, attention, timings, Device,
+            $"the picture does not look like the scenes the model knows (in-world score {frame.InWorld:0.000}, below {bundle.Calibration!.InWorld!.FlagBelow:0.000})", chosen)
+        { InWorld = frame.InWorld, OutOfWorld = true };
+
+    /// <summary>What the scene model says about a frame unlike its scenes.</summary>
+    public const string CantTellText = "I can't tell from this picture: it doesn't look like the scenes I know";
 
     /// <summary>
     /// Describes a frame from the model's own answers: "how many X are there" for every class in
@@ -369,6 +407,8 @@ public sealed class QuestionAnswerer : IDisposable
     /// <summary>A description as an answer: its confidence the least sure item's, its map the items' maps overlaid (cell-wise maximum).</summary>
     Answer DescriptionAnswer(string question, FrameEncoding frame, Dictionary<string, double> frameTimings)
     {
+        if (frame.OutOfWorld)
+            return CantTell(question, "describe", frameTimings, frame, null, null);
         long t0 = Stopwatch.GetTimestamp();
         var d = Describe(frame);
         var maps = d.Objects.Select(o => o.Attention).OfType<AttentionMap>().ToList();
@@ -436,7 +476,7 @@ public sealed class QuestionAnswerer : IDisposable
     }
 
     /// <summary>Logits and attention maps for several questions about one frame: one Vulkan dispatch per batch, or the C# fusion.</summary>
-    List<(string Answer, float Confidence, AttentionMap Map, float[] Probabilities)> FuseMany(FrameEncoding frame, IReadOnlyList<(float[] States, float[] Mask)> questions)
+    List<(string Answer, float Confidence, AttentionMap Map, float[] Probabilities)> FuseMany(FrameEncoding frame, IReadOnlyList<(float[] States, float[] Mask, float Temperature)> questions)
     {
         var m = bundle.Manifest;
         int mapSize = m.FusionLayers * m.Heads * m.ImageTokens;
@@ -451,7 +491,7 @@ public sealed class QuestionAnswerer : IDisposable
                 try
                 {
                     ThrowIfInjected();
-                    gpuFusion.Run(frame.Tokens, questions.Skip(start).Take(n).ToList(), logits, attention);
+                    gpuFusion.Run(frame.Tokens, questions.Skip(start).Take(n).Select(q => (q.States, q.Mask)).ToList(), logits, attention);
                 }
                 catch (VulkanException e) when (FellBack is null)
                 {
@@ -466,14 +506,17 @@ public sealed class QuestionAnswerer : IDisposable
                 fusion.Run(frame.Keys, questions[start].States, questions[start].Mask, logits, attention);
             }
             for (int k = 0; k < n; k++)
-                results.Add(Decide(frame, logits.AsSpan(k * m.Answers.Length, m.Answers.Length), attention.AsSpan(k * mapSize, mapSize)));
+                results.Add(Decide(frame, logits.AsSpan(k * m.Answers.Length, m.Answers.Length), attention.AsSpan(k * mapSize, mapSize), questions[start + k].Temperature));
             start += n;
         }
         return results;
     }
 
-    /// <summary>The answer, its probability, all probabilities, and the overlay's map (last layer, mean over heads) with its peak in frame pixels.</summary>
-    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Decide(FrameEncoding frame, ReadOnlySpan<float> logits, ReadOnlySpan<float> attention)
+    /// <summary>
+    /// The answer, its probability, all probabilities (the softmax of the logits over the kind's
+    /// calibrated temperature), and the overlay's map (last layer, mean over heads) with its peak in frame pixels.
+    /// </summary>
+    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Decide(FrameEncoding frame, ReadOnlySpan<float> logits, ReadOnlySpan<float> attention, float temperature)
     {
         var m = bundle.Manifest;
         int best = 0;
@@ -482,10 +525,10 @@ public sealed class QuestionAnswerer : IDisposable
                 best = i;
         float sum = 0;
         foreach (float l in logits)
-            sum += MathF.Exp(l - logits[best]);
+            sum += MathF.Exp((l - logits[best]) / temperature);
         var probabilities = new float[logits.Length];
         for (int i = 0; i < logits.Length; i++)
-            probabilities[i] = MathF.Exp(logits[i] - logits[best]) / sum;
+            probabilities[i] = MathF.Exp((logits[i] - logits[best]) / temperature) / sum;
         // the overlay's map: last layer, mean over heads, patch cells only
         int cells = m.GridWidth * m.GridHeight;
         var map = new float[cells];
@@ -510,7 +553,7 @@ public sealed class QuestionAnswerer : IDisposable
         var count = TextFor($"how many {SceneWorld.Plural(noun)} are there");
         if (count is null)
             return null;
-        var (n, _, _, _) = Fuse(frame, count.Value.States, count.Value.Mask);
+        var (n, _, _, _) = Fuse(frame, count.Value.States, count.Value.Mask, "count");
         return int.TryParse(n, out int k) && k > 1 ? $"there are {k} {SceneWorld.Plural(noun)}" : $"there is more than one {noun}";
     }
 

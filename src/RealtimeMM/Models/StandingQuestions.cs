@@ -55,9 +55,10 @@ public sealed class StandingQuestions
                 current = best;
             string label = vocabulary[current];
             questions[i] = (question, smoothed, label);
-            answers[i] = label == fresh.ModelAnswer
-                ? fresh with { Confidence = smoothed[current] }
-                : fresh with { Text = label, ModelAnswer = label, Confidence = smoothed[current] };
+            // the smoothed confidence decides whether it is said as sure; "there are 2 cars" stays when the label did not change
+            string said = label == fresh.ModelAnswer ? (fresh.NotSure ? fresh.Text[QuestionAnswerer.NotSurePrefix.Length..] : fresh.Text) : label;
+            var (text, notSure) = answerer.Phrase(said, smoothed[current]);
+            answers[i] = fresh with { Text = text, ModelAnswer = label, Confidence = smoothed[current], NotSure = notSure };
         }
         return answers;
     }

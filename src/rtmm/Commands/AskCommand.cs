@@ -111,6 +111,11 @@ internal static class AskCommand
         o["attention"] = a.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null;
         o["timings_ms"] = a.TimingsMs;
         o["device"] = a.Device;
+        o["answerer"] = a.Answerer;
+        o["not_sure"] = a.NotSure;
+        o["out_of_world"] = a.OutOfWorld;
+        if (a.InWorld is { } w)
+            o["in_world"] = Math.Round(w, 4);
         if (a.Reason is not null)
             o["reason"] = a.Reason;
         return o;

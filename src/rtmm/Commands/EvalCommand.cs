@@ -30,8 +30,53 @@ internal static class EvalCommand
         /// <summary>The same queries with the top 20 by embedding re-ranked by the fusion's "is there TEXT" (<see cref="TextSearch.Rerank"/>).</summary>
         public (double R1, double R5, int Queries) SearchReranked { get; init; }
 
+        /// <summary>How far confidence can be trusted: calibration error, confident wrong answers, not-sure answers, flagged frames, the reliability bins.</summary>
+        public required Trust Trust { get; init; }
+
         /// <summary>With --compare-fusion: the Vulkan fusion against the C# reference on every question.</summary>
         public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions)? FusionCheck { get; init; }
+    }
+
+    /// <summary>
+    /// Whether confidence means what it says, over every question the model answered: the expected
+    /// calibration error (15 equal-width bins of the model's probability for its answer), the share of
+    /// all answers that are wrong yet given at confidence 0.5 or more, the share said as not sure, and
+    /// the share of frames flagged as unlike the model's world.
+    /// </summary>
+    public sealed record Trust(double Ece, double WrongConfidentPercent, double NotSurePercent, double FlaggedFramesPercent, IReadOnlyList<(double Confidence, double Accuracy, int Count)> Bins,
+        double AccuracyOnFlagged, double AccuracyOnUnflagged)
+    {
+        public const int BinCount = 15;
+
+        public static Trust Of(List<(float Confidence, bool Correct, float Shown, bool NotSure, bool Flagged)> answers, int frames, int flagged)
+        {
+            var bins = new List<(double, double, int)>();
+            double ece = 0;
+            for (int b = 0; b < BinCount; b++)
+            {
+                var inBin = answers.Where(a => Math.Min(BinCount - 1, (int)(a.Confidence * BinCount)) == b).ToList();
+                if (inBin.Count == 0)
+                    continue;
+                double conf = inBin.Average(a => a.Confidence), acc = inBin.Average(a => a.Correct ? 1.0 : 0.0);
+                ece += Math.Abs(conf - acc) * inBin.Count / answers.Count;
+                bins.Add((conf, acc, inBin.Count));
+            }
+            double Percent(int k, int n) => Math.Round(100.0 * k / Math.Max(1, n), 2);
+            return new(Math.Round(ece, 4), Percent(answers.Count(a => !a.Correct && a.Shown >= 0.5f), answers.Count),
+                Percent(answers.Count(a => a.NotSure), answers.Count), Percent(flagged, frames), bins,
+                Percent(answers.Count(a => a.Flagged && a.Correct), answers.Count(a => a.Flagged)), Percent(answers.Count(a => !a.Flagged && a.Correct), answers.Count(a => !a.Flagged)));
+        }
+
+        public object ToJson() => new
+        {
+            ece = Ece, wrong_at_confidence_0_5_percent = WrongConfidentPercent, not_sure_percent = NotSurePercent, flagged_frames_percent = FlaggedFramesPercent,
+            model_accuracy_on_flagged_frames = AccuracyOnFlagged, model_accuracy_on_other_frames = AccuracyOnUnflagged,
+            bins = Bins.Select(b => new { confidence = Math.Round(b.Confidence, 4), accuracy = Math.Round(b.Accuracy, 4), count = b.Count }),
+        };
+
+        public override string ToString() =>
+            $"ECE {Ece:F4}, wrong at confidence >= 0.5: {WrongConfidentPercent:F2}% of answers, not sure {NotSurePercent:F2}%, frames flagged {FlaggedFramesPercent:F2}% " +
+            $"(the model's best guess right on {AccuracyOnFlagged:F1}% of their questions, {AccuracyOnUnflagged:F1}% on the others)";
     }
 
     public static Command Create(Terminal terminal)
@@ -42,16 +87,28 @@ internal static class EvalCommand
         var json = Options.Json();
         var model = AskCommand.ModelOption();
         var device = AskCommand.DeviceOption();
+        var plot = new Option<string?>("--plot") { Description = "Write the reliability diagram (confidence against accuracy, test split and test world) to this PNG" };
         var compareFusion = new Option<bool>("--compare-fusion") { Description = "With --device Vulkan: also run the C# fusion on every question and report the largest differences and agreeing answers" };
         var command = new Command("eval", "Score the model on the held-out test split and on the test world (the scene world drawn by other code): accuracy per kind, hold-out pairs, pointing game, retrieval")
         {
-            count, seed, clean, json, model, device, compareFusion,
+            count, seed, clean, json, model, device, compareFusion, plot,
         };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
             var r = Run(answerer, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(clean), terminal, cancel, parse.GetValue(compareFusion));
             var world = Run(answerer, parse.GetValue(seed), parse.GetValue(count), parse.GetValue(clean), terminal, cancel, renderer: SceneWorldRenderer.TestWorld);
+            if (parse.GetValue(plot) is { } png)
+            {
+                var series = new Dictionary<string, IReadOnlyList<(double X, double Y)>>
+                {
+                    ["test split (generator)"] = r.Trust.Bins.Select(b => (b.Confidence, b.Accuracy)).ToList(),
+                    ["test world (other renderer)"] = world.Trust.Bins.Select(b => (b.Confidence, b.Accuracy)).ToList(),
+                    ["perfectly calibrated"] = [(0, 0), (1, 1)],
+                };
+                Bench.Plots.Lines(png, $"Reliability: {answerer.Bundle.Manifest.Name}, {r.Scenes} + {world.Scenes} scenes (ECE {r.Trust.Ece:F3} / {world.Trust.Ece:F3})",
+                    answerer.Bundle.Calibration?.FittedOn is { } fitted ? $"calibrated on {fitted}" : "uncalibrated", "confidence (bin mean)", "accuracy", series);
+            }
             var check = r.FusionCheck is { } c ? new { max_logit_diff = c.MaxLogitDiff, max_attention_diff = c.MaxAttentionDiff, same_answers = c.SameAnswers, questions = c.Questions } : null;
             if (parse.GetValue(json))
             {
@@ -69,7 +126,8 @@ internal static class EvalCommand
                     scenes = r.Scenes,
                     device = r.Device,
                     fusion_check = check,
-                    test_world = new { accuracy = world.Accuracy, counts = world.Counts, pointing_game = world.PointingGame, scenes = world.Scenes },
+                    trust = r.Trust.ToJson(),
+                    test_world = new { accuracy = world.Accuracy, counts = world.Counts, pointing_game = world.PointingGame, scenes = world.Scenes, trust = world.Trust.ToJson() },
                 });
                 return 0;
             }
@@ -79,6 +137,8 @@ internal static class EvalCommand
             foreach (var (k, v) in r.Accuracy)
                 o.WriteLine($"  {k,-10} {v,6:F2}% ({r.Counts[k],5} q)   {(world.Accuracy.TryGetValue(k, out var wv) ? $"{wv,6:F2}% ({world.Counts[k],5} q)" : "")}");
             o.WriteLine($"  pointing game {r.PointingGame:F2}% (test world {world.PointingGame:F2}%)   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
+            o.WriteLine($"  test split: {r.Trust}");
+            o.WriteLine($"  test world: {world.Trust}");
             o.WriteLine($"  text search over {r.Scenes} frames: R@1 {r.Search.R1:F2}%, R@5 {r.Search.R5:F2}% ({r.Search.Queries} single-object queries); top {RerankDepth} re-ranked by the fusion: R@1 {r.SearchReranked.R1:F2}%, R@5 {r.SearchReranked.R5:F2}%");
             o.WriteLine($"  preprocessing + vision encoder {r.VisionMsMedian:F2} ms, frame keys for the fusion {r.KeysMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms per question (medians)");
             if (r.FusionCheck is { } f)
@@ -105,6 +165,8 @@ internal static class EvalCommand
         var store = new EmbeddingStore(m.EmbeddingDim, count);
         var encodings = new List<QuestionAnswerer.FrameEncoding>(count); // kept for re-ranking search hits
         var shown = new List<HashSet<(string, string)>>();
+        var trust = new List<(float Confidence, bool Correct, float Shown, bool NotSure, bool Flagged)>();
+        int flagged = 0;
         using (var progress = new Progress(terminal, renderer == SceneWorldRenderer.Generator ? "eval" : "eval test world", count))
         {
             for (int i = 0; i < count; i++)
@@ -130,6 +192,8 @@ internal static class EvalCommand
                     var q = questions[qi];
                     var a = answered[qi];
                     bool ok = a.ModelAnswer == AnswerVocabulary.Label(q.Answer);
+                    if (a.Probabilities is { } p)
+                        trust.Add((p.Max(), ok, a.Confidence, a.NotSure, frame.OutOfWorld));
                     var ids = q.ObjectIds ?? [];
                     foreach (var key in new[] { q.Kind, "overall" }.Concat(ids.Any(id => holdout.Contains(pairs[id])) ? ["holdout"] : Array.Empty<string>()))
                     {
@@ -144,6 +208,7 @@ internal static class EvalCommand
                             pointHit++;
                     }
                 }
+                flagged += frame.OutOfWorld ? 1 : 0;
                 images.Add(frame.Embedding);
                 captions.Add(SceneCaptions.For(scene.Objects));
                 store.Add(i, i, frame.Embedding);
@@ -172,6 +237,7 @@ internal static class EvalCommand
             visionMs[visionMs.Count / 2], questionMs[questionMs.Count / 2], count, answerer.Device)
         {
             FusionCheck = compare ? fusionCheck : null,
+            Trust = Trust.Of(trust, count, flagged),
             Search = search,
             SearchReranked = reranked,
             KeysMsMedian = keysMs[keysMs.Count / 2],

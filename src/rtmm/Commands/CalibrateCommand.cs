@@ -1,0 +1,274 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using RealtimeMM.Frames;
+using RealtimeMM.Models;
+using RealtimeMM.Scenes;
+using OpenCvSharp;
+
+namespace RealtimeMM.Cli.Commands;
+
+/// <summary>
+/// <c>rtmm calibrate</c>: fits a bundle's calibration on the generator's validation split (seed 3,
+/// never the test split, seed 2, nor the test world) and writes it into the bundle
+/// (<c>calibration.json</c>, named by the manifest): a temperature per question kind that
+/// minimises the negative log-likelihood of the right answers (so confidence is the probability
+/// of being right), the not-sure threshold, and the in-world model (<see cref="FitInWorld"/>).
+/// </summary>
+internal static class CalibrateCommand
+{
+    public static Command Create(Terminal terminal)
+    {
+        var model = new Option<string>("--model") { Description = "Bundle folder to calibrate (it is written into)", Required = true };
+        var count = Options.Positive("--count", "Validation scenes (10 questions each)", 1000);
+        var seed = new Option<int>("--seed") { Description = "Seed of the validation split (3; never 2, the test split)", DefaultValueFactory = _ => 3 };
+        var notSure = new Option<float>("--not-sure-below") { Description = "Calibrated confidence below which an answer says it is not sure", DefaultValueFactory = _ => 0.5f };
+        var flagBelow = new Option<float>("--flag-below") { Description = "In-world score (share of validation frames farther out) below which a frame is flagged", DefaultValueFactory = _ => 0.005f };
+        var photos = new Option<string?>("--photos") { Description = "Folder of photos the world does not have, cropped at random as out-of-world frames for the in-world model (opencv-doc's examples/data without vtest.avi; never a test set)" };
+        var device = AskCommand.DeviceOption();
+        var command = new Command("calibrate", "Fit a bundle's confidence temperatures, not-sure threshold and in-world model on the validation split, and write them into it")
+        {
+            model, count, seed, notSure, flagBelow, photos, device,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(seed) == 2)
+                r.AddError("--seed 2 is the test split: calibrating on it would make it no longer a test");
+            if (r.GetValue(notSure) is not (>= 0 and <= 1))
+                r.AddError("--not-sure-below must be a probability in [0, 1]");
+            if (r.GetValue(flagBelow) is not (>= 0 and < 1))
+                r.AddError("--flag-below must be in [0, 1)");
+        });
+        command.SetGuardedAction(terminal, (parse, cancel) =>
+        {
+            string folder = parse.GetValue(model)!;
+            int n = parse.GetValue(count);
+            using var answerer = QuestionAnswerer.Open(folder, parse.GetValue(device), warn: terminal.Error.WriteLine);
+            var m = answerer.Bundle.Manifest;
+            var old = answerer.Bundle.Calibration;
+            var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs };
+            var samples = new List<(string Kind, float[] Logits, int Label)>();
+            var features = new List<float[]>();
+            using (var progress = new Progress(terminal, "calibrate", n))
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    var scene = SceneGenerator.Render(parse.GetValue(seed), i, options);
+                    features.Add(FeaturesOf(answerer, new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3), out var frame));
+                    using var encoded = frame;
+                    var rng = new Random(DatasetCommand.QuestionRng(parse.GetValue(seed), i));
+                    var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)).ToArray();
+                    var answers = answerer.AskMany(frame, questions.Select(q => q.Question).ToList());
+                    for (int k = 0; k < questions.Length; k++)
+                    {
+                        if (answers[k].Probabilities is not { } p)
+                            continue;
+                        string kind = QuestionAnswerer.KindOf(questions[k].Question);
+                        float t = old?.TemperatureOf(kind) ?? 1f;
+                        // log-probabilities times the temperature they were made with are the logits less a constant
+                        samples.Add((kind, p.Select(x => t * MathF.Log(Math.Max(x, 1e-30f))).ToArray(), Array.IndexOf(m.Answers, AnswerVocabulary.Label(questions[k].Answer))));
+                    }
+                    progress.Report(i + 1);
+                }
+            }
+            var o = terminal.Out;
+            var temperatures = new Dictionary<string, float>();
+            foreach (var group in samples.Where(s => s.Label >= 0).GroupBy(s => s.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var g = group.ToList();
+                float t = FitTemperature(g.Select(s => (s.Logits, s.Label)).ToList());
+                temperatures[group.Key] = t;
+                o.WriteLine($"  {group.Key,-9} T = {t:F3}  NLL {Nll(g, 1):F4} -> {Nll(g, t):F4}  ({g.Count} questions)");
+            }
+            temperatures.TryAdd("unknown", FitTemperature(samples.Where(s => s.Label >= 0).Select(s => (s.Logits, s.Label)).ToList()));
+            var negatives = new List<float[]>();
+            int negativeCount = Math.Max(200, n);
+            using (var progress = new Progress(terminal, "out-of-world frames", negativeCount))
+                foreach (var bgr in OutOfWorldFrames(parse.GetValue(photos), negativeCount, parse.GetValue(seed), options))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    negatives.Add(FeaturesOf(answerer, new ImageView(bgr, 320, 240, 320 * 3), out var frame));
+                    frame.Dispose();
+                    progress.Report(negatives.Count);
+                }
+            var (world, negativesFlagged) = FitInWorld(features, negatives, parse.GetValue(flagBelow));
+            var calibration = new Calibration
+            {
+                Temperatures = temperatures, NotSureBelow = parse.GetValue(notSure), InWorld = world,
+                FittedOn = $"generator seed {parse.GetValue(seed)}, {n} scenes, {samples.Count} questions; out-of-world frames: {(parse.GetValue(photos) is { } dir ? $"crops of the photos in {Path.GetFileName(Path.TrimEndingDirectorySeparator(dir))}, " : "")}blank, noise, blurred scenes (rtmm calibrate)",
+            };
+            const string file = "calibration.json";
+            calibration.Save(Path.Combine(folder, file));
+            NameInManifest(Path.Combine(folder, "manifest.json"), file);
+            o.WriteLine($"in-world model from {features.Count / 2 + features.Count % 2} scenes against {negatives.Count} out-of-world frames, scored on {world.HeldOutLogits.Length} held-apart scenes: " +
+                $"flagged below score {world.FlagBelow}; {negativesFlagged:P1} of the out-of-world frames it learned from are flagged");
+            o.WriteLine($"wrote {Path.Combine(folder, file)}");
+            return 0;
+        });
+        return command;
+    }
+
+    static double Nll(List<(string Kind, float[] Logits, int Label)> g, float t) => g.Average(s => NllOf(s.Logits, s.Label, t));
+
+    static double NllOf(float[] logits, int label, double t)
+    {
+        double max = logits.Max(), sum = 0;
+        foreach (float l in logits)
+            sum += Math.Exp((l - max) / t);
+        return -((logits[label] - max) / t - Math.Log(sum));
+    }
+
+    /// <summary>The temperature that minimises the mean negative log-likelihood: golden-section search over log T in [-3, 3] (the NLL is convex in 1/T).</summary>
+    internal static float FitTemperature(IReadOnlyList<(float[] Logits, int Label)> samples)
+    {
+        if (samples.Count == 0)
+            return 1;
+        double F(double logT) => samples.Average(s => NllOf(s.Logits, s.Label, Math.Exp(logT)));
+        double a = -3, b = 3, r = (Math.Sqrt(5) - 1) / 2;
+        double c = b - r * (b - a), d = a + r * (b - a), fc = F(c), fd = F(d);
+        for (int i = 0; i < 60; i++)
+        {
+            if (fc < fd)
+            {
+                (b, d, fd) = (d, c, fc);
+                c = b - r * (b - a);
+                fc = F(c);
+            }
+            else
+            {
+                (a, c, fc) = (c, d, fd);
+                d = a + r * (b - a);
+                fd = F(d);
+            }
+        }
+        return (float)Math.Exp((a + b) / 2);
+    }
+
+    /// <summary>
+    /// The in-world model: a logistic regression (class-balanced, L2, Adam on the full batch) of
+    /// validation scenes (even-numbered) against out-of-world frames, on standardised features; the
+    /// odd-numbered scenes' logits are the reference that turns a logit into a score.
+    /// </summary>
+    internal static (InWorldModel Model, double NegativesFlagged) FitInWorld(IReadOnlyList<float[]> scenes, IReadOnlyList<float[]> negatives, float flagBelow)
+    {
+        var fit = scenes.Where((_, i) => i % 2 == 0).ToList();
+        var held = scenes.Where((_, i) => i % 2 == 1).ToList();
+        var x = fit.Concat(negatives).ToList();
+        var y = fit.Select(_ => 1.0).Concat(negatives.Select(_ => 0.0)).ToArray();
+        int n = x.Count, d = x[0].Length;
+        var mean = new float[d];
+        var scale = new float[d];
+        for (int j = 0; j < d; j++)
+        {
+            double m = x.Average(v => v[j]);
+            mean[j] = (float)m;
+            scale[j] = (float)Math.Max(1e-6, Math.Sqrt(x.Average(v => (v[j] - m) * (v[j] - m))));
+        }
+        var z = x.Select(v => v.Select((f, j) => (double)(f - mean[j]) / scale[j]).ToArray()).ToArray();
+        double posWeight = 0.5 / fit.Count, negWeight = 0.5 / negatives.Count, l2 = 1e-3;
+        var w = new double[d + 1];
+        var m1 = new double[d + 1];
+        var m2 = new double[d + 1];
+        for (int step = 1; step <= 600; step++)
+        {
+            var grad = new double[d + 1];
+            for (int i = 0; i < n; i++)
+            {
+                double logit = w[d];
+                for (int j = 0; j < d; j++)
+                    logit += w[j] * z[i][j];
+                double err = (1 / (1 + Math.Exp(-logit)) - y[i]) * (y[i] > 0 ? posWeight : negWeight);
+                for (int j = 0; j < d; j++)
+                    grad[j] += err * z[i][j];
+                grad[d] += err;
+            }
+            for (int j = 0; j <= d; j++)
+            {
+                double g = grad[j] + (j < d ? l2 * w[j] : 0);
+                m1[j] = 0.9 * m1[j] + 0.1 * g;
+                m2[j] = 0.999 * m2[j] + 0.001 * g * g;
+                w[j] -= 0.05 * (m1[j] / (1 - Math.Pow(0.9, step))) / (Math.Sqrt(m2[j] / (1 - Math.Pow(0.999, step))) + 1e-8);
+            }
+        }
+        var model = new InWorldModel(mean, scale, w.Take(d).Select(v => (float)v).ToArray(), (float)w[d], [0, 1], flagBelow);
+        model = model with { HeldOutLogits = held.Select(f => (float)model.Logit(f)).Order().ToArray() };
+        return (model, negatives.Count(f => model.Score(f) < flagBelow) / (double)negatives.Count);
+    }
+
+    /// <summary>
+    /// Frames the scene world does not have, for the in-world model to learn against: random crops
+    /// of the photos in <paramref name="photos"/> (flipped at random), frames of one color, noise,
+    /// and validation scenes blurred past recognition. Each a 320x240 BGR frame.
+    /// </summary>
+    static IEnumerable<byte[]> OutOfWorldFrames(string? photos, int count, int seed, SceneOptions options)
+    {
+        var rng = new Random(seed);
+        var files = photos is null ? [] : Directory.EnumerateFiles(photos)
+            .Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal).ToArray();
+        if (photos is not null && files.Length == 0)
+            throw new ArgumentException($"{photos}: no .jpg or .png photos");
+        const int W = 320, H = 240;
+        for (int k = 0; k < count; k++)
+        {
+            using var frame = new Mat();
+            // four in five are photo crops when there are photos; the rest blank, noise and blurred scenes in turn
+            int kind = files.Length == 0 ? 1 + k % 3 : k % 5 == 4 ? 1 + k / 5 % 3 : 0;
+            switch (kind)
+            {
+                case 0:
+                    using (var photo = Cv2.ImRead(files[rng.Next(files.Length)], ImreadModes.Color))
+                    {
+                        double share = 0.35 + rng.NextDouble() * 0.65;
+                        int cw = Math.Min(photo.Width, Math.Max(8, (int)(photo.Width * share)));
+                        int ch = Math.Min(photo.Height, Math.Max(8, (int)(cw * (0.6 + rng.NextDouble() * 0.5))));
+                        using var crop = new Mat(photo, new Rect(rng.Next(photo.Width - cw + 1), rng.Next(photo.Height - ch + 1), cw, ch));
+                        Cv2.Resize(crop, frame, new Size(W, H), 0, 0, InterpolationFlags.Area);
+                        if (rng.Next(2) == 0)
+                            Cv2.Flip(frame, frame, FlipMode.Y);
+                    }
+                    break;
+                case 1:
+                    frame.Create(H, W, MatType.CV_8UC3);
+                    frame.SetTo(new Scalar(rng.Next(256), rng.Next(256), rng.Next(256)));
+                    break;
+                case 2:
+                    frame.Create(H, W, MatType.CV_8UC3);
+                    var noise = new byte[W * H * 3];
+                    rng.NextBytes(noise);
+                    Marshal.Copy(noise, 0, frame.Data, noise.Length);
+                    if (rng.Next(2) == 0)
+                        Cv2.GaussianBlur(frame, frame, new Size(0, 0), 1 + rng.NextDouble() * 3);
+                    break;
+                default:
+                    var scene = SceneGenerator.Render(seed, 1_000_000 + k, options);
+                    using (var src = Mat.FromPixelData(H, W, MatType.CV_8UC3, scene.Bgr))
+                        Cv2.GaussianBlur(src, frame, new Size(0, 0), 6 + rng.NextDouble() * 8);
+                    break;
+            }
+            var bgr = new byte[W * H * 3];
+            using (var packed = frame.IsContinuous() ? frame : frame.Clone())
+                Marshal.Copy(packed.Data, bgr, 0, bgr.Length);
+            yield return bgr;
+        }
+    }
+
+    /// <summary>A frame's in-world features (<see cref="InWorldModel.Features"/>), read from the vision encoder's outputs right after encoding it.</summary>
+    static float[] FeaturesOf(QuestionAnswerer answerer, ImageView view, out QuestionAnswerer.FrameEncoding encoding)
+    {
+        var m = answerer.Bundle.Manifest;
+        encoding = answerer.Encode(view);
+        return InWorldModel.Features(answerer.Bundle.Vision.Outputs[0], m.ImageTokens, m.ModelDim, encoding.Embedding);
+    }
+
+    /// <summary>Adds <c>"calibration": {"file": ...}</c> to the manifest, written atomically.</summary>
+    static void NameInManifest(string manifest, string file)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+        root["calibration"] = new JsonObject { ["file"] = file };
+        string temp = manifest + ".tmp";
+        File.WriteAllText(temp, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        File.Move(temp, manifest, overwrite: true);
+    }
+}
