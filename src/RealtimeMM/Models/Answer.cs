@@ -24,6 +24,9 @@ public sealed record Answer(string Query, string Text, float Confidence, string 
     /// <summary>Which answerer gave it: "scene-model" (the bundle's cross-attention fusion, the one answerer so far; taught examples and CLIP bundles are to come).</summary>
     public string Answerer { get; init; } = "scene-model";
 
+    /// <summary>The question in the world's own words when the normaliser reworded it ("what color is the truck" for "what colour's the lorry"); null when asked as typed.</summary>
+    public string? Interpreted { get; init; }
+
     /// <summary>The calibrated confidence is below the bundle's threshold: the text says "not sure — maybe …" with the best guess.</summary>
     public bool NotSure { get; init; }
 

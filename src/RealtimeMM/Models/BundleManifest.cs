@@ -42,6 +42,9 @@ public sealed record BundleManifest
     /// <summary>The calibration file (<c>calibration.file</c>): confidence temperatures, the not-sure threshold and the in-world model; null when the bundle has none.</summary>
     public string? CalibrationFile { get; init; }
 
+    /// <summary>The synonym table (<c>words.file</c>) the question normaliser reads; null when the bundle has none.</summary>
+    public string? WordsFile { get; init; }
+
     /// <summary>How frames are fitted to the input (<c>image.fit</c>: stretch, crop or letterbox; default stretch).</summary>
     public Preprocess.FitMode Fit { get; init; } = Preprocess.FitMode.Stretch;
 
@@ -119,6 +122,7 @@ public sealed record BundleManifest
                 HoldoutPairs = r.Has("holdout_pairs") ? r.Strings("holdout_pairs") : [],
                 MatchThreshold = r.Has("retrieval.match_threshold") ? r.Float("retrieval.match_threshold", -1, 1) : null,
                 CalibrationFile = r.Has("calibration.file") ? r.File("calibration.file") : null,
+                WordsFile = r.Has("words.file") ? r.File("words.file") : null,
             };
             if (m.ModelDim % m.Heads != 0)
                 throw new ModelBundleException(path, "dims.heads", $"{m.Heads} heads do not divide the model dimension {m.ModelDim}");

@@ -18,6 +18,7 @@ public sealed class QuestionAnswerer : IDisposable
     readonly bool ownsBundle;
     IPreprocessor preprocessor;
     readonly FusionReference fusion;
+    readonly QuestionNormaliser normaliser;
     readonly VulkanDevice? gpu;
     readonly bool ownsGpu;
     VulkanFusion? gpuFusion;
@@ -58,6 +59,7 @@ public sealed class QuestionAnswerer : IDisposable
         this.ownsBundle = ownsBundle;
         this.ownsGpu = ownsGpu;
         fusion = new FusionReference(bundle.Fusion);
+        normaliser = QuestionNormaliser.For(bundle);
         tensor = new float[bundle.Preprocess.OutputLength];
         gpu = device;
         try
@@ -287,7 +289,7 @@ public sealed class QuestionAnswerer : IDisposable
         ArgumentNullException.ThrowIfNull(frame);
         frame.ThrowIfDisposed();
         var results = new Answer?[questions.Count];
-        var pending = new List<(int Index, string Kind, string[] Words, (float[] States, float[] Mask, float[] Embedding, string[] Unknown) Text, double TextMs)>();
+        var pending = new List<(int Index, string Kind, string[] Words, (float[] States, float[] Mask, float[] Embedding, string[] Unknown) Text, double TextMs, string? Interpreted)>();
         var frameTimings = new Dictionary<string, double> { ["preprocess"] = Round(frame.PreprocessMs), ["vision"] = Round(frame.VisionMs), ["keys"] = Round(frame.KeysMs) };
         for (int i = 0; i < questions.Count; i++)
         {
@@ -298,27 +300,35 @@ public sealed class QuestionAnswerer : IDisposable
                 results[i] = DescriptionAnswer(question, frame, frameTimings);
                 continue;
             }
-            var words = QuestionTokenizer.Words(question);
-            if (words.Length == 0)
+            if (QuestionTokenizer.Words(question).Length == 0)
             {
                 results[i] = CantAnswer(question, kind, new(frameTimings), string.IsNullOrWhiteSpace(question) ? "the question is empty" : "the question has no words the model reads (it reads English words in Latin letters)");
                 continue;
             }
             long t0 = Stopwatch.GetTimestamp();
-            var text = TextFor(question);
+            var interpreted = normaliser.Interpret(question);
+            if (interpreted.Refusal is { } refusal)
+            {
+                results[i] = CantAnswer(question, kind, new(frameTimings), refusal);
+                continue;
+            }
+            if (interpreted.Kind != "unknown")
+                kind = interpreted.Kind;
+            var words = QuestionTokenizer.Words(interpreted.Text);
+            var text = TextFor(interpreted.Text);
             if (text is null)
             {
                 results[i] = CantAnswer(question, kind, new(frameTimings), $"the question has {words.Length} words; the model reads at most {bundle.Manifest.MaxTokens - 1}");
                 continue;
             }
-            pending.Add((i, kind, words, text.Value, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+            pending.Add((i, kind, words, text.Value, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, interpreted.Rewritten ? interpreted.Text : null));
         }
         long f0 = Stopwatch.GetTimestamp();
         var fused = FuseMany(frame, pending.Select(p => (p.Text.States, p.Text.Mask, TemperatureOf(p.Kind))).ToList());
         double fusionMs = Stopwatch.GetElapsedTime(f0).TotalMilliseconds / Math.Max(1, pending.Count);
         for (int j = 0; j < pending.Count; j++)
         {
-            var (i, kind, words, text, textMs) = pending[j];
+            var (i, kind, words, text, textMs, reworded) = pending[j];
             string question = questions[i];
             var (answer, confidence, attention, probabilities) = fused[j];
             var timings = new Dictionary<string, double>(frameTimings) { ["text"] = Round(textMs), ["fusion"] = Round(fusionMs) };
@@ -335,7 +345,7 @@ public sealed class QuestionAnswerer : IDisposable
                     answer = Several(frame, words) ?? answer;
                 var (said, notSure) = Phrase(answer, confidence);
                 results[i] = new Answer(question, said, confidence, kind == "unknown" ? KindOfAnswer(answer) : kind, attention, timings, Device, null, chosen)
-                    { Probabilities = probabilities, NotSure = notSure, InWorld = frame.InWorld };
+                    { Probabilities = probabilities, NotSure = notSure, InWorld = frame.InWorld, Interpreted = reworded };
             }
         }
         return results.Select(r => r!).ToArray();

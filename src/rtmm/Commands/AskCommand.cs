@@ -105,6 +105,8 @@ internal static class AskCommand
         if (timestamp is { } t)
             o["timestamp_ms"] = Math.Round(t.TotalMilliseconds, 3);
         o["query"] = a.Query;
+        if (a.Interpreted is not null)
+            o["interpreted_as"] = a.Interpreted;
         o["answer"] = a.Text;
         o["confidence"] = Math.Round(a.Confidence, 4);
         o["kind"] = a.Kind;
