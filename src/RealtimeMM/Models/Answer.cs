@@ -27,6 +27,9 @@ public sealed record Answer(string Query, string Text, float Confidence, string 
     /// <summary>The question in the world's own words when the normaliser reworded it ("what color is the truck" for "what colour's the lorry"); null when asked as typed.</summary>
     public string? Interpreted { get; init; }
 
+    /// <summary>The question was about "the X" (its color or place) and the model sees no X: the text says "I don't see an X".</summary>
+    public bool NotInView { get; init; }
+
     /// <summary>The calibrated confidence is below the bundle's threshold: the text says "not sure — maybe …" with the best guess.</summary>
     public bool NotSure { get; init; }
 

@@ -290,6 +290,7 @@ public sealed class QuestionAnswerer : IDisposable
         frame.ThrowIfDisposed();
         var results = new Answer?[questions.Count];
         var pending = new List<(int Index, string Kind, string[] Words, (float[] States, float[] Mask, float[] Embedding, string[] Unknown) Text, double TextMs, string? Interpreted)>();
+        var unplaced = new Dictionary<int, string>();
         var frameTimings = new Dictionary<string, double> { ["preprocess"] = Round(frame.PreprocessMs), ["vision"] = Round(frame.VisionMs), ["keys"] = Round(frame.KeysMs) };
         for (int i = 0; i < questions.Count; i++)
         {
@@ -307,6 +308,12 @@ public sealed class QuestionAnswerer : IDisposable
             }
             long t0 = Stopwatch.GetTimestamp();
             var interpreted = normaliser.Interpret(question);
+            if (interpreted.UnknownWords)
+            {
+                // asked as typed: the model answers "unanswerable", and the reason names the words nothing could place
+                unplaced[i] = interpreted.Refusal!;
+                interpreted = interpreted with { Refusal = null };
+            }
             if (interpreted.Refusal is { } refusal)
             {
                 results[i] = CantAnswer(question, kind, new(frameTimings), refusal);
@@ -326,6 +333,7 @@ public sealed class QuestionAnswerer : IDisposable
         long f0 = Stopwatch.GetTimestamp();
         var fused = FuseMany(frame, pending.Select(p => (p.Text.States, p.Text.Mask, TemperatureOf(p.Kind))).ToList());
         double fusionMs = Stopwatch.GetElapsedTime(f0).TotalMilliseconds / Math.Max(1, pending.Count);
+        var notInView = NotInView(frame, pending.Select((p, j) => (p.Kind, p.Words, p.Text.Unknown.Length == 0 ? fused[j].Answer : null)).ToList());
         for (int j = 0; j < pending.Count; j++)
         {
             var (i, kind, words, text, textMs, reworded) = pending[j];
@@ -334,11 +342,15 @@ public sealed class QuestionAnswerer : IDisposable
             var timings = new Dictionary<string, double>(frameTimings) { ["text"] = Round(textMs), ["fusion"] = Round(fusionMs) };
             string chosen = answer;
             if (text.Unknown.Length > 0)
-                results[i] = CantAnswer(question, kind, timings, $"unknown word{(text.Unknown.Length > 1 ? "s" : "")} {string.Join(", ", text.Unknown.Select(u => $"'{u}'"))}", attention, confidence, chosen) with { Probabilities = probabilities };
+                results[i] = CantAnswer(question, kind, timings, unplaced.GetValueOrDefault(i) ?? $"unknown word{(text.Unknown.Length > 1 ? "s" : "")} {string.Join(", ", text.Unknown.Select(u => $"'{u}'"))}",
+                    attention, confidence, chosen) with { Probabilities = probabilities };
             else if (answer == AnswerVocabulary.Unanswerable)
                 results[i] = CantAnswer(question, kind, timings, "the question is about something outside the scene world", attention, confidence, chosen) with { Probabilities = probabilities };
             else if (frame.OutOfWorld)
                 results[i] = CantTell(question, kind == "unknown" ? KindOfAnswer(answer) : kind, timings, frame, attention, chosen) with { Probabilities = probabilities };
+            else if (notInView.TryGetValue(j, out var absent))
+                results[i] = new Answer(question, $"I don't see {absent.What}", absent.Confidence, kind, attention, timings, Device, null, chosen)
+                    { Probabilities = probabilities, InWorld = frame.InWorld, Interpreted = reworded, NotInView = true };
             else
             {
                 if (answer == AnswerVocabulary.Several)
@@ -552,6 +564,38 @@ public sealed class QuestionAnswerer : IDisposable
                 peak = c;
         double px = (peak % m.GridWidth + 0.5) * frame.Width / m.GridWidth, py = (peak / m.GridWidth + 0.5) * frame.Height / m.GridHeight;
         return (m.Answers[best], 1f / sum, new AttentionMap(m.GridWidth, m.GridHeight, map, px, py), probabilities);
+    }
+
+    /// <summary>
+    /// Questions about "the X" (color, position) when no X is in view: for each, the model is asked
+    /// "is there an X" (with the question's color, if any) in one more batch, and where it says no
+    /// with calibrated confidence 0.5 or more the answer is "I don't see an X" instead of a color or
+    /// a place. Returns, by index in <paramref name="asked"/>, what is not in view ("a red box") and
+    /// the confidence of that. A frame out of the world, a question the model found unanswerable or
+    /// about several Xs, is not checked.
+    /// </summary>
+    Dictionary<int, (string What, float Confidence)> NotInView(FrameEncoding frame, IReadOnlyList<(string Kind, string[] Words, string? Answer)> asked)
+    {
+        var premiseOf = new Dictionary<int, (string Question, string What)>();
+        if (frame.OutOfWorld)
+            return [];
+        for (int j = 0; j < asked.Count; j++)
+        {
+            var (kind, words, answer) = asked[j];
+            if (kind is not ("color" or "position") || answer is null or AnswerVocabulary.Unanswerable or AnswerVocabulary.Several)
+                continue;
+            int at = Array.FindIndex(words, w => SceneWorld.Classes.Contains(w));
+            if (at < 0)
+                continue;
+            string what = at > 0 && SceneWorld.Colors.Contains(words[at - 1]) ? $"{words[at - 1]} {words[at]}" : words[at];
+            premiseOf[j] = ($"is there {SceneWorld.Article(what)} {what}", $"{SceneWorld.Article(what)} {what}");
+        }
+        var premises = premiseOf.Values.Select(p => p.Question).Distinct().ToList();
+        var texts = premises.Select(TextFor).ToList();
+        var answers = FuseMany(frame, texts.Where(t => t is not null).Select(t => (t!.Value.States, t.Value.Mask, TemperatureOf("exist"))).ToList());
+        var no = premises.Where((_, k) => texts[k] is not null).Zip(answers)
+            .Where(x => x.Second.Answer == "no" && x.Second.Confidence >= 0.5f).ToDictionary(x => x.First, x => x.Second.Confidence);
+        return premiseOf.Where(p => no.ContainsKey(p.Value.Question)).ToDictionary(p => p.Key, p => (p.Value.What, no[p.Value.Question]));
     }
 
     /// <summary>"the X" matched more than one: say how many, by asking the model to count them.</summary>

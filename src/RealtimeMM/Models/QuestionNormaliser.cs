@@ -8,7 +8,8 @@ namespace RealtimeMM.Models;
 /// <param name="Kind">color, count, exist, position, identify, describe, or unknown.</param>
 /// <param name="Rewritten">Whether <paramref name="Text"/> differs from the question as asked.</param>
 /// <param name="Refusal">Why it cannot be asked (unknown words, nothing but filler words); null when it can.</param>
-public sealed record InterpretedQuestion(string Text, string Kind, bool Rewritten, string? Refusal);
+/// <param name="UnknownWords">Whether the refusal is for words it could not place (the model may still be asked as typed, and says "unanswerable").</param>
+public sealed record InterpretedQuestion(string Text, string Kind, bool Rewritten, string? Refusal, bool UnknownWords = false);
 
 /// <summary>
 /// Maps a question as people type it to the world's own wording, so the model is asked what was
@@ -153,7 +154,7 @@ public sealed class QuestionNormaliser
                 unknown.Add(word);
         }
         if (unknown.Count > 0)
-            return new(question, kind, false, $"unknown word{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}");
+            return new(question, kind, false, $"unknown word{(unknown.Count > 1 ? "s" : "")} {string.Join(", ", unknown.Select(u => $"'{u}'"))}", UnknownWords: true);
         var words = tokens.Select(t => t.Role == Role.Word ? t.Value : "").ToList();
         string[] joined = tokens.Select(t => t.Value).ToArray();
         var cls = tokens.FirstOrDefault(t => t.Role == Role.Class);
@@ -184,7 +185,8 @@ public sealed class QuestionNormaliser
         {
             if (cls.Word is null && color.Word is null && side.Word is null)
                 return new(question, kind, false, "the question names nothing the model knows (only words like 'please', 'tell me', 'what')");
-            text = string.Join(' ', joined); // the world's words in the asker's order: the model makes of it what it can
+            // words placed but no question found in them: asking the model a string of world words would invite a guess
+            return new(question, kind, false, "it is not clear what the question asks (ask what color, how many, is there, where, or what is the COLOR object)");
         }
         return new(text, QuestionAnswerer.KindOf(text), text != string.Join(' ', raw), null);
     }
@@ -212,9 +214,12 @@ public sealed class QuestionNormaliser
             return new(word, Role.Word, word, false);
         if (word.Length < 3)
             return null;
+        // a class or color only by an insertion, deletion or swap: one changed letter makes other nouns
+        // ("horse", "mouse") into world words ("house") more often than it mends a typo
         var near = known.Keys.Where(k => word.Length == 3
                 ? k.Length == 3 && k != word && k.Order().SequenceEqual(word.Order()) && OneEditApart(word, k)
-                : k.Length >= 4 && Math.Abs(k.Length - word.Length) <= 1 && OneEditApart(word, k))
+                : k.Length >= 4 && Math.Abs(k.Length - word.Length) <= 1 && OneEditApart(word, k)
+                    && (known[k].Role == Role.Word || k.Length != word.Length || k.Order().SequenceEqual(word.Order())))
             .Select(k => known[k]).DistinctBy(k => (k.Role, k.Value, k.Plural)).ToList();
         return near.Count == 1 ? near[0] : null;
     }

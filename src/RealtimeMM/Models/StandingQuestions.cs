@@ -40,7 +40,7 @@ public sealed class StandingQuestions
         {
             var (question, smoothed, shown) = questions[i];
             var fresh = all[i];
-            if (fresh.Probabilities is not { } p || !fresh.Answered || fresh.ModelAnswer is null)
+            if (fresh.Probabilities is not { } p || !fresh.Answered || fresh.ModelAnswer is null || fresh.NotInView)
             {
                 questions[i] = (question, null, null);
                 answers[i] = fresh;

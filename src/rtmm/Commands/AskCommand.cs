@@ -116,6 +116,7 @@ internal static class AskCommand
         o["answerer"] = a.Answerer;
         o["not_sure"] = a.NotSure;
         o["out_of_world"] = a.OutOfWorld;
+        o["not_in_view"] = a.NotInView;
         if (a.InWorld is { } w)
             o["in_world"] = Math.Round(w, 4);
         if (a.Reason is not null)

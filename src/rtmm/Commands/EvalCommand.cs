@@ -33,6 +33,12 @@ internal static class EvalCommand
         /// <summary>How far confidence can be trusted: calibration error, confident wrong answers, not-sure answers, flagged frames, the reliability bins.</summary>
         public required Trust Trust { get; init; }
 
+        /// <summary>
+        /// Questions about "the X" when no X is in view (one absent class a scene, its color or place): how
+        /// many were answered "I don't see …", and how many questions about an X that is there were.
+        /// </summary>
+        public required (int Asked, int SaidNotInView, int PresentAsked, int PresentSaidNotInView) NotInView { get; init; }
+
         /// <summary>With --compare-fusion: the Vulkan fusion against the C# reference on every question.</summary>
         public (double MaxLogitDiff, double MaxAttentionDiff, int SameAnswers, int Questions)? FusionCheck { get; init; }
     }
@@ -127,7 +133,8 @@ internal static class EvalCommand
                     device = r.Device,
                     fusion_check = check,
                     trust = r.Trust.ToJson(),
-                    test_world = new { accuracy = world.Accuracy, counts = world.Counts, pointing_game = world.PointingGame, scenes = world.Scenes, trust = world.Trust.ToJson() },
+                    not_in_view = NotInViewJson(r),
+                    test_world = new { accuracy = world.Accuracy, counts = world.Counts, pointing_game = world.PointingGame, scenes = world.Scenes, trust = world.Trust.ToJson(), not_in_view = NotInViewJson(world) },
                 });
                 return 0;
             }
@@ -139,6 +146,9 @@ internal static class EvalCommand
             o.WriteLine($"  pointing game {r.PointingGame:F2}% (test world {world.PointingGame:F2}%)   retrieval R@1 among 100 {r.RetrievalR1:F2}%");
             o.WriteLine($"  test split: {r.Trust}");
             o.WriteLine($"  test world: {world.Trust}");
+            foreach (var (name, x) in new[] { ("test split", r), ("test world", world) })
+                o.WriteLine($"  {name}: \"the X\" with no X in view answered \"I don't see\" {x.NotInView.SaidNotInView}/{x.NotInView.Asked}; " +
+                    $"said about an X that is there {x.NotInView.PresentSaidNotInView}/{x.NotInView.PresentAsked} (frames not flagged)");
             o.WriteLine($"  text search over {r.Scenes} frames: R@1 {r.Search.R1:F2}%, R@5 {r.Search.R5:F2}% ({r.Search.Queries} single-object queries); top {RerankDepth} re-ranked by the fusion: R@1 {r.SearchReranked.R1:F2}%, R@5 {r.SearchReranked.R5:F2}%");
             o.WriteLine($"  preprocessing + vision encoder {r.VisionMsMedian:F2} ms, frame keys for the fusion {r.KeysMsMedian:F2} ms, text + fusion {r.QuestionMsMedian:F2} ms per question (medians)");
             if (r.FusionCheck is { } f)
@@ -166,6 +176,8 @@ internal static class EvalCommand
         var encodings = new List<QuestionAnswerer.FrameEncoding>(count); // kept for re-ranking search hits
         var shown = new List<HashSet<(string, string)>>();
         var trust = new List<(float Confidence, bool Correct, float Shown, bool NotSure, bool Flagged)>();
+        (int Asked, int Said, int PresentAsked, int PresentSaid) notInView = (0, 0, 0, 0);
+        var premiseRng = new Random(seed * 7 + 1);
         int flagged = 0;
         using (var progress = new Progress(terminal, renderer == SceneWorldRenderer.Generator ? "eval" : "eval test world", count))
         {
@@ -208,6 +220,17 @@ internal static class EvalCommand
                             pointHit++;
                     }
                 }
+                // false premises: "the X" for a class that is not in view at all
+                var absent = SceneWorld.Classes.Except(scene.Objects.Select(o => o.Class)).Except(scene.PartlyVisibleClasses).ToArray();
+                if (absent.Length > 0 && !frame.OutOfWorld)
+                {
+                    string x = absent[premiseRng.Next(absent.Length)];
+                    var a = answerer.Ask(frame, i % 2 == 0 ? $"what color is the {x}" : $"where is the {x}");
+                    notInView = (notInView.Asked + 1, notInView.Said + (a.NotInView ? 1 : 0), notInView.PresentAsked, notInView.PresentSaid);
+                }
+                for (int qi = 0; qi < questions.Length; qi++)
+                    if (questions[qi].Kind is "color" or "position" && questions[qi].ObjectIds is { Length: > 0 } && !frame.OutOfWorld)
+                        notInView = (notInView.Asked, notInView.Said, notInView.PresentAsked + 1, notInView.PresentSaid + (answered[qi].NotInView ? 1 : 0));
                 flagged += frame.OutOfWorld ? 1 : 0;
                 images.Add(frame.Embedding);
                 captions.Add(SceneCaptions.For(scene.Objects));
@@ -238,6 +261,7 @@ internal static class EvalCommand
         {
             FusionCheck = compare ? fusionCheck : null,
             Trust = Trust.Of(trust, count, flagged),
+            NotInView = notInView,
             Search = search,
             SearchReranked = reranked,
             KeysMsMedian = keysMs[keysMs.Count / 2],
@@ -274,6 +298,13 @@ internal static class EvalCommand
     }
 
     const int RerankDepth = 20;
+
+    static object NotInViewJson(Result r) => new
+    {
+        asked = r.NotInView.Asked, said_not_in_view = r.NotInView.SaidNotInView,
+        percent = Math.Round(100.0 * r.NotInView.SaidNotInView / Math.Max(1, r.NotInView.Asked), 2),
+        present_asked = r.NotInView.PresentAsked, present_said_not_in_view = r.NotInView.PresentSaidNotInView,
+    };
 
     /// <summary>The search evaluations' query for a frame: one of the (class, color) pairs it shows, drawn by <paramref name="rng"/> in a fixed order, as "a red car".</summary>
     internal static ((string Class, string Color) Want, string Text) SingleObjectQuery(IReadOnlySet<(string Class, string Color)> shown, Random rng)

@@ -20,8 +20,13 @@ public class AskCommandTests : TestBase
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         var j = JsonDocument.Parse(r.Out).RootElement;
         Assert.That(j.GetProperty("query").GetString(), Is.EqualTo("how many cars are there"));
-        Assert.That(j.GetProperty("answer").GetString(), Is.Not.Empty);
-        Assert.That(j.GetProperty("confidence").GetDouble(), Is.InRange(0, 1));
+        string truth = RealtimeMM.Tests.Scenes.SceneTruth.Of(RealtimeMM.Scenes.SceneGenerator.Render(4, 0), "how many cars are there")!;
+        Assert.That(j.GetProperty("answer").GetString(), Is.EqualTo(truth), "the scene's ground truth");
+        Assert.That(j.GetProperty("confidence").GetDouble(), Is.InRange(0.5, 1));
+        Assert.That(j.GetProperty("answerer").GetString(), Is.EqualTo("scene-model"));
+        Assert.That(j.GetProperty("not_sure").GetBoolean(), Is.False);
+        Assert.That(j.GetProperty("out_of_world").GetBoolean(), Is.False);
+        Assert.That(j.GetProperty("in_world").GetDouble(), Is.InRange(0.005, 1));
         Assert.That(j.GetProperty("kind").GetString(), Is.EqualTo("count"));
         var manifest = RealtimeMM.Models.BundleManifest.Load(Path.Combine(RealtimeMM.Models.ModelBundle.DefaultFolder, "manifest.json"));
         Assert.That(j.GetProperty("attention").GetProperty("grid").EnumerateArray().Select(e => e.GetInt32()), Is.EqualTo(new[] { manifest.GridWidth, manifest.GridHeight }));
@@ -86,14 +91,20 @@ public class AskCommandTests : TestBase
     [Test]
     public void Eval_ShippedModel_AnswersAndPointsLikeItsModelCard()
     {
-        // 40 held-out scenes (400 questions) through the whole C# pipeline. The model card's 1000
-        // scenes give 92.2% overall and 95.5% pointing; these 40 gave 95.0% and 95.2% when shipped.
+        // 40 held-out scenes (400 questions) through the whole C# pipeline. With the 192-pixel model
+        // (session 13): overall 99.5%, color 100%, count 100%, exist 100%, identify 100%, position 97.5%,
+        // pointing 100%. The gates sit just under: a bundle with red and blue swapped in its mean scored
+        // 97.5% overall and 94.1% on color here, which they fail.
         var r = Rtmm.Run("eval", "--count", "40", "--json", "--device", "Cpu");
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         var j = JsonDocument.Parse(r.Out).RootElement;
         TestContext.Out.WriteLine(r.Out);
-        Assert.That(j.GetProperty("accuracy").GetProperty("overall").GetDouble(), Is.GreaterThanOrEqualTo(90));
-        Assert.That(j.GetProperty("pointing_game").GetDouble(), Is.GreaterThanOrEqualTo(90));
+        var accuracy = j.GetProperty("accuracy");
+        Assert.That(accuracy.GetProperty("overall").GetDouble(), Is.GreaterThanOrEqualTo(98.5));
+        Assert.That(accuracy.GetProperty("color").GetDouble(), Is.GreaterThanOrEqualTo(97));
+        foreach (var kind in new[] { "count", "exist", "identify", "position" })
+            Assert.That(accuracy.GetProperty(kind).GetDouble(), Is.GreaterThanOrEqualTo(96), kind);
+        Assert.That(j.GetProperty("pointing_game").GetDouble(), Is.GreaterThanOrEqualTo(97));
     }
 
     [Test]
@@ -105,6 +116,13 @@ public class AskCommandTests : TestBase
         Assert.That(j.GetProperty("accuracy").EnumerateObject().Select(p => p.Name), Is.SupersetOf(new[] { "overall", "color", "count", "exist", "position", "identify" }));
         Assert.That(j.GetProperty("counts").GetProperty("overall").GetInt32(), Is.EqualTo(120));
         Assert.That(j.GetProperty("pointing_game").GetDouble(), Is.InRange(0, 100));
+        foreach (var set in new[] { j, j.GetProperty("test_world") })
+        {
+            Assert.That(set.GetProperty("trust").GetProperty("ece").GetDouble(), Is.InRange(0, 1));
+            Assert.That(set.GetProperty("trust").GetProperty("bins").GetArrayLength(), Is.GreaterThan(0));
+            Assert.That(set.GetProperty("not_in_view").GetProperty("asked").GetInt32(), Is.GreaterThan(0));
+        }
+        Assert.That(j.GetProperty("test_world").GetProperty("counts").GetProperty("overall").GetInt32(), Is.EqualTo(120));
     }
 }
 

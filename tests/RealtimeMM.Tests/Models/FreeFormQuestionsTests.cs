@@ -121,7 +121,7 @@ public class FreeFormQuestionsTests : TestBase
             var a = answerer.Ask(new ImageView(s.Bgr, s.Width, s.Height, s.Width * 3), q);
             TestContext.Out.WriteLine($"{q} -> {a.Text}");
             Assert.That(a.Answered, Is.False, q);
-            Assert.That(a.Reason, Does.Contain("unknown word").Or.Contain("names nothing the model knows"), q);
+            Assert.That(a.Reason, Does.Contain("unknown word").Or.Contain("names nothing the model knows").Or.Contain("not clear what the question asks"), q);
         }
     }
 

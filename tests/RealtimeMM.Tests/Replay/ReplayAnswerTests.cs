@@ -54,9 +54,9 @@ public class ReplayAnswerTests : TestBase
         }
         double accuracy = 100.0 * right / asked, pointing = 100.0 * pointed / pointable;
         TestContext.Out.WriteLine($"{asked} questions over {scenes.Length} replayed frames: {accuracy:F1}% right; attention peak inside the object {pointing:F1}% of {pointable}");
-        // Measured when the model shipped: 83.5% right, 85.9% pointing (animated clips score below the
-        // static test split's 92.2%: objects cross the frame edges). A regression guard, not the target.
-        Assert.That(accuracy, Is.GreaterThanOrEqualTo(80));
-        Assert.That(pointing, Is.GreaterThanOrEqualTo(80));
+        // 99.0% right and 99.2% pointing with the 192-pixel model (session 13): the gates sit just under,
+        // so a preprocessing or weight regression that costs a few answers fails here
+        Assert.That(accuracy, Is.GreaterThanOrEqualTo(97));
+        Assert.That(pointing, Is.GreaterThanOrEqualTo(97));
     }
 }

@@ -4,6 +4,7 @@ using RealtimeMM.Models;
 using RealtimeMM.Scenes;
 using RealtimeMM.Search;
 using RealtimeMM.Session;
+using RealtimeMM.Tests.Scenes;
 
 namespace RealtimeMM.Tests.Session;
 
@@ -112,13 +113,15 @@ public class RealtimeSessionTests : TestBase
             }
         });
         long asked = 0, answered = 0;
+        string[] questions = ["how many cars are there", "is there a dog"];
+        var truth = questions.Select(q => SceneTruth.Of(scene, q)!).ToArray();
         var askers = Enumerable.Range(0, 32).Select(t => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 Interlocked.Increment(ref asked);
-                var a = await session.AskAsync(t % 2 == 0 ? "how many cars are there" : "is there a dog").WaitAsync(TimeSpan.FromSeconds(30));
-                Assert.That(a.Text, Is.Not.Empty);
+                var a = await session.AskAsync(questions[t % 2]).WaitAsync(TimeSpan.FromSeconds(30));
+                Assert.That(a.ModelAnswer, Is.EqualTo(truth[t % 2]), questions[t % 2]);
                 Interlocked.Increment(ref answered);
             }
         })).ToArray();
@@ -194,7 +197,7 @@ public class RealtimeSessionVulkanTests : TestBase
             Assert.That(session.Device, Does.StartWith("vulkan"));
             var pending = session.AskAsync("how many cars are there");
             session.SubmitFrame(scene.Bgr, size.Width, size.Height, size.Width * 3);
-            Assert.That((await pending.WaitAsync(TimeSpan.FromSeconds(60))).Text, Is.Not.Empty);
+            Assert.That((await pending.WaitAsync(TimeSpan.FromSeconds(60))).ModelAnswer, Is.EqualTo(SceneTruth.Of(scene, "how many cars are there")));
         }
         // warm-up: the working set climbs over the first devices, then stays: the loader, lavapipe, and the
         // C allocator's per-thread arenas, each grown to the high-water mark of a shader compile on the thread
@@ -236,10 +239,11 @@ public class RealtimeSessionFaultTests : TestBase
             session.SubmitFrame(scene.Bgr, 160, 120, 480);
             return await pending.WaitAsync(TimeSpan.FromSeconds(20));
         }
-        Assert.That((await AskOnNextFrame()).Text, Is.Not.Empty);                       // frame 0
+        string cars = SceneTruth.Of(scene, "how many cars are there")!;
+        Assert.That((await AskOnNextFrame()).ModelAnswer, Is.EqualTo(cars));            // frame 0
         var failed = Assert.ThrowsAsync<FrameProcessingException>(async () => await AskOnNextFrame()); // frame 1
         Assert.That(failed!.Message, Does.Contain("frame 1").And.Contain("injected encoder failure"));
-        Assert.That((await AskOnNextFrame()).Text, Is.Not.Empty);                       // frame 2: the session went on
+        Assert.That((await AskOnNextFrame()).ModelAnswer, Is.EqualTo(cars));            // frame 2: the session went on
         Assert.That(session.Stats.FramesFailed, Is.EqualTo(1));
         Assert.That(session.Stats.FramesProcessed, Is.EqualTo(2));
     }
