@@ -110,7 +110,8 @@ public class AskCommandTests : TestBase
     [Test]
     public void Eval_SmallSplit_ReportsEveryMeasure()
     {
-        var r = Rtmm.Run("eval", "--count", "12", "--json", "--device", "Cpu");
+        string plot = Path.Combine(Temp, "reliability.png");
+        var r = Rtmm.Run("eval", "--count", "12", "--json", "--device", "Cpu", "--plot", plot);
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         var j = JsonDocument.Parse(r.Out).RootElement;
         Assert.That(j.GetProperty("accuracy").EnumerateObject().Select(p => p.Name), Is.SupersetOf(new[] { "overall", "color", "count", "exist", "position", "identify" }));
@@ -123,6 +124,8 @@ public class AskCommandTests : TestBase
             Assert.That(set.GetProperty("not_in_view").GetProperty("asked").GetInt32(), Is.GreaterThan(0));
         }
         Assert.That(j.GetProperty("test_world").GetProperty("counts").GetProperty("overall").GetInt32(), Is.EqualTo(120));
+        using var png = OpenCvSharp.Cv2.ImRead(plot);
+        Assert.That(png.Empty(), Is.False, "the reliability diagram is a readable PNG");
     }
 }
 
