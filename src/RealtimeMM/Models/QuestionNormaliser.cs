@@ -202,7 +202,8 @@ public sealed class QuestionNormaliser
 
     /// <summary>
     /// What a word is: known as it is, or within one edit (substitution, insertion, deletion or swap of
-    /// neighbours) of exactly one known word of four letters or more; three-letter words only by a swap ("teh").
+    /// neighbours) of exactly one known word of four letters or more, with the same first letter; three-letter
+    /// words only by a swap ("teh").
     /// </summary>
     Token? Place(string word)
     {
@@ -216,7 +217,8 @@ public sealed class QuestionNormaliser
             return null;
         // a class or color only by an insertion, deletion or swap: one changed letter makes other nouns
         // ("horse", "mouse") into world words ("house") more often than it mends a typo
-        var near = known.Keys.Where(k => word.Length == 3
+        // and never the first letter, which typing rarely gets wrong ("table" is not "able")
+        var near = known.Keys.Where(k => k[0] == word[0]).Where(k => word.Length == 3
                 ? k.Length == 3 && k != word && k.Order().SequenceEqual(word.Order()) && OneEditApart(word, k)
                 : k.Length >= 4 && Math.Abs(k.Length - word.Length) <= 1 && OneEditApart(word, k)
                     && (known[k].Role == Role.Word || k.Length != word.Length || k.Order().SequenceEqual(word.Order())))

@@ -113,7 +113,7 @@ internal static class EvalCommand
                     ["perfectly calibrated"] = [(0, 0), (1, 1)],
                 };
                 Bench.Plots.Lines(png, $"Reliability: {answerer.Bundle.Manifest.Name}, {r.Scenes} + {world.Scenes} scenes (ECE {r.Trust.Ece:F3} / {world.Trust.Ece:F3})",
-                    answerer.Bundle.Calibration?.FittedOn is { } fitted ? $"calibrated on {fitted}" : "uncalibrated", "confidence (bin mean)", "accuracy", series);
+                    answerer.Bundle.Calibration?.FittedOn is { } fitted ? $"calibrated on {fitted.Split(';')[0]}" : "uncalibrated", "confidence (bin mean)", "accuracy", series);
             }
             var check = r.FusionCheck is { } c ? new { max_logit_diff = c.MaxLogitDiff, max_attention_diff = c.MaxAttentionDiff, same_answers = c.SameAnswers, questions = c.Questions } : null;
             if (parse.GetValue(json))

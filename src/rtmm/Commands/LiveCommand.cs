@@ -111,7 +111,9 @@ internal static class LiveCommand
                     var caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})").Append($"> {typed}_")
                         .Append(speech?.Talking == true ? "* listening... F2 to ask" : note).Where(line => line.Length > 0));
                     double fps = ++shown / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                    using var view = TruthOverlay.Draw(withHeat, null, caption, $"{fps:F0} fps  {ms:F0} ms  dropped {slot.Dropped}  [Enter ask, Tab heatmap, Esc quit]");
+                    // the in-world flag: a picture unlike the model's scenes is said so on screen, and its answers are "I can't tell"
+                    string world = encoded.InWorld is not { } w ? "" : encoded.OutOfWorld ? $"NOT LIKE MY SCENES (in-world {w:F3})  " : $"in-world {w:F2}  ";
+                    using var view = TruthOverlay.Draw(withHeat, null, caption, $"{world}{fps:F0} fps  {ms:F0} ms  dropped {slot.Dropped}  [Enter ask, Tab heatmap, Esc quit]");
                     int key = window.Show(view);
                     if (key == 27)
                         break;
