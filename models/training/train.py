@@ -195,7 +195,7 @@ def make_batch(records, tok, answers, grid, per_image, rng, hard_weight=1.0, gro
 
 
 def search_query(cls, color):
-    """A text search for one object, as users type it and as calibrate_search.py and `rtmm eval` ask it."""
+    """A text search for one object, as users type it and as `rtmm calibrate` and `rtmm eval` ask it."""
     return f"{'an' if color[0] in 'aeiou' else 'a'} {color} {cls}"
 
 

@@ -13,7 +13,8 @@ namespace RealtimeMM.Cli.Commands;
 /// never the test split, seed 2, nor the test world) and writes it into the bundle
 /// (<c>calibration.json</c>, named by the manifest): a temperature per question kind that
 /// minimises the negative log-likelihood of the right answers (so confidence is the probability
-/// of being right), the not-sure threshold, and the in-world model (<see cref="FitInWorld"/>).
+/// of being right), the not-sure threshold, the in-world model (<see cref="FitInWorld"/>), and text
+/// search's match threshold (<see cref="MatchThreshold"/>, in the manifest's <c>retrieval</c>).
 /// </summary>
 internal static class CalibrateCommand
 {
@@ -49,6 +50,8 @@ internal static class CalibrateCommand
             var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs };
             var samples = new List<(string Kind, float[] Logits, int Label)>();
             var features = new List<float[]>();
+            var searchRng = new Random(7);
+            var (shown, absent) = (new List<double>(), new List<double>());
             using (var progress = new Progress(terminal, "calibrate", n))
             {
                 for (int i = 0; i < n; i++)
@@ -57,6 +60,18 @@ internal static class CalibrateCommand
                     var scene = SceneGenerator.Render(parse.GetValue(seed), i, options);
                     features.Add(FeaturesOf(answerer, new ImageView(scene.Bgr, scene.Width, scene.Height, scene.Width * 3), out var frame));
                     using var encoded = frame;
+                    // text search's match threshold: one single-object query each frame shows ("a red car"), one it does not
+                    var present = scene.Objects.Select(o => (o.Class, o.Color)).ToHashSet();
+                    if (present.Count > 0)
+                    {
+                        var (_, shownQuery) = EvalCommand.SingleObjectQuery(present, searchRng);
+                        (string Class, string Color) missing;
+                        do
+                            missing = (SceneWorld.Classes[searchRng.Next(SceneWorld.Classes.Count)], SceneWorld.Colors[searchRng.Next(SceneWorld.Colors.Count)]);
+                        while (present.Contains(missing));
+                        shown.Add(Cosine(answerer.EmbedText(shownQuery)!, frame.Embedding));
+                        absent.Add(Cosine(answerer.EmbedText($"{SceneWorld.Article(missing.Color)} {missing.Color} {missing.Class}")!, frame.Embedding));
+                    }
                     var rng = new Random(DatasetCommand.QuestionRng(parse.GetValue(seed), i));
                     var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)).ToArray();
                     var answers = answerer.AskMany(frame, questions.Select(q => q.Question).ToList());
@@ -100,7 +115,14 @@ internal static class CalibrateCommand
             };
             const string file = "calibration.json";
             calibration.Save(Path.Combine(folder, file));
-            NameInManifest(Path.Combine(folder, "manifest.json"), file);
+            var (threshold, balanced) = MatchThreshold(shown, absent);
+            NameInManifest(Path.Combine(folder, "manifest.json"), file, new JsonObject
+            {
+                ["match_threshold"] = Math.Round(threshold, 4), ["balanced_accuracy"] = Math.Round(balanced * 100, 2), ["frames"] = shown.Count,
+                ["shown_median"] = Math.Round(shown.Order().ElementAt(shown.Count / 2), 4), ["absent_median"] = Math.Round(absent.Order().ElementAt(absent.Count / 2), 4),
+                ["calibrated_on"] = $"validation split seed {parse.GetValue(seed)}, {shown.Count} frames, one shown and one absent single-object query each (rtmm calibrate)",
+            });
+            o.WriteLine($"text search: match threshold {threshold:F4} (balanced accuracy {balanced:P2} over {shown.Count} frames' shown and absent queries)");
             o.WriteLine($"in-world model from {features.Count / 2 + features.Count % 2} scenes against {negatives.Count} out-of-world frames, scored on {world.HeldOutLogits.Length} held-apart scenes: " +
                 $"flagged below score {world.FlagBelow}; {negativesFlagged:P1} of the out-of-world frames it learned from are flagged");
             o.WriteLine($"wrote {Path.Combine(folder, file)}");
@@ -262,11 +284,33 @@ internal static class CalibrateCommand
         return InWorldModel.Features(answerer.Bundle.Vision.Outputs[0], m.ImageTokens, m.ModelDim, encoding.Embedding);
     }
 
-    /// <summary>Adds <c>"calibration": {"file": ...}</c> to the manifest, written atomically.</summary>
-    static void NameInManifest(string manifest, string file)
+    static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0;
+        for (int i = 0; i < a.Length; i++)
+            dot += a[i] * b[i]; // both L2-normalised
+        return dot;
+    }
+
+    /// <summary>The cosine that best separates queries a frame shows from ones it does not (highest balanced accuracy), and that accuracy.</summary>
+    internal static (double Threshold, double Balanced) MatchThreshold(IReadOnlyList<double> shown, IReadOnlyList<double> absent)
+    {
+        var best = (Threshold: 0.0, Balanced: -1.0);
+        foreach (double t in shown.Concat(absent).Distinct().Order())
+        {
+            double balanced = (shown.Count(x => x >= t) / (double)shown.Count + absent.Count(x => x < t) / (double)absent.Count) / 2;
+            if (balanced > best.Balanced)
+                best = (t, balanced);
+        }
+        return best;
+    }
+
+    /// <summary>Names the calibration file in the manifest and writes its text-search section, atomically.</summary>
+    static void NameInManifest(string manifest, string file, JsonObject retrieval)
     {
         var root = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
         root["calibration"] = new JsonObject { ["file"] = file };
+        root["retrieval"] = retrieval;
         string temp = manifest + ".tmp";
         File.WriteAllText(temp, root.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         File.Move(temp, manifest, overwrite: true);
