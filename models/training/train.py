@@ -75,7 +75,7 @@ def read_records(stream, size, grid):
 
 
 def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, render="224x168", oov=0.05, same_class=0.0, questions=10,
-                 edge=0.0, min_objects=1, same_color=0.0):
+                 edge=0.0, min_objects=1, same_color=0.0, randomise=0.0, photos=None):
     args = [RTMM, "dataset", "--seed", str(seed), "--input", str(size), "--grid", str(grid), "--count", str(count),
             "--start", str(start), "--size", render, "--oov-rate", str(oov)]
     if same_class:  # the defaults stay off the command line, so the test split's scenes never change
@@ -88,6 +88,8 @@ def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, r
         args += ["--edge-rate", str(edge)]
     if min_objects != 1:
         args += ["--min-objects", str(min_objects)]
+    if randomise:  # domain randomisation: several drawing styles, photo backgrounds and clutter, occluders
+        args += ["--randomise", str(randomise)] + (["--photos", photos] if photos else [])
     if exclude:
         args += ["--exclude", *exclude]
     if favor:
@@ -326,6 +328,8 @@ def main():
     p.add_argument("--hard-weight", type=float, default=1.0, help="how much likelier relational color questions (on the left/right, several) are drawn")
     p.add_argument("--color-weight", type=float, default=1.0, help="how much likelier any color question is drawn (the relational ones keep --hard-weight when larger)")
     p.add_argument("--edge-rate", type=float, default=0.0, help="training scenes: chance an object straddles the frame's edge (as in clips)")
+    p.add_argument("--randomise", type=float, default=0.0, help="training scenes: chance of the randomised style (rtmm dataset --randomise)")
+    p.add_argument("--photos", default=None, help="training scenes: photos for randomised backgrounds and clutter (opencv-doc examples/data without vtest.avi; never a test set's)")
     p.add_argument("--min-objects", type=int, default=1, help="training scenes: fewest objects (0: some scenes are empty, as a camera's often are)")
     p.add_argument("--ground-hard", type=float, default=1.0, help="weight of the attention-grounding loss on questions that pick one of two objects by position (also grounds the first layer)")
     p.add_argument("--query-loss", type=float, default=0.0, help="weight of the single-object text-search loss (multi-positive InfoNCE)")
@@ -370,7 +374,8 @@ def main():
         return
     # producer k renders scenes offset + k*10^8, +1, ...: all from the training seed, never the same scene twice
     train = Stream([dataset_args(args.seed, args.size, args.grid, exclude=HOLDOUT, start=args.scene_offset + k * 100_000_000,
-                                 same_class=args.same_class_rate, same_color=args.same_color_rate, questions=args.frame_questions, edge=args.edge_rate, min_objects=args.min_objects)
+                                 same_class=args.same_class_rate, same_color=args.same_color_rate, questions=args.frame_questions, edge=args.edge_rate, min_objects=args.min_objects,
+                                 randomise=args.randomise, photos=args.photos)
                     for k in range(args.producers)], args.size, args.grid)
     hardware = (f"{torch.cuda.get_device_name(DEVICE)} + {args.producers} data processes on {os.cpu_count()} CPU cores, torch {torch.__version__}"
                 if DEVICE.type == "cuda" else f"{os.cpu_count()} CPU cores, torch {torch.__version__}, {args.threads} threads")

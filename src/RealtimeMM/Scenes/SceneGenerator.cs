@@ -24,6 +24,11 @@ public static class SceneGenerator
         int w = options.Width, h = options.Height;
         var bgr = new byte[w * h * 3];
         new Backdrop(rng).Render(bgr, w, h);
+        // the randomised style draws from its own stream, so scenes without it stay exactly as they were
+        var styleRng = new Random(Mix(seed, index, 3));
+        bool styled = options.Randomise > 0 && styleRng.NextDouble() < options.Randomise;
+        if (styled && options.Photos is { } photos)
+            PhotoBackdrop(bgr, w, h, photos, styleRng);
         int n = rng.Next(options.MinObjects, options.MaxObjects + 1);
         var objects = new List<SceneObject>();
         var pairs = new PairRules(options);
@@ -37,7 +42,7 @@ public static class SceneGenerator
             objects.Add(o);
         }
         var look = options.CameraEffects ? SceneRenderer.CameraLook.Sample(rng) : SceneRenderer.CameraLook.Clean;
-        return Finish(bgr, w, h, objects, look, new Random(Mix(seed, index, 1)), options);
+        return Finish(bgr, w, h, objects, look, new Random(Mix(seed, index, 1)), options, styled ? Style(objects, styleRng, w, h) : null);
     }
 
     /// <summary>
@@ -100,9 +105,10 @@ public static class SceneGenerator
     }
 
     /// <summary>Draws, measures visibility, keeps the objects that are visible enough, asks questions.</summary>
-    static SceneFrame Finish(byte[] bgr, int w, int h, List<SceneObject> objects, SceneRenderer.CameraLook look, Random rng, SceneOptions options)
+    static SceneFrame Finish(byte[] bgr, int w, int h, List<SceneObject> objects, SceneRenderer.CameraLook look, Random rng, SceneOptions options,
+        SceneRenderer.RandomStyle? style = null)
     {
-        var vis = SceneRenderer.Draw(bgr, w, h, objects, look, rng);
+        var vis = SceneRenderer.Draw(bgr, w, h, objects, look, rng, style);
         var truths = new List<ObjectTruth>();
         var unsureClasses = new HashSet<string>();
         var unsureColors = new HashSet<string>();
@@ -176,6 +182,50 @@ public static class SceneGenerator
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The randomised style's backdrop: half the time a photo crop (toned toward the drawn backdrop,
+    /// so objects keep standing apart), else the drawn one with one or two photo patches as clutter.
+    /// </summary>
+    static void PhotoBackdrop(byte[] bgr, int w, int h, PhotoLibrary photos, Random rng)
+    {
+        var photo = photos.Crop(rng, w, h);
+        if (rng.Next(2) == 0)
+        {
+            float keep = 0.55f + (float)rng.NextDouble() * 0.35f;
+            for (int i = 0; i < bgr.Length; i++)
+                bgr[i] = (byte)(photo[i] * keep + bgr[i] * (1 - keep));
+            return;
+        }
+        for (int patch = 1 + rng.Next(2); patch > 0; patch--)
+        {
+            float cx = (float)rng.NextDouble() * w, cy = (float)rng.NextDouble() * h, rx = (0.08f + (float)rng.NextDouble() * 0.15f) * w, ry = rx * (0.5f + (float)rng.NextDouble());
+            for (int y = Math.Max(0, (int)(cy - ry)); y < Math.Min(h, (int)(cy + ry) + 1); y++)
+                for (int x = Math.Max(0, (int)(cx - rx)); x < Math.Min(w, (int)(cx + rx) + 1); x++)
+                    if ((x - cx) * (x - cx) / (rx * rx) + (y - cy) * (y - cy) / (ry * ry) <= 1)
+                        for (int c = 0; c < 3; c++)
+                            bgr[(y * w + x) * 3 + c] = photo[(y * w + x) * 3 + c];
+        }
+    }
+
+    /// <summary>Each object's randomised look (mirrored, parts shaded apart, a texture) and the frame's (outlines, an occluding bar).</summary>
+    static SceneRenderer.RandomStyle Style(List<SceneObject> objects, Random rng, int w, int h)
+    {
+        foreach (var o in objects)
+        {
+            o.Mirror = rng.Next(2) == 0;
+            o.PartJitter = (float)rng.NextDouble() * 0.12f;
+            o.Texture = (SceneTexture)rng.Next(4);
+            o.TextureFrequency = 12 + (float)rng.NextDouble() * 30;
+            o.TextureAngle = (float)(rng.NextDouble() * Math.PI);
+        }
+        bool outline = rng.Next(2) == 0;
+        if (rng.NextDouble() >= 0.35)
+            return new(outline, null);
+        float gray = 60 + (float)rng.NextDouble() * 140;
+        var color = ((byte)gray, (byte)(gray * (0.85f + 0.2f * (float)rng.NextDouble())), (byte)(gray * (0.8f + 0.2f * (float)rng.NextDouble())));
+        return new(outline, ((float)rng.NextDouble() * w, -5, (float)rng.NextDouble() * w, h + 5, (0.03f + (float)rng.NextDouble() * 0.05f) * h, color));
     }
 
     /// <summary>Moves an object across a random edge of the frame so that 20-80% of it is in view.</summary>

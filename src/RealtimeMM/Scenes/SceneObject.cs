@@ -14,6 +14,11 @@ internal sealed class SceneObject
     /// <summary>Horizontal squash (perspective): the shape's width is Aspect * Size * Squash.</summary>
     public float Squash;
     public float LightAngle, LightStrength;
+    /// <summary>Randomised style (training only; all off by default): drawn mirrored, its parts' shades apart, a texture over it.</summary>
+    public bool Mirror;
+    public float PartJitter;
+    public SceneTexture Texture;
+    public float TextureFrequency, TextureAngle;
     /// <summary>Pixels per second (clips only).</summary>
     public float Vx, Vy;
 
@@ -41,3 +46,6 @@ internal sealed class SceneObject
         }
     }
 }
+
+/// <summary>A texture over an object's body in the randomised style: brightness stripes, a checker or blotches.</summary>
+internal enum SceneTexture { None, Stripes, Checker, Blotches }

@@ -45,6 +45,17 @@ public sealed record SceneOptions
     /// </summary>
     public double EdgeObjectChance { get; init; }
 
+    /// <summary>
+    /// Domain randomisation, for training: the chance that a still scene is drawn in a randomised
+    /// style (objects mirrored, outlined, textured, their parts shaded apart; photo backgrounds and
+    /// photo clutter from <see cref="Photos"/>; a bar occluding part of the view), so a model learns
+    /// the classes rather than one way of drawing them. 0 (the default) leaves every scene exactly as before.
+    /// </summary>
+    public double Randomise { get; init; }
+
+    /// <summary>Photos for randomised backgrounds and clutter (null: the randomised style uses none).</summary>
+    public PhotoLibrary? Photos { get; init; }
+
     internal (int Class, int Color)[] ParsePairs(IReadOnlyList<string> pairs) => pairs.Select(p =>
     {
         var parts = p.Split(':');
@@ -70,6 +81,8 @@ public sealed record SceneOptions
             throw new ArgumentOutOfRangeException(nameof(Width), $"scene size {Width}x{Height} must be within 32..4096 each way");
         if (MinObjects < 0 || MaxObjects > 6 || MinObjects > MaxObjects)
             throw new ArgumentOutOfRangeException(nameof(MinObjects), $"objects per scene {MinObjects}..{MaxObjects} must be within 0..6");
+        if (!(Randomise >= 0 && Randomise <= 1))
+            throw new ArgumentOutOfRangeException(nameof(Randomise), Randomise, "the randomised-style chance must be within 0..1");
         if (!(EdgeObjectChance >= 0 && EdgeObjectChance <= 1))
             throw new ArgumentOutOfRangeException(nameof(EdgeObjectChance), EdgeObjectChance, "the edge-object chance must be within 0..1");
         if (!(SameClassChance >= 0 && SameClassChance <= 1))

@@ -23,6 +23,9 @@ internal static class SceneRenderer
             rng.NextDouble() < 0.35 ? 35 + rng.Next(56) : 0);
     }
 
+    /// <summary>A randomised scene's frame-wide style (training only): dark outlines around objects, and a bar that occludes part of the view.</summary>
+    public readonly record struct RandomStyle(bool Outline, (float X0, float Y0, float X1, float Y1, float Width, (byte R, byte G, byte B) Color)? Occluder);
+
     /// <summary>What became of an object after drawing.</summary>
     public readonly record struct Visibility(int Visible, int Full, PixelBox Box, ObjectMask? Mask);
 
@@ -30,12 +33,16 @@ internal static class SceneRenderer
     /// Draws <paramref name="objects"/> in order over <paramref name="bgr"/> (which holds the
     /// backdrop), then applies the camera look. Returns each object's visibility.
     /// </summary>
-    public static Visibility[] Draw(byte[] bgr, int width, int height, IReadOnlyList<SceneObject> objects, CameraLook look, Random noiseRng)
+    public static Visibility[] Draw(byte[] bgr, int width, int height, IReadOnlyList<SceneObject> objects, CameraLook look, Random noiseRng, RandomStyle? style = null)
     {
         var owner = new byte[width * height]; // 0 = backdrop, k = objects[k - 1]
         var full = new int[objects.Count];
         for (int k = 0; k < objects.Count; k++)
             full[k] = DrawObject(bgr, owner, width, height, objects[k], (byte)(k + 1));
+        if (style is { Outline: true })
+            Outline(bgr, owner, width, height);
+        if (style?.Occluder is { } bar)
+            Occlude(bgr, owner, width, height, bar);
         ApplyLook(bgr, width, height, look, noiseRng);
 
         var result = new Visibility[objects.Count];
@@ -65,6 +72,8 @@ internal static class SceneRenderer
                 float u = (dx * cos + dy * sin) * invW, v = (-dx * sin + dy * cos) * invH;
                 if (u < -halfW || u > halfW || v < -0.5f || v > 0.5f)
                     continue;
+                if (o.Mirror)
+                    u = -u;
                 var part = shape.Hit(u, v);
                 if (part is null)
                     continue;
@@ -74,6 +83,8 @@ internal static class SceneRenderer
                 float light = 1 + lx * u / halfW + ly * v * 2;
                 var (r, g, b) = part.Tone switch { PartTone.Dark => DarkTone, PartTone.Light => LightTone, _ => o.Rgb };
                 float s = (part.Tone == PartTone.Body ? part.Shade : 1) * light;
+                if (part.Tone == PartTone.Body && (o.PartJitter > 0 || o.Texture != SceneTexture.None))
+                    s *= Styled(o, shape, part, u, v);
                 int i = py * width + px;
                 owner[i] = id;
                 bgr[i * 3] = Clamp(b * s);
@@ -82,6 +93,72 @@ internal static class SceneRenderer
             }
         }
         return area;
+    }
+
+    /// <summary>The randomised style's brightness factor at a body pixel: its part's own shade apart from the others, times the texture.</summary>
+    static float Styled(SceneObject o, ClassShape shape, ShapePart part, float u, float v)
+    {
+        float f = 1;
+        if (o.PartJitter > 0)
+        {
+            int index = Array.IndexOf(shape.Parts, part);
+            f *= 1 + o.PartJitter * (((index * 2654435761u) >> 24) / 127.5f - 1); // a fixed value in [-1, 1] per part
+        }
+        float a = u * MathF.Cos(o.TextureAngle) + v * MathF.Sin(o.TextureAngle), b = -u * MathF.Sin(o.TextureAngle) + v * MathF.Cos(o.TextureAngle);
+        f *= o.Texture switch
+        {
+            SceneTexture.Stripes => MathF.Sin(a * o.TextureFrequency) > 0 ? 1.1f : 0.92f,
+            SceneTexture.Checker => (MathF.Floor(a * o.TextureFrequency / 3) + MathF.Floor(b * o.TextureFrequency / 3)) % 2 == 0 ? 1.08f : 0.93f,
+            SceneTexture.Blotches => 1 + 0.08f * MathF.Sin(a * o.TextureFrequency) * MathF.Cos(b * o.TextureFrequency * 0.7f),
+            _ => 1,
+        };
+        return f;
+    }
+
+    /// <summary>
+    /// Darkens each object's pixels that touch another owner (its outline, one pixel wide) where the
+    /// object is at least four pixels thick, so thin parts (a bicycle's frame) keep their color.
+    /// </summary>
+    static void Outline(byte[] bgr, byte[] owner, int width, int height)
+    {
+        bool Owns(int x, int y, byte k) => x >= 0 && y >= 0 && x < width && y < height && owner[y * width + x] == k;
+        var edge = new List<int>();
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                byte k = owner[y * width + x];
+                if (k == 0)
+                    continue;
+                foreach (var (dx, dy) in new[] { (1, 0), (-1, 0), (0, 1), (0, -1) })
+                    if (!Owns(x + dx, y + dy, k) && x + dx >= 0 && y + dy >= 0 && x + dx < width && y + dy < height
+                        && Owns(x - dx, y - dy, k) && Owns(x - 2 * dx, y - 2 * dy, k) && Owns(x - 3 * dx, y - 3 * dy, k))
+                    {
+                        edge.Add(y * width + x);
+                        break;
+                    }
+            }
+        foreach (int i in edge)
+            for (int c = 0; c < 3; c++)
+                bgr[i * 3 + c] = (byte)(bgr[i * 3 + c] * 0.55f);
+    }
+
+    /// <summary>Draws a bar across the view (a pole, a branch) over everything: its pixels belong to no object.</summary>
+    static void Occlude(byte[] bgr, byte[] owner, int width, int height, (float X0, float Y0, float X1, float Y1, float Width, (byte R, byte G, byte B) Color) bar)
+    {
+        float dx = bar.X1 - bar.X0, dy = bar.Y1 - bar.Y0, length2 = Math.Max(1e-6f, dx * dx + dy * dy);
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                float t = Math.Clamp(((x - bar.X0) * dx + (y - bar.Y0) * dy) / length2, 0, 1);
+                float ex = bar.X0 + t * dx - x, ey = bar.Y0 + t * dy - y;
+                if (ex * ex + ey * ey > bar.Width * bar.Width / 4)
+                    continue;
+                int i = y * width + x;
+                owner[i] = 0;
+                bgr[i * 3] = bar.Color.B;
+                bgr[i * 3 + 1] = bar.Color.G;
+                bgr[i * 3 + 2] = bar.Color.R;
+            }
     }
 
     static Visibility Measure(byte[] owner, int width, int height, byte id, int full)

@@ -41,9 +41,10 @@ internal static class DatasetCommand
         var questions = new Option<int>("--questions") { Description = "Questions per scene", DefaultValueFactory = _ => new SceneOptions().QuestionsPerFrame };
         var vocab = new Option<string?>("--vocab-out") { Description = "Write the text vocabulary and answer list (JSON) to this file and exit" };
         var output = new Option<string?>("--out") { Description = "Write records to this file instead of stdout" };
+        var (randomise, photos) = Options.Randomise();
         var command = new Command("dataset", "Stream training samples (model input, dense labels, caption, questions) for the training script")
         {
-            seed, count, start, render, input, grid, exclude, favor, sameClass, sameColor, edge, minObjects, questions, oov, vocab, output,
+            seed, count, start, render, input, grid, exclude, favor, sameClass, sameColor, edge, minObjects, questions, oov, vocab, output, randomise, photos,
         };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
@@ -59,7 +60,8 @@ internal static class DatasetCommand
                 throw new ArgumentException($"--input {size} must be within 16..1024 and a multiple of --grid {g}");
             var options = new SceneOptions { Width = rw, Height = rh, ExcludedPairs = parse.GetValue(exclude) ?? [], FavoredPairs = parse.GetValue(favor) ?? [],
                 SameClassChance = parse.GetValue(sameClass), SameColorChance = parse.GetValue(sameColor), QuestionsPerFrame = parse.GetValue(questions),
-                EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects) };
+                EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects),
+                Randomise = parse.GetValue(randomise), Photos = parse.GetValue(photos) is { } dir ? PhotoLibrary.Load(dir) : null };
             var spec = new PreprocessSpec { Width = size, Height = size };
             using var pre = new CpuPreprocessor(spec with { Element = TensorElement.Float16 });
             var tensor = new Half[spec.OutputLength];

@@ -69,6 +69,12 @@ internal static class Options
         DefaultValueFactory = _ => SceneWorldRenderer.Generator,
     };
 
+    /// <summary>Domain randomisation for training scenes: the chance of the randomised style, and its photos.</summary>
+    public static (Option<double> Rate, Option<string?> Photos) Randomise() => (
+        new Option<double>("--randomise") { Description = "Chance that a scene is drawn in the randomised style (mirrored, outlined, textured objects; photo backgrounds and clutter; an occluding bar), for training", DefaultValueFactory = _ => 0,
+            Validators = { r => { if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError("--randomise must be within 0..1"); } } },
+        new Option<string?>("--photos") { Description = "Folder of photos for randomised backgrounds and clutter (opencv-doc's examples/data without vtest.avi; never a test set's photos)" });
+
     public static SceneFrame Render(this SceneWorldRenderer renderer, int seed, long index, SceneOptions options) => renderer switch
     {
         SceneWorldRenderer.TestWorld => TestWorldGenerator.Render(seed, index, options),

@@ -22,9 +22,10 @@ internal static class SceneCommand
         var force = new Option<bool>("--force") { Description = "Replace the output folder if it exists" };
         var json = Options.Json();
         var renderer = Options.Renderer("(--count only: clips come from the generator)");
+        var (randomise, photos) = Options.Randomise();
         var command = new Command("scene", "Generate scenes with ground truth (objects, boxes, masks, questions and answers) as a replay clip")
         {
-            seed, count, clip, frames, output, size, fps, force, json, renderer,
+            seed, count, clip, frames, output, size, fps, force, json, renderer, randomise, photos,
         };
         command.Validators.Add(r =>
         {
@@ -37,7 +38,7 @@ internal static class SceneCommand
         {
             int s = parse.GetValue(seed);
             var (w, h) = Options.ParseSize(parse.GetValue(size)!)!.Value;
-            var options = new SceneOptions { Width = w, Height = h };
+            var options = new SceneOptions { Width = w, Height = h, Randomise = parse.GetValue(randomise), Photos = parse.GetValue(photos) is { } photoDir ? PhotoLibrary.Load(photoDir) : null };
             string dir = parse.GetValue(output) ?? $"scene-{s}";
             bool animated = parse.GetValue(clip);
             int n = animated ? parse.GetValue(frames) : parse.GetValue(count);
