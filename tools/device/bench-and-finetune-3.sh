@@ -23,7 +23,12 @@
 # Session 12, H200: REPORT=0 EVAL=0 VAL=1 SIZE=192 MINUTES=4 LIMIT=330 LR=4e-4 QUERY_LOSS=0.1 EMA=0.998 from shipped.pt (rebuilt by
 # from_bundle.py): 2,807 steps, test color 99.08, validation color 98.81: shipped (the 192-pixel model). The fusion is
 # fusion_rows.comp now (a workgroup per question token); tools/device/bench-fusion.sh times it alone in a minute.
+# Session 13 (no lease): RANDOMISE=0.5 trains on the domain-randomised style (rtmm dataset --randomise; its photos are
+# .device/photos.bin.xz, packed by prepare): the recipe for the test world (docs/trust.md), with VAL=1; after it,
+# `rtmm calibrate --model DIR --photos FOLDER` on this machine refits calibration, the in-world model and the match threshold.
 source tools/device/env.sh
+randomise=()
+if [ "${RANDOMISE:-0}" != 0 ]; then xz -dkf .device/photos.bin.xz; randomise=(--randomise "$RANDOMISE" --photos .device/photos.bin); fi
 L=/tmp/logs; mkdir -p $L
 t0=$(date +%s); stamp() { echo "[$(( $(date +%s) - t0 )) s] $*"; }
 stamp "bench preprocess"
@@ -39,7 +44,7 @@ stamp "fine-tune + eval --compare-fusion"
 # is the shipped model's checkpoint (with its .json history)
 timeout ${LIMIT:-400} python3 models/training/train.py --size ${SIZE:-160} --minutes ${MINUTES:-4.5} --questions 8 --no-export --producers 12 \
    --resume .device/ckpt/${RESUME:-shipped}.pt --lr ${LR:-5e-4} --warmup 50 --scene-offset 30000000 --checkpoint $OUT/finetune.pt \
-   --same-class-rate 0.4 --same-color-rate ${SAME_COLOR:-0} --frame-questions 20 --hard-weight ${HARD:-6} --ground-hard 10 --query-loss ${QUERY_LOSS:-0.3} --ema ${EMA:-0} --edge-rate 0.2 --min-objects 0 \
+   --same-class-rate 0.4 --same-color-rate ${SAME_COLOR:-0} --frame-questions 20 --hard-weight ${HARD:-6} --ground-hard 10 --query-loss ${QUERY_LOSS:-0.3} --ema ${EMA:-0} --edge-rate 0.2 --min-objects 0 "${randomise[@]}" \
    --note "${NOTE:-GPU fine-tune: relational grounding, the single-object search loss, clip-like scenes (edge objects, empty scenes)}" > $L/finetune.log 2>&1 &
 train=$!
 [ "${EVAL:-1}" = 0 ] || timeout 300 $RTMM_BIN eval --count 1000 --device Vulkan --compare-fusion --json > $L/eval-vulkan.json 2> $L/eval-vulkan.err; [ "${EVAL:-1}" = 0 ] || tail -c 1500 $L/eval-vulkan.json

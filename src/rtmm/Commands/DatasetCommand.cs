@@ -42,9 +42,10 @@ internal static class DatasetCommand
         var vocab = new Option<string?>("--vocab-out") { Description = "Write the text vocabulary and answer list (JSON) to this file and exit" };
         var output = new Option<string?>("--out") { Description = "Write records to this file instead of stdout" };
         var (randomise, photos) = Options.Randomise();
+        var packPhotos = new Option<string?>("--pack-photos") { Description = "Pack the photos of --photos (a folder) into this file of raw pixels, for machines without OpenCV, and exit" };
         var command = new Command("dataset", "Stream training samples (model input, dense labels, caption, questions) for the training script")
         {
-            seed, count, start, render, input, grid, exclude, favor, sameClass, sameColor, edge, minObjects, questions, oov, vocab, output, randomise, photos,
+            seed, count, start, render, input, grid, exclude, favor, sameClass, sameColor, edge, minObjects, questions, oov, vocab, output, randomise, photos, packPhotos,
         };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
@@ -52,6 +53,13 @@ internal static class DatasetCommand
             {
                 File.WriteAllText(vocabFile, JsonSerializer.Serialize(new { vocabulary = BuildVocabulary(), answers = AnswerVocabulary.Default }));
                 terminal.Out.WriteLine($"wrote {vocabFile}");
+                return 0;
+            }
+            if (parse.GetValue(packPhotos) is { } packFile)
+            {
+                var library = PhotoLibrary.Load(parse.GetValue(photos) ?? throw new ArgumentException("--pack-photos needs --photos FOLDER"));
+                library.Pack(packFile);
+                terminal.Out.WriteLine($"packed {library.Count} photos into {packFile}");
                 return 0;
             }
             var (rw, rh) = Options.ParseSize(parse.GetValue(render)!)!.Value;
