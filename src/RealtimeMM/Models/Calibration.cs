@@ -147,13 +147,7 @@ public sealed record InWorldModel(float[] FeatureMean, float[] FeatureScale, flo
     }
 
     /// <summary>The logistic regression's logit: higher is more like the known scenes.</summary>
-    public double Logit(ReadOnlySpan<float> features)
-    {
-        double z = Bias;
-        for (int i = 0; i < Weights.Length; i++)
-            z += Weights[i] * (features[i] - FeatureMean[i]) / FeatureScale[i];
-        return z;
-    }
+    public double Logit(ReadOnlySpan<float> features) => new LogisticRegression(FeatureMean, FeatureScale, Weights, Bias).Logit(features);
 
     /// <summary>The in-world score of a frame's features: the share of held-apart validation scenes with a lower logit, 0..1.</summary>
     public double Score(ReadOnlySpan<float> features)

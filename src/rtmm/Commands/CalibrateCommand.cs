@@ -168,7 +168,7 @@ internal static class CalibrateCommand
     }
 
     /// <summary>
-    /// The in-world model: a logistic regression (class-balanced, L2, Adam on the full batch) of
+    /// The in-world model: a logistic regression (<see cref="LogisticRegression"/>) of
     /// validation scenes (even-numbered) against out-of-world frames, on standardised features; the
     /// odd-numbered scenes' logits are the reference that turns a logit into a score.
     /// </summary>
@@ -176,44 +176,8 @@ internal static class CalibrateCommand
     {
         var fit = scenes.Where((_, i) => i % 2 == 0).ToList();
         var held = scenes.Where((_, i) => i % 2 == 1).ToList();
-        var x = fit.Concat(negatives).ToList();
-        var y = fit.Select(_ => 1.0).Concat(negatives.Select(_ => 0.0)).ToArray();
-        int n = x.Count, d = x[0].Length;
-        var mean = new float[d];
-        var scale = new float[d];
-        for (int j = 0; j < d; j++)
-        {
-            double m = x.Average(v => v[j]);
-            mean[j] = (float)m;
-            scale[j] = (float)Math.Max(1e-6, Math.Sqrt(x.Average(v => (v[j] - m) * (v[j] - m))));
-        }
-        var z = x.Select(v => v.Select((f, j) => (double)(f - mean[j]) / scale[j]).ToArray()).ToArray();
-        double posWeight = 0.5 / fit.Count, negWeight = 0.5 / negatives.Count, l2 = 1e-3;
-        var w = new double[d + 1];
-        var m1 = new double[d + 1];
-        var m2 = new double[d + 1];
-        for (int step = 1; step <= 600; step++)
-        {
-            var grad = new double[d + 1];
-            for (int i = 0; i < n; i++)
-            {
-                double logit = w[d];
-                for (int j = 0; j < d; j++)
-                    logit += w[j] * z[i][j];
-                double err = (1 / (1 + Math.Exp(-logit)) - y[i]) * (y[i] > 0 ? posWeight : negWeight);
-                for (int j = 0; j < d; j++)
-                    grad[j] += err * z[i][j];
-                grad[d] += err;
-            }
-            for (int j = 0; j <= d; j++)
-            {
-                double g = grad[j] + (j < d ? l2 * w[j] : 0);
-                m1[j] = 0.9 * m1[j] + 0.1 * g;
-                m2[j] = 0.999 * m2[j] + 0.001 * g * g;
-                w[j] -= 0.05 * (m1[j] / (1 - Math.Pow(0.9, step))) / (Math.Sqrt(m2[j] / (1 - Math.Pow(0.999, step))) + 1e-8);
-            }
-        }
-        var model = new InWorldModel(mean, scale, w.Take(d).Select(v => (float)v).ToArray(), (float)w[d], [0, 1], flagBelow);
+        var r = LogisticRegression.Fit(fit.Concat(negatives).ToList(), fit.Select(_ => true).Concat(negatives.Select(_ => false)).ToList());
+        var model = new InWorldModel(r.Mean, r.Scale, r.Weights, r.Bias, [0, 1], flagBelow);
         model = model with { HeldOutLogits = held.Select(f => (float)model.Logit(f)).Order().ToArray() };
         return (model, negatives.Count(f => model.Score(f) < flagBelow) / (double)negatives.Count);
     }

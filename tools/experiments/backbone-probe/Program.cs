@@ -73,63 +73,18 @@ var world = Set(i => TestWorldGenerator.Render(2, i), 0, test, "test world");
 foreach (var (name, pick) in new (string, Func<(float[] R, float[] O, int[] Y), float[]>)[] { ("ResNet18 (ImageNet, 512)", x => x.R), ("ours (image embedding, 128)", x => x.O) })
 {
     double heldSum = 0, worldSum = 0;
-    var rows = new List<string>();
+    var perClass = new List<string>();
     for (int c = 0; c < SceneWorld.Classes.Count; c++)
     {
-        var probe = Probe.Fit(fit.Where(x => x.Y[c] >= 0).Select(x => (pick(x), x.Y[c] == 1)).ToList());
-        double Acc(List<(float[] R, float[] O, int[] Y)> set) => set.Where(x => x.Y[c] >= 0).Average(x => probe.Predict(pick(x)) == (x.Y[c] == 1) ? 1.0 : 0.0) * 100;
+        var rows = fit.Where(x => x.Y[c] >= 0).ToList();
+        var probe = LogisticRegression.Fit(rows.Select(pick).ToList(), rows.Select(x => x.Y[c] == 1).ToList(), steps: 300);
+        double Acc(List<(float[] R, float[] O, int[] Y)> set) => set.Where(x => x.Y[c] >= 0).Average(x => probe.Logit(pick(x)) > 0 == (x.Y[c] == 1) ? 1.0 : 0.0) * 100;
         double h = Acc(heldOut), w = Acc(world);
         heldSum += h;
         worldSum += w;
-        rows.Add($"{SceneWorld.Classes[c]} {h:F1}/{w:F1}");
+        perClass.Add($"{SceneWorld.Classes[c]} {h:F1}/{w:F1}");
     }
-    Console.WriteLine($"{name}: presence probes, mean over classes: generated {heldSum / SceneWorld.Classes.Count:F1}%, test world {worldSum / SceneWorld.Classes.Count:F1}%  ({string.Join(", ", rows)})");
+    Console.WriteLine($"{name}: presence probes, mean over classes: generated {heldSum / SceneWorld.Classes.Count:F1}%, test world {worldSum / SceneWorld.Classes.Count:F1}%  ({string.Join(", ", perClass)})");
 }
 Console.WriteLine($"per frame on this machine: ResNet18 {resnetMs / frames:F1} ms (224x224, preprocessing model included), ours {oursMs / frames:F1} ms (preprocessing + vision encoder)");
 
-/// <summary>Logistic regression on standardised features: class-balanced, L2, Adam on the full batch.</summary>
-sealed class Probe(double[] mean, double[] scale, double[] w)
-{
-    public static Probe Fit(List<(float[] X, bool Y)> data)
-    {
-        int d = data[0].X.Length, n = data.Count;
-        var mean = Enumerable.Range(0, d).Select(j => data.Average(x => (double)x.X[j])).ToArray();
-        var scale = Enumerable.Range(0, d).Select(j => Math.Max(1e-6, Math.Sqrt(data.Average(x => (x.X[j] - mean[j]) * (x.X[j] - mean[j]))))).ToArray();
-        var z = data.Select(x => x.X.Select((v, j) => (v - mean[j]) / scale[j]).ToArray()).ToArray();
-        int pos = data.Count(x => x.Y);
-        double wPos = 0.5 / Math.Max(1, pos), wNeg = 0.5 / Math.Max(1, n - pos);
-        var w = new double[d + 1];
-        var m1 = new double[d + 1];
-        var m2 = new double[d + 1];
-        for (int step = 1; step <= 300; step++)
-        {
-            var g = new double[d + 1];
-            for (int i = 0; i < n; i++)
-            {
-                double logit = w[d];
-                for (int j = 0; j < d; j++)
-                    logit += w[j] * z[i][j];
-                double err = (1 / (1 + Math.Exp(-logit)) - (data[i].Y ? 1 : 0)) * (data[i].Y ? wPos : wNeg);
-                for (int j = 0; j < d; j++)
-                    g[j] += err * z[i][j];
-                g[d] += err;
-            }
-            for (int j = 0; j <= d; j++)
-            {
-                double gj = g[j] + (j < d ? 1e-3 * w[j] : 0);
-                m1[j] = 0.9 * m1[j] + 0.1 * gj;
-                m2[j] = 0.999 * m2[j] + 0.001 * gj * gj;
-                w[j] -= 0.05 * (m1[j] / (1 - Math.Pow(0.9, step))) / (Math.Sqrt(m2[j] / (1 - Math.Pow(0.999, step))) + 1e-8);
-            }
-        }
-        return new Probe(mean, scale, w);
-    }
-
-    public bool Predict(float[] x)
-    {
-        double logit = w[^1];
-        for (int j = 0; j < x.Length; j++)
-            logit += w[j] * (x[j] - mean[j]) / scale[j];
-        return logit > 0;
-    }
-}
