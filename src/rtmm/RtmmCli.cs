@@ -37,7 +37,15 @@ public static class RtmmCli
             AlertsCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
-        return root.Parse(args).Invoke(config);
+        var parsed = root.Parse(args);
+        // --help wins over every other token in System.CommandLine: "rtmm nosuch --help" would print the
+        // root's help and exit 0, as if nosuch were a command. A word it cannot place is an error first.
+        if (parsed.UnmatchedTokens.Count > 0 && args.Any(a => a is "--help" or "-h" or "-?"))
+        {
+            terminal.Error.WriteLine($"rtmm: unrecognized command or argument {string.Join(", ", parsed.UnmatchedTokens.Select(t => $"'{t}'"))} (rtmm --help lists the commands)");
+            return UserError;
+        }
+        return parsed.Invoke(config);
     }
 
     /// <summary>

@@ -133,6 +133,8 @@ public class RtmmCliTests : TestBase
     [TestCase("scene", "--count", "0")]
     [TestCase("record")]
     [TestCase("nonsense")]
+    [TestCase("nonsense", "--help")]
+    [TestCase("scene", "--nonsense", "-h")]
     public void BadArguments_ExitNonZeroWithMessage(params string[] args)
     {
         var r = Rtmm.Run(args);
@@ -147,6 +149,8 @@ public class RtmmCliTests : TestBase
     [TestCase("record")]
     [TestCase("replay")]
     [TestCase("demo")]
+    [TestCase("calibrate")]
+    [TestCase("eval")]
     public void Help_EveryCommand_PrintsUsage(params string[] command)
     {
         var r = Rtmm.Run([.. command, "--help"]);
