@@ -14,7 +14,8 @@ public static class TruthOverlay
 {
     /// <summary>
     /// Returns an annotated copy of <paramref name="frame"/> (the caller owns it; the input is not
-    /// changed). <paramref name="caption"/> goes at the bottom (lines split on '\n'), <paramref name="status"/> at the top left.
+    /// changed). <paramref name="caption"/> goes at the bottom (lines split on '\n'), <paramref name="status"/> at the top left;
+    /// a line wider than the frame wraps at its spaces, so every line reads whole at any frame size.
     /// </summary>
     public static Frame Draw(Frame frame, FrameTruth? truth, string? caption = null, string? status = null)
     {
@@ -32,16 +33,44 @@ public static class TruthOverlay
             Label(mat, $"{o.Color} {o.Class}", new Point(o.Box.X, labelY), scale, color);
         }
         if (status is not null)
-            Label(mat, status, new Point(4, (int)(14 * scale / 0.4)), scale, Scalar.White);
+        {
+            var lines = Wrap(status, scale, frame.Width - 8);
+            int step = (int)Math.Ceiling(30 * scale);
+            for (int i = 0; i < lines.Count; i++)
+                Label(mat, lines[i], new Point(4, (int)(14 * scale / 0.4) + i * step), scale, Scalar.White);
+        }
         if (caption is not null)
         {
-            // one line per '\n', the last at the bottom edge
-            var lines = caption.Split('\n');
+            // one line per '\n' (wrapped when wider than the frame), the last at the bottom edge
+            var lines = caption.Split('\n').SelectMany(l => Wrap(l, scale * 1.1, frame.Width - 8)).ToList();
             int step = (int)Math.Ceiling(30 * scale * 1.1);
-            for (int i = 0; i < lines.Length; i++)
-                Label(mat, lines[i], new Point(4, frame.Height - 6 - (lines.Length - 1 - i) * step), scale * 1.1, Scalar.White);
+            for (int i = 0; i < lines.Count; i++)
+                Label(mat, lines[i], new Point(4, frame.Height - 6 - (lines.Count - 1 - i) * step), scale * 1.1, Scalar.White);
         }
         return copy;
+    }
+
+    /// <summary>
+    /// A line of text broken at its spaces into lines no wider than <paramref name="width"/> pixels at
+    /// <paramref name="scale"/> (a single word wider than that stands on its own line).
+    /// </summary>
+    internal static List<string> Wrap(string text, double scale, int width)
+    {
+        var lines = new List<string>();
+        string current = "";
+        foreach (var word in text.Split(' '))
+        {
+            string candidate = current.Length == 0 ? word : current + " " + word;
+            if (current.Length > 0 && Cv2.GetTextSize(candidate, HersheyFonts.HersheySimplex, scale, 3, out _).Width > width)
+            {
+                lines.Add(current);
+                current = word;
+            }
+            else
+                current = candidate;
+        }
+        lines.Add(current);
+        return lines;
     }
 
     static void Label(Mat mat, string text, Point at, double scale, Scalar color)
