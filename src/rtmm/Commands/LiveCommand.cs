@@ -106,7 +106,7 @@ internal static class LiveCommand
                     if (parse.GetValue(json))
                         foreach (var a in answers)
                             AskCommand.Write(terminal, a, asJson: true);
-                    using var withHeat = showHeat && answers.Count > 0 && answers[0].Attention is { } map
+                    using var withHeat = showHeat && !encoded.OutOfWorld && answers.Count > 0 && answers[0].Attention is { } map // no map where no answer is given
                         ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
                     var caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})").Append($"> {typed}_")
                         .Append(speech?.Talking == true ? "* listening... F2 to ask" : note).Where(line => line.Length > 0));
