@@ -76,7 +76,8 @@ public class TrustTests : TestBase
     [Test]
     public void Encode_GeneratedScenes_AlmostNeverFlagged()
     {
-        // the validation split (seed 3) set the threshold at its 0.5% tail; these are test-split scenes (seed 2)
+        // the validation split (seed 3) set the threshold at its 0.5% tail; these are test-split scenes (seed 2):
+        // 0.8% of 1,000 are flagged (rtmm eval), 2 of these 60 when written; 3 leaves room for one more near the threshold
         int flagged = 0;
         const int n = 60;
         for (int i = 0; i < n; i++)
@@ -86,7 +87,7 @@ public class TrustTests : TestBase
             flagged += e.OutOfWorld ? 1 : 0;
         }
         TestContext.Out.WriteLine($"{flagged} of {n} generated scenes flagged");
-        Assert.That(flagged, Is.LessThanOrEqualTo(2));
+        Assert.That(flagged, Is.LessThanOrEqualTo(3));
     }
 
     [Test]
