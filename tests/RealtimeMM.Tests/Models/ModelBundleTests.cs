@@ -27,6 +27,10 @@ public class ModelBundleTests : TestBase
         var m = bundle.Manifest;
         var fusion = new FusionReference(bundle.Fusion);
         using var oracle = new InferenceSession(Path.Combine(ModelBundle.DefaultFolder, m.FusionOracleFile!));
+        // held in a variable for the whole test: passed as `new RunOptions()` it was unreachable once Run had read its
+        // handle, and optimised code (tiered compilation off) let its finalizer free it while ONNX Runtime still ran:
+        // the test host crashed in this test (session 13, DOTNET_TieredCompilation=0; issue 23's lifetime bug)
+        using var runOptions = new RunOptions();
         var rng = new Random(5);
         double worstLogit = 0, worstAttention = 0;
         int argmaxAgree = 0, trials = 20;
@@ -43,7 +47,7 @@ public class ModelBundleTests : TestBase
             using var p = OrtValue.CreateTensorValueFromMemory(patches, [1, m.ImageTokens, m.ModelDim]);
             using var t = OrtValue.CreateTensorValueFromMemory(text, [1, m.MaxTokens, m.ModelDim]);
             using var k = OrtValue.CreateTensorValueFromMemory(mask, [1, m.MaxTokens]);
-            using var outputs = oracle.Run(new RunOptions(), ["patches", "text", "mask"], [p, t, k], ["logits", "attention"]);
+            using var outputs = oracle.Run(runOptions, ["patches", "text", "mask"], [p, t, k], ["logits", "attention"]);
             var expectedLogits = outputs[0].GetTensorDataAsSpan<float>().ToArray();
             var expectedAttention = outputs[1].GetTensorDataAsSpan<float>().ToArray();
             worstLogit = Math.Max(worstLogit, expectedLogits.Zip(logits).Max(z => Math.Abs(z.First - z.Second)));
