@@ -27,8 +27,8 @@ internal static class AlertsCommand
         var onFrames = Options.Positive("--on-frames", "Frames in a row that raise an alert", defaults.OnFrames);
         var offFrames = Options.Positive("--off-frames", "Frames in a row that clear it", defaults.OffFrames);
         var json = Options.Json();
-        var model = AskCommand.ModelOption();
-        var device = AskCommand.DeviceOption();
+        var model = Options.Model();
+        var device = Options.Device();
         var command = new Command("alerts", "Raise an alert when something appears in a stream, clear it when it goes") { source, texts, evaluate, frames, seed, on, off, onFrames, offFrames, json, model, device };
         command.Validators.Add(r =>
         {

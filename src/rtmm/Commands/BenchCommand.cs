@@ -50,7 +50,7 @@ internal static class BenchCommand
             return 0;
         });
 
-        var model = AskCommand.ModelOption();
+        var model = Options.Model();
         var fusion = new Command("fusion", "Time the question-image fusion per question (1 and 8 questions per frame): Vulkan (wall and kernels), C# reference, ONNX Runtime on the fusion oracle") { json, runs, seconds, model };
         fusion.SetGuardedAction(terminal, (parse, _) =>
         {

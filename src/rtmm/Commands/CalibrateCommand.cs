@@ -26,7 +26,7 @@ internal static class CalibrateCommand
         var notSure = new Option<float>("--not-sure-below") { Description = "Calibrated confidence below which an answer says it is not sure", DefaultValueFactory = _ => 0.5f };
         var flagBelow = new Option<float>("--flag-below") { Description = "In-world score (share of validation frames farther out) below which a frame is flagged", DefaultValueFactory = _ => 0.005f };
         var photos = new Option<string?>("--photos") { Description = "Folder of photos the world does not have, cropped at random as out-of-world frames for the in-world model (opencv-doc's examples/data without vtest.avi; never a test set)" };
-        var device = AskCommand.DeviceOption();
+        var device = Options.Device();
         var command = new Command("calibrate", "Fit a bundle's confidence temperatures, not-sure threshold and in-world model on the validation split, and write them into it")
         {
             model, count, seed, notSure, flagBelow, photos, device,

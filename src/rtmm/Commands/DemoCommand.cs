@@ -24,7 +24,7 @@ internal static class DemoCommand
         var output = new Option<string>("--out") { Description = "Folder for the generated clip and the annotated output", DefaultValueFactory = _ => "rtmm-demo" };
         var window = new Option<bool?>("--window") { Description = "Show a window (default: when a display is available)" };
         var json = Options.Json();
-        var model = AskCommand.ModelOption();
+        var model = Options.Model();
         var command = new Command("demo", "Play the bundled generated clip: the model answers its questions live with attention heatmaps, in a window or headless into an annotated clip") { output, window, json, model };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
@@ -68,7 +68,7 @@ internal static class DemoCommand
                     {
                         var line = answer is null
                             ? new Dictionary<string, object?> { ["frame"] = frame.Index, ["timestamp_ms"] = Math.Round(frame.Timestamp.TotalMilliseconds, 3), ["query"] = question.Question }
-                            : AskCommand.Contract(answer, frame.Index, frame.Timestamp);
+                            : AnswerJson.Contract(answer, frame.Index, frame.Timestamp);
                         line["truth"] = question.Answer;
                         JsonLines.Write(terminal.Out, line);
                     }

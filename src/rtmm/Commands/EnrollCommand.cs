@@ -19,7 +19,7 @@ internal static class EnrollCommand
         var sentences = new Option<string?>("--sentences") { Description = "Text file of the recorded sentences, one per line (default: the enrolment script)" };
         var output = new Option<string?>("--out") { Description = "Speaker profile to write" };
         var json = Options.Json();
-        var model = AskCommand.ModelOption();
+        var model = Options.Model();
         var command = new Command("enroll", "Adapt speech recognition to one speaker from a few recorded sentences") { script, dir, sentences, output, json, model };
         command.Validators.Add(r =>
         {

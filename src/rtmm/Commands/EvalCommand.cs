@@ -91,8 +91,8 @@ internal static class EvalCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the test split", DefaultValueFactory = _ => 2 };
         var clean = new Option<bool>("--clean") { Description = "Without camera effects (to measure the cost of blur, noise, JPEG and lighting)" };
         var json = Options.Json();
-        var model = AskCommand.ModelOption();
-        var device = AskCommand.DeviceOption();
+        var model = Options.Model();
+        var device = Options.Device();
         var plot = new Option<string?>("--plot") { Description = "Write the reliability diagram (confidence against accuracy, test split and test world) to this PNG" };
         var compareFusion = new Option<bool>("--compare-fusion") { Description = "With --device Vulkan: also run the C# fusion on every question and report the largest differences and agreeing answers" };
         var command = new Command("eval", "Score the model on the held-out test split and on the test world (the scene world drawn by other code): accuracy per kind, hold-out pairs, pointing game, retrieval")

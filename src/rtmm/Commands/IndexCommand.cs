@@ -19,8 +19,8 @@ internal static class IndexCommand
         var still = new Option<double>("--static") { Description = "Longest time between stored frames while the picture does not change, seconds", DefaultValueFactory = _ => new FrameSampler().StaticInterval };
         var change = new Option<double>("--change") { Description = "Mean grey-level difference (32x24 thumbnail) that counts as a change", DefaultValueFactory = _ => new FrameSampler().ChangeThreshold };
         var json = Options.Json();
-        var model = AskCommand.ModelOption();
-        var device = AskCommand.DeviceOption();
+        var model = Options.Model();
+        var device = Options.Device();
         var command = new Command("index", "Store image embeddings of sampled frames in an index file for `rtmm search`") { source, output, every, still, change, json, model, device };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {

@@ -21,7 +21,7 @@ internal static class ListenCommand
         var clip = new Option<string?>("--clip") { Description = "Replay clip or video: each question is about the frame shown when it ends" };
         var speaker = SpeakerOption();
         var json = Options.Json();
-        var model = AskCommand.ModelOption();
+        var model = Options.Model();
         var command = new Command("listen", "Recognise spoken questions in a WAV file and answer them about an image or clip") { wav, image, clip, speaker, json, model, printGrammar };
         command.Validators.Add(r =>
         {
@@ -82,7 +82,7 @@ internal static class ListenCommand
                     var question = chooser.Choose(heard, frameNow is null ? null : SceneAwareChooser.PresenceFrom(answerer, frameNow));
                     Report(terminal, question, u, asJson);
                     if (frameNow is not null && question.Heard)
-                        AskCommand.Write(terminal, answerer.Ask(frameNow, question.Text), asJson);
+                        AnswerJson.Write(terminal, answerer.Ask(frameNow, question.Text), asJson);
                 }
             }
             finally

@@ -26,8 +26,8 @@ internal static class LiveCommand
         var source = new Argument<string>("source") { Description = "Camera index or /dev/videoN, video file, stream URL, image folder or replay clip" };
         var ask = new Option<string[]>("--ask") { Description = "Questions to start with (repeat the option for several)" };
         var frames = new Option<int?>("--frames") { Description = "Stop after this many frames (for scripted runs)" };
-        var model = AskCommand.ModelOption();
-        var device = AskCommand.DeviceOption();
+        var model = Options.Model();
+        var device = Options.Device();
         var json = Options.Json();
         var audio = new Option<string?>("--audio") { Description = "Spoken questions from: default (the microphone), an ALSA device (hw:1,0) or a WAV file played as a microphone" };
         var listen = new Option<bool>("--listen") { Description = "With --audio: take every utterance as a question (always listening) instead of push-to-talk on F2" };
@@ -105,7 +105,7 @@ internal static class LiveCommand
                         note = failure;
                     if (parse.GetValue(json))
                         foreach (var a in answers)
-                            AskCommand.Write(terminal, a, asJson: true);
+                            AnswerJson.Write(terminal, a, asJson: true);
                     using var withHeat = showHeat && !encoded.OutOfWorld && answers.Count > 0 && answers[0].Attention is { } map // no map where no answer is given
                         ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
                     var caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})").Append($"> {typed}_")

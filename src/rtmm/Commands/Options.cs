@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using RealtimeMM.Gpu;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
 using RealtimeMM.Scenes.TestWorld;
@@ -17,6 +18,10 @@ internal static class Options
         var lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         return lines.Length > 0 ? lines : throw new ArgumentException($"{file}: no {what} (one per line)");
     }
+
+    public static Option<string?> Model() => new("--model") { Description = "Model bundle folder (default: the shipped models/rtmm-tiny)" };
+
+    public static Option<DevicePreference> Device() => new("--device") { Description = "Where preprocessing runs: Auto, Vulkan or Cpu", DefaultValueFactory = _ => DevicePreference.Auto };
 
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object per line" };
 

@@ -22,7 +22,7 @@ internal static class RecordCommand
         var force = new Option<bool>("--force") { Description = "Replace the clip folder if it exists" };
         var json = Options.Json();
         var index = new Option<bool>("--index") { Description = "Also index sampled frames as they are recorded (the clip's frames.rtmmidx, what `rtmm search` reads)" };
-        var model = AskCommand.ModelOption();
+        var model = Options.Model();
         var command = new Command("record", "Record a source into a replay clip (video + JSON sidecar)") { source, output, frames, seconds, format, realtime, force, json, index, model };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {

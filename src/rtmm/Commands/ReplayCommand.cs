@@ -23,8 +23,8 @@ internal static class ReplayCommand
         var output = new Option<string?>("--out") { Description = "With --questions: folder for the annotated clip and answers.jsonl" };
         var stats = new Option<bool>("--stats") { Description = "With --questions: frames per second and per-frame latency percentiles" };
         var index = new Option<bool>("--index") { Description = "With --questions: also store sampled frames' embeddings in the clip's index (what `rtmm search` reads), as `rtmm index` does" };
-        var model = AskCommand.ModelOption();
-        var device = AskCommand.DeviceOption();
+        var model = Options.Model();
+        var device = Options.Device();
         var command = new Command("replay", "Play a replay clip frame by frame with its ground truth, or answer standing questions on every frame")
         {
             clip, realtime, window, json, standingFile, output, stats, index, model, device,
@@ -154,7 +154,7 @@ internal static class ReplayCommand
                     latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                     foreach (var a in answers)
                     {
-                        var line = AskCommand.Contract(a, frame.Index, frame.Timestamp);
+                        var line = AnswerJson.Contract(a, frame.Index, frame.Timestamp);
                         if (asJson)
                             JsonLines.Write(terminal.Out, line);
                         if (answersFile is not null)

@@ -33,7 +33,7 @@ internal static class SearchCommand
         var rerank = new Option<int>("--rerank") { Description = "Candidates (by embedding) the cross-attention model re-ranks, reading them from the clip; 0: embedding only", DefaultValueFactory = _ => 20 };
         var thumbs = new Option<string?>("--thumbs") { Description = "Write each hit as DIR/hit-N.png with the attention overlay (needs the clip)" };
         var json = Options.Json();
-        var model = AskCommand.ModelOption();
+        var model = Options.Model();
         var command = new Command("search", "Find the frames of an indexed clip that show what a text says") { source, text, eval, top, from, to, gap, rerank, thumbs, json, model };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {

@@ -23,7 +23,7 @@ internal static class SoakCommand
         var askers = Options.Positive("--askers", "Concurrent askers per stream", 4);
         var seconds = Options.Positive("--seconds", "How long", 60);
         var warmup = Options.Positive("--warmup", "Seconds before the memory baseline is taken", 10);
-        var device = AskCommand.DeviceOption();
+        var device = Options.Device();
         var json = Options.Json();
         var command = new Command("soak", "Streams and askers for a while; memory, handles and latency reported; fails on growth or an unanswered question") { clip, streams, askers, seconds, warmup, device, json };
         command.SetGuardedAction(terminal, (parse, cancel) =>
