@@ -66,7 +66,7 @@ public sealed record Calibration
                 throw new ModelBundleException(path, "in_world.held_out_logits", "needs the validation scenes' logits in ascending order (at least 2)");
             if (!(w.FlagBelow >= 0 && w.FlagBelow < 1))
                 throw new ModelBundleException(path, "in_world.flag_below", $"{w.FlagBelow} is not a share of frames in [0, 1)");
-            world = new InWorldModel(w.FeatureMean!, w.FeatureScale!, w.Weights!, w.Bias, q, w.FlagBelow);
+            world = new InWorldModel(new LogisticRegression(w.FeatureMean!, w.FeatureScale!, w.Weights!, w.Bias), q, w.FlagBelow);
         }
         return new Calibration { Temperatures = s.Temperatures, NotSureBelow = s.NotSureBelow, InWorld = world, FittedOn = s.FittedOn ?? "" };
     }
@@ -77,7 +77,8 @@ public sealed record Calibration
         var stored = new Stored
         {
             Version = FormatVersion, FittedOn = FittedOn, Temperatures = Temperatures.ToDictionary(), NotSureBelow = NotSureBelow,
-            InWorld = InWorld is { } w ? new StoredWorld { FeatureMean = w.FeatureMean, FeatureScale = w.FeatureScale, Weights = w.Weights, Bias = w.Bias, HeldOutLogits = w.HeldOutLogits, FlagBelow = w.FlagBelow } : null,
+            InWorld = InWorld is { Regression: var r } w
+                ? new StoredWorld { FeatureMean = r.Mean, FeatureScale = r.Scale, Weights = r.Weights, Bias = r.Bias, HeldOutLogits = w.HeldOutLogits, FlagBelow = w.FlagBelow } : null,
         };
         string temp = path + ".tmp";
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(stored, Json));
@@ -115,11 +116,9 @@ public sealed record Calibration
 /// look stranger than this frame; a frame is flagged below <see cref="FlagBelow"/> (0.005: one
 /// known scene in 200 would be).
 /// </summary>
-/// <param name="FeatureMean">Per feature, subtracted before weighting.</param>
-/// <param name="FeatureScale">Per feature, divided by before weighting.</param>
-/// <param name="Weights">The logistic regression's weights over the standardised features.</param>
+/// <param name="Regression">Validation scenes against out-of-world frames, over <see cref="Features"/>.</param>
 /// <param name="HeldOutLogits">The logits of held-apart validation scenes, ascending.</param>
-public sealed record InWorldModel(float[] FeatureMean, float[] FeatureScale, float[] Weights, float Bias, float[] HeldOutLogits, float FlagBelow)
+public sealed record InWorldModel(LogisticRegression Regression, float[] HeldOutLogits, float FlagBelow)
 {
     /// <summary>The features of a frame: mean and standard deviation over its vision tokens (model dim each), then its embedding.</summary>
     /// <param name="tokens">The vision encoder's tokens, <paramref name="count"/> rows of <paramref name="dim"/> values.</param>
@@ -147,7 +146,7 @@ public sealed record InWorldModel(float[] FeatureMean, float[] FeatureScale, flo
     }
 
     /// <summary>The logistic regression's logit: higher is more like the known scenes.</summary>
-    public double Logit(ReadOnlySpan<float> features) => new LogisticRegression(FeatureMean, FeatureScale, Weights, Bias).Logit(features);
+    public double Logit(ReadOnlySpan<float> features) => Regression.Logit(features);
 
     /// <summary>The in-world score of a frame's features: the share of held-apart validation scenes with a lower logit, 0..1.</summary>
     public double Score(ReadOnlySpan<float> features)

@@ -119,6 +119,8 @@ internal static class SceneRenderer
     /// Darkens each object's pixels that touch another owner (its outline, one pixel wide) where the
     /// object is at least four pixels thick, so thin parts (a bicycle's frame) keep their color.
     /// </summary>
+    static readonly (int Dx, int Dy)[] Neighbours = [(1, 0), (-1, 0), (0, 1), (0, -1)];
+
     static void Outline(byte[] bgr, byte[] owner, int width, int height)
     {
         bool Owns(int x, int y, byte k) => x >= 0 && y >= 0 && x < width && y < height && owner[y * width + x] == k;
@@ -129,7 +131,7 @@ internal static class SceneRenderer
                 byte k = owner[y * width + x];
                 if (k == 0)
                     continue;
-                foreach (var (dx, dy) in new[] { (1, 0), (-1, 0), (0, 1), (0, -1) })
+                foreach (var (dx, dy) in Neighbours)
                     if (!Owns(x + dx, y + dy, k) && x + dx >= 0 && y + dy >= 0 && x + dx < width && y + dy < height
                         && Owns(x - dx, y - dy, k) && Owns(x - 2 * dx, y - 2 * dy, k) && Owns(x - 3 * dx, y - 3 * dy, k))
                     {

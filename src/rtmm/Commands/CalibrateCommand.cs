@@ -177,8 +177,7 @@ internal static class CalibrateCommand
         var fit = scenes.Where((_, i) => i % 2 == 0).ToList();
         var held = scenes.Where((_, i) => i % 2 == 1).ToList();
         var r = LogisticRegression.Fit(fit.Concat(negatives).ToList(), fit.Select(_ => true).Concat(negatives.Select(_ => false)).ToList());
-        var model = new InWorldModel(r.Mean, r.Scale, r.Weights, r.Bias, [0, 1], flagBelow);
-        model = model with { HeldOutLogits = held.Select(f => (float)model.Logit(f)).Order().ToArray() };
+        var model = new InWorldModel(r, held.Select(f => (float)r.Logit(f)).Order().ToArray(), flagBelow);
         return (model, negatives.Count(f => model.Score(f) < flagBelow) / (double)negatives.Count);
     }
 

@@ -158,9 +158,11 @@ internal static class EvalCommand
         return command;
     }
 
+    /// <summary>Scores <paramref name="count"/> scenes of a renderer; retrieval and text search only for the generator's test split (the test world reports accuracy, pointing and trust).</summary>
     public static Result Run(QuestionAnswerer answerer, int seed, int count, bool clean, Terminal terminal, CancellationToken cancel, bool compare = false,
         SceneWorldRenderer renderer = SceneWorldRenderer.Generator)
     {
+        bool measureSearch = renderer == SceneWorldRenderer.Generator;
         (double MaxLogit, double MaxAttention, int Same, int N) fusionCheck = (0, 0, 0, 0);
         var m = answerer.Bundle.Manifest;
         var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, CameraEffects = !clean };
@@ -232,6 +234,12 @@ internal static class EvalCommand
                     if (questions[qi].Kind is "color" or "position" && questions[qi].ObjectIds is { Length: > 0 } && !frame.OutOfWorld)
                         notInView = (notInView.Asked, notInView.Said, notInView.PresentAsked + 1, notInView.PresentSaid + (answered[qi].NotInView ? 1 : 0));
                 flagged += frame.OutOfWorld ? 1 : 0;
+                if (!measureSearch)
+                {
+                    frame.Dispose(); // nothing is searched over the test world: its encodings need not be kept
+                    progress.Report(i + 1);
+                    continue;
+                }
                 images.Add(frame.Embedding);
                 captions.Add(SceneCaptions.For(scene.Objects));
                 store.Add(i, i, frame.Embedding);
@@ -251,8 +259,8 @@ internal static class EvalCommand
         visionMs.Sort();
         questionMs.Sort();
         keysMs.Sort();
-        var search = SearchRecall(answerer, store, shown, null);
-        var reranked = SearchRecall(answerer, store, shown, encodings);
+        var search = measureSearch ? SearchRecall(answerer, store, shown, null) : default;
+        var reranked = measureSearch ? SearchRecall(answerer, store, shown, encodings) : default;
         return new Result(
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => Math.Round(100.0 * p.Value.Ok / p.Value.N, 2)),
             hits.OrderBy(p => p.Key).ToDictionary(p => p.Key, p => p.Value.N),

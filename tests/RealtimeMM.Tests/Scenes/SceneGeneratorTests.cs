@@ -19,7 +19,7 @@ public class SceneGeneratorTests : TestBase
         Assert.That(SceneGenerator.Render(7, 0).Bgr, Is.Not.EqualTo(SceneGenerator.Render(7, 1).Bgr));
     }
 
-    static string Describe(SceneFrame s) =>
+    internal static string Describe(SceneFrame s) =>
         string.Join(";", s.Objects.Select(o => $"{o.Id} {o.Class} {o.Color} {o.Box} {string.Join(",", o.Mask!.Runs)}"))
         + "|" + string.Join(";", s.Questions.Select(q => $"{q.Question}={q.Answer}"));
 

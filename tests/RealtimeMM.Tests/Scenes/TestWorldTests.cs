@@ -15,14 +15,10 @@ public class TestWorldTests : TestBase
             var a = TestWorldGenerator.Render(7, i);
             var b = TestWorldGenerator.Render(7, i);
             Assert.That(a.Bgr, Is.EqualTo(b.Bgr));
-            Assert.That(Describe(a), Is.EqualTo(Describe(b)));
+            Assert.That(SceneGeneratorTests.Describe(a), Is.EqualTo(SceneGeneratorTests.Describe(b)));
         }
         Assert.That(TestWorldGenerator.Render(7, 0).Bgr, Is.Not.EqualTo(TestWorldGenerator.Render(7, 1).Bgr));
     }
-
-    static string Describe(SceneFrame s) =>
-        string.Join(";", s.Objects.Select(o => $"{o.Id} {o.Class} {o.Color} {o.Box} {string.Join(",", o.Mask!.Runs)}"))
-        + "|" + string.Join(";", s.Questions.Select(q => $"{q.Question}={q.Answer}"));
 
     [Test]
     public void Render_ManyScenes_BoxesAreTheMasksAndColorsReadAsLabelled()
