@@ -90,9 +90,10 @@ def export_bundle(model, vocab, answers, args, training):
     with open(os.path.join(args.out, "vocab.json"), "w") as f:
         json.dump(vocab, f)
     fusion = model.fusion
+    assert args.world_json["answers"] == answers, "the world's answers are the logits' order"
     manifest = {
         "format": "rtmm-bundle",
-        "version": 1,
+        "version": 2,
         "name": os.path.basename(os.path.normpath(args.out)),
         "kind": "rtmm-scenes",
         "image": {"width": s, "height": s, "mean": [0.48145466, 0.4578275, 0.40821073], "std": [0.26862954, 0.26130258, 0.27577711],
@@ -104,8 +105,7 @@ def export_bundle(model, vocab, answers, args, training):
         "text": {"file": "text.onnx", "input": "tokens", "outputs": ["states", "embedding"]},
         "fusion": {"weights": "fusion.safetensors", "oracle": "fusion.onnx", "inputs": ["patches", "text", "mask"], "outputs": ["logits", "attention"]},
         "tokenizer": {"file": "vocab.json", "rule": "lowercase; split on [^a-z0-9']; [CLS] first; unknown -> [UNK]; pad with [PAD]"},
-        "answers": answers,
-        "question_kinds": ["color", "count", "exist", "position", "identify"],
+        "world": {k: v for k, v in args.world_json.items() if k != "format"},  # what the model knows: rtmm dataset --vocab-out wrote it
         "holdout_pairs": training["holdout_pairs"],
     }
     with open(os.path.join(args.out, "manifest.json"), "w") as f:

@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from model import Model, VisionEncoder  # noqa: E402
 
 HOLDOUT = ["car:green", "dog:blue", "ball:purple", "house:pink", "tree:red", "bus:yellow"]
+WORLD = None  # a world file (--world): every `rtmm dataset` draws and asks about that world
 DEVICE = torch.device("cpu")  # set by --device
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # a copy of the build, so rebuilding the project does not pull the files from under a long run
@@ -90,6 +91,8 @@ def dataset_args(seed, size, grid, count=0, start=0, exclude=None, favor=None, r
         args += ["--min-objects", str(min_objects)]
     if randomise:  # domain randomisation: several drawing styles, photo backgrounds and clutter, occluders
         args += ["--randomise", str(randomise)] + (["--photos", photos] if photos else [])
+    if WORLD:
+        args += ["--world", WORLD]
     if exclude:
         args += ["--exclude", *exclude]
     if favor:
@@ -335,6 +338,7 @@ def main():
     p.add_argument("--query-loss", type=float, default=0.0, help="weight of the single-object text-search loss (multi-positive InfoNCE)")
     p.add_argument("--ema", type=float, default=0.0, help="keep an exponential moving average of the weights with this decay (0.999: about the last 1000 steps); "
                    "it is what is evaluated, saved and exported (the raw weights go to CHECKPOINT.raw)")
+    p.add_argument("--world", default=None, help="world file (docs/worlds.md): train a model of that world (its classes, colors, question kinds); the bundle's manifest carries it")
     p.add_argument("--note", default="", help="what this phase changed, for the model card")
     p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
     p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
@@ -346,9 +350,17 @@ def main():
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
+    global WORLD, HOLDOUT
     vocab_file = "/tmp/rtmm-vocab.json"
-    subprocess.run([RTMM, "dataset", "--vocab-out", vocab_file], check=True, stdout=subprocess.DEVNULL)
+    if args.world:
+        WORLD = os.path.abspath(args.world)
+    subprocess.run([RTMM, "dataset", "--vocab-out", vocab_file] + (["--world", WORLD] if WORLD else []), check=True, stdout=subprocess.DEVNULL)
     meta = json.load(open(vocab_file))
+    world = meta["world"]
+    # the hold-out pairs a world has both halves of (all six in the default world)
+    names = {c["name"] for c in world["classes"]} | set(world["colors"])
+    HOLDOUT = [p for p in HOLDOUT if set(p.split(":")) <= names]
+    args.world_json = world
     vocab, answers = meta["vocabulary"], meta["answers"]
     tok = Tokenizer(vocab, 24)
     print(f"vocabulary {len(vocab)} words, {len(answers)} answers; hold-out pairs {HOLDOUT}", flush=True)

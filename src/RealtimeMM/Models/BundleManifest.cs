@@ -28,6 +28,13 @@ public sealed record BundleManifest
     public required string FusionWeightsFile { get; init; }
     public string? FusionOracleFile { get; init; }
     public required string VocabularyFile { get; init; }
+    /// <summary>The manifest's version: 2 carries the world (<c>world</c>), 1 is read as made for <see cref="World.Default"/>.</summary>
+    public int Version { get; init; } = 2;
+
+    /// <summary>What the model knows about: classes, colors, question kinds and their phrasings, the answers.</summary>
+    public required World World { get; init; }
+
+    /// <summary>The answer vocabulary, in the order of the model's logits (the world's answers).</summary>
     public required string[] Answers { get; init; }
     public required string[] QuestionKinds { get; init; }
     public string[] HoldoutPairs { get; init; } = [];
@@ -77,13 +84,26 @@ public sealed record BundleManifest
         }
         using (doc)
         {
-            var r = new Reader(path, doc.RootElement);
+            var r = new JsonFields(doc.RootElement, (field, problem) => new ModelBundleException(path, field, problem));
             if (r.Str("format") != "rtmm-bundle")
                 throw new ModelBundleException(path, "format", $"expected \"rtmm-bundle\", got \"{r.Str("format")}\"");
-            if (r.Int("version") != 1)
-                throw new ModelBundleException(path, "version", $"this build reads version 1, the bundle is version {r.Int("version")}");
+            int version = r.Int("version");
+            if (version is not (1 or 2))
+                throw new ModelBundleException(path, "version", $"this build reads versions 1 and 2, the bundle is version {version}");
+            World world;
+            try
+            {
+                // version 2 carries its world; a version-1 bundle was made for the generated scenes' world
+                world = version == 2 ? World.Read(r.Element("world"), path, "world.")
+                    : World.Default with { Answers = r.Strings("answers"), Phrasings = World.Default.Phrasings.Where(p => r.Strings("question_kinds").Contains(p.Key)).ToDictionary() };
+            }
+            catch (WorldException e)
+            {
+                throw new ModelBundleException(path, e.Field, e.Problem, e);
+            }
             var m = new BundleManifest
             {
+                Version = version,
                 Name = r.Str("name"),
                 Kind = r.Str("kind"),
                 ImageWidth = r.Positive("image.width"),
@@ -117,8 +137,9 @@ public sealed record BundleManifest
                 FusionWeightsFile = r.File("fusion.weights"),
                 FusionOracleFile = r.Has("fusion.oracle") ? r.File("fusion.oracle") : null,
                 VocabularyFile = r.File("tokenizer.file"),
-                Answers = r.Strings("answers"),
-                QuestionKinds = r.Strings("question_kinds"),
+                World = world,
+                Answers = [.. world.Answers],
+                QuestionKinds = version == 2 ? [.. world.QuestionKinds] : r.Strings("question_kinds"),
                 HoldoutPairs = r.Has("holdout_pairs") ? r.Strings("holdout_pairs") : [],
                 MatchThreshold = r.Has("retrieval.match_threshold") ? r.Float("retrieval.match_threshold", -1, 1) : null,
                 CalibrationFile = r.Has("calibration.file") ? r.File("calibration.file") : null,
@@ -131,75 +152,6 @@ public sealed record BundleManifest
             if (m.ExtraTokens < 0)
                 throw new ModelBundleException(path, "grid.extra_tokens", "must be 0 or more");
             return m;
-        }
-    }
-
-    /// <summary>Typed access to dotted paths, failing with the path's name.</summary>
-    sealed class Reader(string file, JsonElement root)
-    {
-        public bool Has(string path) => Find(path) is not null;
-
-        JsonElement? Find(string path)
-        {
-            var e = root;
-            foreach (var part in path.Split('.'))
-            {
-                if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(part, out e))
-                    return null;
-            }
-            return e;
-        }
-
-        JsonElement Get(string path) => Find(path) ?? throw new ModelBundleException(file, path, "missing");
-
-        public string Str(string path)
-        {
-            var e = Get(path);
-            return e.ValueKind == JsonValueKind.String && e.GetString() is { Length: > 0 } s ? s : throw new ModelBundleException(file, path, $"expected a non-empty string, got {e}");
-        }
-
-        public int Int(string path)
-        {
-            var e = Get(path);
-            return e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int v) ? v : throw new ModelBundleException(file, path, $"expected an integer, got {e}");
-        }
-
-        public int Positive(string path)
-        {
-            int v = Int(path);
-            return v is > 0 and <= 65536 ? v : throw new ModelBundleException(file, path, $"expected a positive integer, got {v}");
-        }
-
-        public float Float(string path, double min, double max)
-        {
-            var e = Get(path);
-            return e.ValueKind == JsonValueKind.Number && e.GetDouble() is var v && v >= min && v <= max
-                ? (float)v : throw new ModelBundleException(file, path, $"expected a number within {min}..{max}, got {e}");
-        }
-
-        public float[] Floats(string path, int count)
-        {
-            var e = Get(path);
-            if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != count || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
-                throw new ModelBundleException(file, path, $"expected {count} numbers, got {e}");
-            return e.EnumerateArray().Select(x => (float)x.GetDouble()).ToArray();
-        }
-
-        public string[] Strings(string path)
-        {
-            var e = Get(path);
-            if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() == 0 || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(x.GetString())))
-                throw new ModelBundleException(file, path, $"expected a non-empty list of strings");
-            return e.EnumerateArray().Select(x => x.GetString()!).ToArray();
-        }
-
-        /// <summary>A file name inside the bundle folder: no directories, no "..".</summary>
-        public string File(string path)
-        {
-            var s = Str(path);
-            if (s.Contains('/') || s.Contains('\\') || s == "." || s == ".." || s.Contains(':'))
-                throw new ModelBundleException(file, path, $"\"{s}\" must be a file name inside the bundle folder");
-            return s;
         }
     }
 }

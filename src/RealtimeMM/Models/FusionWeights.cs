@@ -39,6 +39,8 @@ public sealed class FusionWeights
         var t = SafeTensors.Read(path);
         int d = m.ModelDim, ff = m.FeedForward, a = m.Answers.Length;
         var used = new HashSet<string>();
+        if (t.TryGetValue("head2.bias", out var head) && head.Shape.Length == 1 && head.Shape[0] != a)
+            throw new ModelBundleException(path, "tensor 'head2.bias'", $"{head.Shape[0]} logits, but the manifest's answers (world.answers) list {a}");
 
         float[] Tensor(string name, params int[] shape)
         {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
 using RealtimeMM.Preprocess;
-using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Models;
 
@@ -15,6 +14,7 @@ public sealed class QuestionAnswerer : IDisposable
 {
     const int TextCacheSize = 256;
     readonly ModelBundle bundle;
+    World world => bundle.Manifest.World;
     readonly bool ownsBundle;
     IPreprocessor preprocessor;
     readonly FusionReference fusion;
@@ -395,14 +395,14 @@ public sealed class QuestionAnswerer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(frame);
         frame.ThrowIfDisposed();
-        var classes = SceneWorld.Classes;
-        var counts = AskMany(frame, classes.Select(c => $"how many {SceneWorld.Plural(c)} are there").ToList());
+        var classes = world.Phrasings.ContainsKey("count") ? world.Classes : [];
+        var counts = AskMany(frame, classes.Select(c => world.Phrase("count", world.Plural(c))!).ToList());
         var seen = new List<(string Class, int Count, Answer CountAnswer)>();
         for (int i = 0; i < classes.Count; i++)
             if (counts[i].Answered && int.TryParse(counts[i].Text, out int n) && n > 0)
                 seen.Add((classes[i], n, counts[i]));
         var single = seen.Where(s => s.Count == 1).Select(s => s.Class).ToList();
-        var details = AskMany(frame, single.SelectMany(c => new[] { $"what color is the {c}", $"where is the {c}" }).ToList());
+        var details = AskMany(frame, single.SelectMany(c => new[] { world.Phrase("color", c) ?? "", world.Phrase("position", c) ?? "" }).ToList());
         var objects = new List<DescribedObject>();
         foreach (var (cls, count, countAnswer) in seen)
         {
@@ -414,13 +414,13 @@ public sealed class QuestionAnswerer : IDisposable
             }
             var color = details[2 * k];
             var where = details[2 * k + 1];
-            objects.Add(new(cls, 1, color.Answered && SceneWorld.Colors.Contains(color.Text) ? color.Text : null,
-                where.Answered && SceneWorld.Positions.Contains(where.Text) ? where.Text : null,
+            objects.Add(new(cls, 1, color.Answered && world.Colors.Contains(color.Text) ? color.Text : null,
+                where.Answered && world.Positions.Contains(where.Text) ? where.Text : null,
                 Math.Min(countAnswer.Confidence, Math.Min(color.Confidence, where.Confidence)), where.Attention));
         }
         var parts = objects.Select(o => o.Count > 1
-            ? $"{o.Count} {SceneWorld.Plural(o.Class)}"
-            : $"{SceneWorld.Article(o.Color ?? o.Class)} {(o.Color is null ? "" : o.Color + " ")}{o.Class}{o.Position switch { null => "", "center" => " in the center", "left" or "right" => $" on the {o.Position}", var p => $" at the {p}" }}").ToList();
+            ? $"{o.Count} {world.Plural(o.Class)}"
+            : $"{World.Article(o.Color ?? o.Class)} {(o.Color is null ? "" : o.Color + " ")}{o.Class}{o.Position switch { null => "", "center" => " in the center", "left" or "right" => $" on the {o.Position}", var p => $" at the {p}" }}").ToList();
         string text = parts.Count == 0 ? "I see nothing I know"
             : "I see " + (parts.Count == 1 ? parts[0] : string.Join(", ", parts[..^1]) + " and " + parts[^1]);
         return new SceneDescription(text, objects);
@@ -584,11 +584,12 @@ public sealed class QuestionAnswerer : IDisposable
             var (kind, words, answer) = asked[j];
             if (kind is not ("color" or "position") || answer is null or AnswerVocabulary.Unanswerable or AnswerVocabulary.Several)
                 continue;
-            int at = Array.FindIndex(words, w => SceneWorld.Classes.Contains(w));
+            int at = Array.FindIndex(words, w => world.Classes.Contains(w));
             if (at < 0)
                 continue;
-            string what = at > 0 && SceneWorld.Colors.Contains(words[at - 1]) ? $"{words[at - 1]} {words[at]}" : words[at];
-            premiseOf[j] = ($"is there {SceneWorld.Article(what)} {what}", $"{SceneWorld.Article(what)} {what}");
+            string what = at > 0 && world.Colors.Contains(words[at - 1]) ? $"{words[at - 1]} {words[at]}" : words[at];
+            if (world.Phrase("exist", what) is { } premise)
+                premiseOf[j] = (premise, $"{World.Article(what)} {what}");
         }
         var premises = premiseOf.Values.Select(p => p.Question).Distinct().ToList();
         var texts = premises.Select(TextFor).ToList();
@@ -601,14 +602,14 @@ public sealed class QuestionAnswerer : IDisposable
     /// <summary>"the X" matched more than one: say how many, by asking the model to count them.</summary>
     string? Several(FrameEncoding frame, string[] words)
     {
-        var noun = words.Select(w => SceneWorld.Classes.FirstOrDefault(c => c == w || SceneWorld.Plural(c) == w)).FirstOrDefault(c => c is not null);
-        if (noun is null)
+        var noun = words.Select(w => world.Classes.FirstOrDefault(c => c == w || world.Plural(c) == w)).FirstOrDefault(c => c is not null);
+        if (noun is null || world.Phrase("count", world.Plural(noun)) is not { } question)
             return null;
-        var count = TextFor($"how many {SceneWorld.Plural(noun)} are there");
+        var count = TextFor(question);
         if (count is null)
             return null;
         var (n, _, _, _) = Fuse(frame, count.Value.States, count.Value.Mask, "count");
-        return int.TryParse(n, out int k) && k > 1 ? $"there are {k} {SceneWorld.Plural(noun)}" : $"there is more than one {noun}";
+        return int.TryParse(n, out int k) && k > 1 ? $"there are {k} {world.Plural(noun)}" : $"there is more than one {noun}";
     }
 
     (float[] States, float[] Mask, float[] Embedding, string[] Unknown)? TextFor(string text)
@@ -661,9 +662,7 @@ public sealed class QuestionAnswerer : IDisposable
         return "unknown";
     }
 
-    static string KindOfAnswer(string answer) =>
-        SceneWorld.Colors.Contains(answer) ? "color" : answer is "yes" or "no" ? "exist" : int.TryParse(answer, out _) ? "count"
-        : SceneWorld.Positions.Contains(answer) ? "position" : SceneWorld.Classes.Contains(answer) ? "identify" : "unknown";
+    string KindOfAnswer(string answer) => world.KindOfAnswer(answer);
 
     static double Round(double ms) => Math.Round(ms, 3);
 

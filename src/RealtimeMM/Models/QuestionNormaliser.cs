@@ -1,5 +1,4 @@
 using System.Text.Json;
-using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Models;
 
@@ -29,6 +28,7 @@ public sealed class QuestionNormaliser
     readonly record struct Token(string Word, Role Role, string Value, bool Plural);
 
     readonly HashSet<string> vocabulary;
+    readonly World world;
     readonly Dictionary<string, Token> known = [];
 
     static readonly Dictionary<string, string[]> Contractions = new()
@@ -62,40 +62,48 @@ public sealed class QuestionNormaliser
     static readonly HashSet<string> PositionCues = ["where", "whereabouts", "located", "location", "position", "placed"];
     static readonly HashSet<string> IdentifyCues = ["what", "which", "name", "identify", "kind", "sort", "type"];
 
+    /// <param name="world">The model's world: its classes (and the words people use for them), colors and phrasings.</param>
     /// <param name="vocabulary">The words the model reads (the bundle's tokenizer vocabulary).</param>
     /// <param name="synonyms">World word (class or color) to the other words that mean it.</param>
-    public QuestionNormaliser(IEnumerable<string> vocabulary, IReadOnlyDictionary<string, IReadOnlyList<string>> synonyms)
+    public QuestionNormaliser(World world, IEnumerable<string> vocabulary, IReadOnlyDictionary<string, IReadOnlyList<string>> synonyms)
     {
+        this.world = world;
         this.vocabulary = vocabulary.ToHashSet();
+        // the world's own words for its classes count as synonyms
+        var merged = synonyms.ToDictionary(p => p.Key, p => p.Value);
+        foreach (var c in world.ClassList.Where(c => c.Words.Count > 0))
+            merged[c.Name] = [.. merged.GetValueOrDefault(c.Name) ?? [], .. c.Words.Where(w => !(merged.GetValueOrDefault(c.Name)?.Contains(w) ?? false))];
+        synonyms = merged;
         foreach (var w in Fillers)
             known[w] = new(w, Role.Word, w, false);
-        foreach (var c in SceneWorld.Colors)
+        foreach (var c in world.Colors)
             known[c] = new(c, Role.Color, c, false);
-        foreach (var c in SceneWorld.Classes)
+        foreach (var c in world.Classes)
         {
             known[c] = new(c, Role.Class, c, false);
-            known[SceneWorld.Plural(c)] = new(SceneWorld.Plural(c), Role.Class, c, true);
+            known[world.Plural(c)] = new(world.Plural(c), Role.Class, c, true);
         }
-        known["persons"] = new("persons", Role.Class, "person", true);
+        if (world.Classes.Contains("person"))
+            known["persons"] = new("persons", Role.Class, "person", true);
         foreach (var side in new[] { "left", "right" })
             known[side] = new(side, Role.Side, side, false);
         // a synonym that names two world words, or is a world word itself, is left out: it would mislead
         var claims = new Dictionary<string, HashSet<string>>();
-        foreach (var (world, words) in synonyms)
+        foreach (var (worldWord, words) in synonyms)
             foreach (var w in words)
             {
-                bool color = SceneWorld.Colors.Contains(world);
+                bool color = world.Colors.Contains(worldWord);
                 foreach (var form in color ? [w] : new[] { w, PluralOf(w) })
-                    (claims.TryGetValue(form, out var set) ? set : claims[form] = []).Add(world);
+                    (claims.TryGetValue(form, out var set) ? set : claims[form] = []).Add(worldWord);
             }
         foreach (var (form, worlds) in claims)
         {
             if (worlds.Count != 1 || known.ContainsKey(form))
                 continue;
-            string world = worlds.First();
-            bool color = SceneWorld.Colors.Contains(world);
-            bool plural = !color && !synonyms[world].Contains(form);
-            known[form] = new(form, color ? Role.Color : Role.Class, world, plural);
+            string worldWord = worlds.First();
+            bool color = world.Colors.Contains(worldWord);
+            bool plural = !color && !synonyms[worldWord].Contains(form);
+            known[form] = new(form, color ? Role.Color : Role.Class, worldWord, plural);
         }
         foreach (var (british, us) in British)
             known[british] = known[us] with { Word = british };
@@ -106,10 +114,11 @@ public sealed class QuestionNormaliser
 
     /// <summary>The normaliser for a bundle: its vocabulary, and its synonym table when it has one (<c>words.file</c>).</summary>
     public static QuestionNormaliser For(ModelBundle bundle) =>
-        new(bundle.Tokenizer.Vocabulary, bundle.Manifest.WordsFile is { } file ? LoadSynonyms(Path.Combine(bundle.Folder, file)) : new Dictionary<string, IReadOnlyList<string>>());
+        new(bundle.Manifest.World, bundle.Tokenizer.Vocabulary,
+            bundle.Manifest.WordsFile is { } file ? LoadSynonyms(Path.Combine(bundle.Folder, file), bundle.Manifest.World) : new Dictionary<string, IReadOnlyList<string>>());
 
     /// <summary>Reads a synonym table (<c>tools/wordnet/synonyms</c> writes it): world word to its "wordnet" and "by_hand" words.</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<string>> LoadSynonyms(string path)
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> LoadSynonyms(string path, World world)
     {
         if (!File.Exists(path))
             throw new ModelBundleException(path, "words.file", "file not found");
@@ -119,7 +128,7 @@ public sealed class QuestionNormaliser
             var table = new Dictionary<string, IReadOnlyList<string>>();
             foreach (var p in doc.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Object))
             {
-                if (!SceneWorld.Classes.Contains(p.Name) && !SceneWorld.Colors.Contains(p.Name))
+                if (!world.Classes.Contains(p.Name) && !world.Colors.Contains(p.Name))
                     throw new ModelBundleException(path, p.Name, "is not a class or color of the world");
                 table[p.Name] = p.Value.EnumerateObject().SelectMany(list => list.Value.EnumerateArray().Select(w => w.GetString()!.ToLowerInvariant())).Distinct().ToArray();
             }
@@ -167,20 +176,17 @@ public sealed class QuestionNormaliser
         bool isPosition = words.Any(PositionCues.Contains) || (HasSequence("which", "part") || HasSequence("what", "part") || HasSequence("which", "side"));
         string? text = null;
         if (isCount && cls.Word is not null)
-            text = color.Word is null ? $"how many {SceneWorld.Plural(cls.Value)} are there" : $"how many {color.Value} {SceneWorld.Plural(cls.Value)} are there";
+            text = world.Phrase("count", color.Word is null ? world.Plural(cls.Value) : $"{color.Value} {world.Plural(cls.Value)}");
         else if (isCount && color.Word is not null)
-            text = $"how many {color.Value} objects are there";
+            text = world.Phrase("count", $"{color.Value} objects");
         else if (isColor && !isCount && cls.Word is not null)
-            text = $"what color is the {cls.Value}{(side.Word is null ? "" : $" on the {side.Value}")}";
+            text = world.Phrase("color", $"{cls.Value}{(side.Word is null ? "" : $" on the {side.Value}")}");
         else if (isPosition && cls.Word is not null)
-            text = $"where is the {(color.Word is null ? "" : color.Value + " ")}{cls.Value}";
+            text = world.Phrase("position", $"{(color.Word is null ? "" : color.Value + " ")}{cls.Value}");
         else if (cls.Word is null && color.Word is not null && words.Any(IdentifyCues.Contains) && !isPosition && !isCount)
-            text = $"what is the {color.Value} object";
+            text = world.Phrase("identify", color.Value);
         else if (cls.Word is not null && !isColor && !isPosition && !isCount)
-        {
-            string what = color.Word is null ? cls.Value : $"{color.Value} {cls.Value}";
-            text = $"is there {SceneWorld.Article(what)} {what}";
-        }
+            text = world.Phrase("exist", color.Word is null ? cls.Value : $"{color.Value} {cls.Value}");
         if (text is null)
         {
             if (cls.Word is null && color.Word is null && side.Word is null)

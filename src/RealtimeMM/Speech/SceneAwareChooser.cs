@@ -1,5 +1,4 @@
 using RealtimeMM.Models;
-using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Speech;
 
@@ -50,7 +49,7 @@ public sealed class SceneAwareChooser(SpeechGrammar grammar)
             if (cls is not null)
             {
                 string what = color is null ? cls : $"{color} {cls}";
-                var p = answerer.Ask(frame, $"is there {SceneWorld.Article(what)} {what}").Probabilities;
+                var p = answerer.Ask(frame, $"is there {World.Article(what)} {what}").Probabilities;
                 return p is null || yes < 0 ? 1 : p[yes];
             }
             var q = answerer.Ask(frame, $"how many {color} objects are there").Probabilities;
@@ -89,7 +88,7 @@ public sealed class SceneAwareChooser(SpeechGrammar grammar)
         var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         for (int i = 0; i + 1 < words.Length; i++)
             if (words[i] is "a" or "an")
-                words[i] = SceneWorld.Article(words[i + 1]);
+                words[i] = World.Article(words[i + 1]);
         return string.Join(' ', words);
     }
 }

@@ -39,7 +39,7 @@ public static class SpeakerAdaptation
         for (int i = 0; script.Count < count; i++)
         {
             string text = string.Format(templates[i % templates.Length], colors[i % colors.Count], classes[i % classes.Count],
-                colors[(i * 4 + 5) % colors.Count], Scenes.SceneWorld.Plural(classes[(i * 3 + 7) % classes.Count]), numbers[i % numbers.Length]);
+                colors[(i * 4 + 5) % colors.Count], grammar.World.Plural(classes[(i * 3 + 7) % classes.Count]), numbers[i % numbers.Length]);
             if (!grammar.Accepts(text))
                 script.Add(text);
         }

@@ -1,14 +1,13 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using RealtimeMM.Models;
-using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Speech;
 
 /// <summary>
 /// The JSGF grammar of the questions a model bundle answers, made from the bundle itself: its
-/// question kinds, the classes and colors among its answers, and the scene world's paraphrase
-/// templates, keeping only words the bundle's tokenizer knows. A different bundle gets its own
+/// world's question kinds with their phrasings, its classes and colors, keeping only words the
+/// bundle's tokenizer knows. A different bundle gets its own
 /// grammar. Constraining the recogniser to this grammar is what makes it reliable; PocketSphinx's
 /// open language model is not usable for this (about 50% word errors).
 /// </summary>
@@ -19,6 +18,9 @@ public sealed class SpeechGrammar
     public IReadOnlyList<string> Colors { get; }
     public IReadOnlyList<string> Kinds { get; }
 
+    /// <summary>The world the grammar speaks of (the bundle's).</summary>
+    public World World { get; }
+
     /// <summary>Every word a sentence of the grammar can hold.</summary>
     public IReadOnlySet<string> Words { get; }
 
@@ -27,8 +29,9 @@ public sealed class SpeechGrammar
 
     readonly Regex sentence;
 
-    SpeechGrammar(string jsgf, IReadOnlyList<string> classes, IReadOnlyList<string> colors, IReadOnlyList<string> kinds)
+    SpeechGrammar(string jsgf, World world, IReadOnlyList<string> classes, IReadOnlyList<string> colors, IReadOnlyList<string> kinds)
     {
+        World = world;
         Jsgf = jsgf;
         sentence = new Regex("^" + ToRegex(jsgf) + "$", RegexOptions.CultureInvariant);
         Classes = classes;
@@ -45,17 +48,18 @@ public sealed class SpeechGrammar
     {
         var known = tokenizer.Vocabulary.ToHashSet();
         bool Knows(string phrase) => QuestionTokenizer.Words(phrase).All(known.Contains);
-        var classes = manifest.Answers.Where(a => SceneWorld.Classes.Contains(a) && Knows(a) && Knows(SceneWorld.Plural(a))).ToArray();
-        var colors = manifest.Answers.Where(a => SceneWorld.Colors.Contains(a) && Knows(a)).ToArray();
-        var kinds = manifest.QuestionKinds.Where(SceneQuestions.Templates.ContainsKey).ToArray();
+        var world = manifest.World;
+        var classes = world.Classes.Where(a => Knows(a) && Knows(world.Plural(a))).ToArray();
+        var colors = world.Colors.Where(Knows).ToArray();
+        var kinds = world.QuestionKinds.ToArray();
         if (classes.Length == 0 || kinds.Length == 0)
             throw new ArgumentException($"bundle '{manifest.Name}': no classes or question kinds to build a speech grammar from");
 
         // "a" or "an" as the next word needs: "an car" is not a sentence, so it cannot take an n-best slot
         var byArticle = new Dictionary<string, string[]>
         {
-            ["class_a"] = classes.Where(c => SceneWorld.Article(c) == "a").ToArray(), ["class_an"] = classes.Where(c => SceneWorld.Article(c) == "an").ToArray(),
-            ["color_a"] = colors.Where(c => SceneWorld.Article(c) == "a").ToArray(), ["color_an"] = colors.Where(c => SceneWorld.Article(c) == "an").ToArray(),
+            ["class_a"] = classes.Where(c => World.Article(c) == "a").ToArray(), ["class_an"] = classes.Where(c => World.Article(c) == "an").ToArray(),
+            ["color_a"] = colors.Where(c => World.Article(c) == "a").ToArray(), ["color_an"] = colors.Where(c => World.Article(c) == "an").ToArray(),
         };
         string articled = string.Join(" | ", new[] { ("a", "class_a", ""), ("an", "class_an", ""), ("a", "color_a", " <class>"), ("an", "color_an", " <class>") }
             .Where(x => byArticle[x.Item2].Length > 0 && (x.Item3 == "" || colors.Length > 0))
@@ -66,7 +70,7 @@ public sealed class SpeechGrammar
         {
             if (kind == "identify" && colors.Length == 0)
                 continue; // "what is the red object" needs colors
-            var alternatives = SceneQuestions.Templates[kind]
+            var alternatives = world.Phrasings[kind]
                 .Select(t => Expand(t, kind, colors.Length > 0, articled))
                 .Where(t => Knows(Regex.Replace(t, "<[a-z_]+>", "")))
                 .DistinctBy(t => t.Replace("colour", "color")) // homophones: one spelling is enough for the ear
@@ -80,14 +84,14 @@ public sealed class SpeechGrammar
             }
         }
         sb.Append($"<class> = {string.Join(" | ", classes)};\n");
-        sb.Append($"<classes> = {string.Join(" | ", classes.Select(SceneWorld.Plural))};\n");
+        sb.Append($"<classes> = {string.Join(" | ", classes.Select(world.Plural))};\n");
         if (colors.Length > 0)
             sb.Append($"<color> = {string.Join(" | ", colors)};\n");
         foreach (var (rule, words) in byArticle)
             if (words.Length > 0)
                 sb.Append($"<{rule}> = {string.Join(" | ", words)};\n");
         sb.Append($"public <question> = {string.Join(" | ", rules)};\n");
-        return new SpeechGrammar(sb.ToString(), classes, colors, kinds);
+        return new SpeechGrammar(sb.ToString(), world, classes, colors, kinds);
     }
 
     /// <summary>
@@ -186,7 +190,7 @@ public sealed class SpeechGrammar
         return "(?:" + Expand(rules[top]) + ")";
     }
 
-    /// <summary>A template with its placeholders turned into rule references (see SceneQuestions.Templates).</summary>
+    /// <summary>A template with its placeholders turned into rule references (see World.Phrasings).</summary>
     static string Expand(string template, string kind, bool withColors, string articled)
     {
         if (template.Contains("{1} {0}"))

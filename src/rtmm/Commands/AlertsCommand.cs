@@ -86,14 +86,15 @@ internal static class AlertsCommand
             for (int c = 0; c < clips; c++)
             {
                 var alerts = new TextAlerts(answerer);
-                foreach (var cls in SceneWorld.Classes)
-                    alerts.Add($"{SceneWorld.Article(cls)} {cls}", options);
-                var present = SceneWorld.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
-                var partly = SceneWorld.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
-                var raisedAt = SceneWorld.Classes.ToDictionary(k => k, _ => new List<int>());
-                var clearedAt = SceneWorld.Classes.ToDictionary(k => k, _ => new List<int>());
+                var world = answerer.Bundle.Manifest.World;
+                foreach (var cls in world.Classes)
+                    alerts.Add($"{World.Article(cls)} {cls}", options);
+                var present = world.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
+                var partly = world.Classes.ToDictionary(k => k, _ => new bool[frameCount]);
+                var raisedAt = world.Classes.ToDictionary(k => k, _ => new List<int>());
+                var clearedAt = world.Classes.ToDictionary(k => k, _ => new List<int>());
                 int f = 0;
-                foreach (var scene in SceneGenerator.RenderClip(seed + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240 }))
+                foreach (var scene in SceneGenerator.RenderClip(seed + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240, World = world, MaxObjects = Math.Min(6, world.MaxCount) }))
                 {
                     cancel.ThrowIfCancellationRequested();
                     foreach (var o in scene.Objects)
@@ -105,7 +106,7 @@ internal static class AlertsCommand
                         (e.Raised ? raisedAt : clearedAt)[e.Text.Split(' ')[^1]].Add(f);
                     progress.Report((long)c * frameCount + ++f);
                 }
-                foreach (var cls in SceneWorld.Classes)
+                foreach (var cls in world.Classes)
                 {
                     var runs = Runs(present[cls], Bridge);
                     var real = runs.Where(r => r.End - r.Start + 1 >= Brief).ToList();

@@ -47,7 +47,7 @@ internal static class CalibrateCommand
             using var answerer = QuestionAnswerer.Open(folder, parse.GetValue(device), warn: terminal.Error.WriteLine);
             var m = answerer.Bundle.Manifest;
             var old = answerer.Bundle.Calibration;
-            var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs };
+            var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, World = m.World, MaxObjects = Math.Min(6, m.World.MaxCount) };
             var samples = new List<(string Kind, float[] Logits, int Label)>();
             var features = new List<float[]>();
             var searchRng = new Random(7);
@@ -67,13 +67,13 @@ internal static class CalibrateCommand
                         var (_, shownQuery) = EvalCommand.SingleObjectQuery(present, searchRng);
                         (string Class, string Color) missing;
                         do
-                            missing = (SceneWorld.Classes[searchRng.Next(SceneWorld.Classes.Count)], SceneWorld.Colors[searchRng.Next(SceneWorld.Colors.Count)]);
+                            missing = (m.World.Classes[searchRng.Next(m.World.Classes.Count)], m.World.Colors[searchRng.Next(m.World.Colors.Count)]);
                         while (present.Contains(missing));
                         shown.Add(Cosine(answerer.EmbedText(shownQuery)!, frame.Embedding));
-                        absent.Add(Cosine(answerer.EmbedText($"{SceneWorld.Article(missing.Color)} {missing.Color} {missing.Class}")!, frame.Embedding));
+                        absent.Add(Cosine(answerer.EmbedText($"{World.Article(missing.Color)} {missing.Color} {missing.Class}")!, frame.Embedding));
                     }
                     var rng = new Random(DatasetCommand.QuestionRng(parse.GetValue(seed), i));
-                    var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)).ToArray();
+                    var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05, m.World)).ToArray();
                     var answers = answerer.AskMany(frame, questions.Select(q => q.Question).ToList());
                     for (int k = 0; k < questions.Length; k++)
                     {

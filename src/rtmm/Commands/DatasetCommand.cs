@@ -42,16 +42,26 @@ internal static class DatasetCommand
         var vocab = new Option<string?>("--vocab-out") { Description = "Write the text vocabulary and answer list (JSON) to this file and exit" };
         var output = new Option<string?>("--out") { Description = "Write records to this file instead of stdout" };
         var (randomise, photos) = Options.Randomise();
+        var worldFile = Options.WorldFile();
         var packPhotos = new Option<string?>("--pack-photos") { Description = "Pack the photos of --photos (a folder) into this file of raw pixels, for machines without OpenCV, and exit" };
         var command = new Command("dataset", "Stream training samples (model input, dense labels, caption, questions) for the training script")
         {
-            seed, count, start, render, input, grid, exclude, favor, sameClass, sameColor, edge, minObjects, questions, oov, vocab, output, randomise, photos, packPhotos,
+            seed, count, start, render, input, grid, exclude, favor, sameClass, sameColor, edge, minObjects, questions, oov, vocab, output, randomise, photos, packPhotos, worldFile,
         };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
+            var world = Options.LoadWorld(parse.GetValue(worldFile));
+            SceneWorld.Catalogue(world, parse.GetValue(worldFile) ?? "world"); // a world the generator cannot draw fails here, by file and field
             if (parse.GetValue(vocab) is { } vocabFile)
             {
-                File.WriteAllText(vocabFile, JsonSerializer.Serialize(new { vocabulary = BuildVocabulary(), answers = AnswerVocabulary.Default }));
+                // the world travels with the vocabulary: the training script writes it into the bundle's manifest
+                var meta = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["vocabulary"] = new System.Text.Json.Nodes.JsonArray(BuildVocabulary(world).Select(w => (System.Text.Json.Nodes.JsonNode)w).ToArray()),
+                    ["answers"] = new System.Text.Json.Nodes.JsonArray(world.Answers.Select(a => (System.Text.Json.Nodes.JsonNode)a).ToArray()),
+                    ["world"] = world.ToJson(),
+                };
+                File.WriteAllText(vocabFile, meta.ToJsonString());
                 terminal.Out.WriteLine($"wrote {vocabFile}");
                 return 0;
             }
@@ -68,7 +78,7 @@ internal static class DatasetCommand
                 throw new ArgumentException($"--input {size} must be within 16..1024 and a multiple of --grid {g}");
             var options = new SceneOptions { Width = rw, Height = rh, ExcludedPairs = parse.GetValue(exclude) ?? [], FavoredPairs = parse.GetValue(favor) ?? [],
                 SameClassChance = parse.GetValue(sameClass), SameColorChance = parse.GetValue(sameColor), QuestionsPerFrame = parse.GetValue(questions),
-                EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects),
+                EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects), World = world, MaxObjects = Math.Min(new SceneOptions().MaxObjects, world.MaxCount),
                 Randomise = parse.GetValue(randomise), Photos = parse.GetValue(photos) is { } dir ? PhotoLibrary.Load(dir) : null };
             var spec = new PreprocessSpec { Width = size, Height = size };
             using var pre = new CpuPreprocessor(spec with { Element = TensorElement.Float16 });
@@ -96,7 +106,7 @@ internal static class DatasetCommand
                         height = rh,
                         caption = SceneCaptions.For(scene.Objects),
                         objects = scene.Objects.Select(o => new { id = o.Id, @class = o.Class, color = o.Color, box = new[] { o.Box.X, o.Box.Y, o.Box.Width, o.Box.Height } }),
-                        questions = scene.Questions.Select(q => Maybe(q, rng, oovRate)).Select(q => new { q = q.Question, a = AnswerVocabulary.Label(q.Answer), kind = q.Kind, ids = q.ObjectIds ?? [] }),
+                        questions = scene.Questions.Select(q => Maybe(q, rng, oovRate, world)).Select(q => new { q = q.Question, a = AnswerVocabulary.Label(q.Answer), kind = q.Kind, ids = q.ObjectIds ?? [] }),
                     });
                     BinaryPrimitives.WriteUInt32LittleEndian(header, (uint)json.Length);
                     buffered.Write(header);
@@ -119,16 +129,18 @@ internal static class DatasetCommand
     internal static int QuestionRng(int seed, long index) => (int)(((uint)seed * 2654435761u) ^ (uint)(index * 40503L + 7));
 
     /// <summary>With probability <paramref name="rate"/>, the question asks about something outside the world instead.</summary>
-    internal static QuestionTruth Maybe(QuestionTruth q, Random rng, double rate)
+    internal static QuestionTruth Maybe(QuestionTruth q, Random rng, double rate, World world)
     {
         if (q.Kind is not ("color" or "count" or "exist" or "position") || rng.NextDouble() >= rate)
             return q;
         var words = q.Question.Split(' ');
-        int at = Array.FindIndex(words, w => SceneWorld.Classes.Contains(w) || SceneWorld.Classes.Any(c => SceneWorld.Plural(c) == w));
+        int at = Array.FindIndex(words, w => world.Classes.Contains(w) || world.Classes.Any(c => world.Plural(c) == w));
         if (at < 0)
             return q;
-        var noun = OutOfWorld[rng.Next(OutOfWorld.Length)];
-        words[at] = SceneWorld.Classes.Contains(words[at]) ? noun : noun + "s";
+        // a noun outside this world (the generator's other classes are outside a smaller world too)
+        var outside = OutOfWorld.Concat(SceneWorld.Classes.Where(c => !world.Classes.Contains(c))).ToArray();
+        var noun = outside[rng.Next(outside.Length)];
+        words[at] = world.Classes.Contains(words[at]) ? noun : noun + "s";
         return new QuestionTruth(string.Join(' ', words), q.Kind, AnswerVocabulary.Unanswerable, []);
     }
 
@@ -171,10 +183,10 @@ internal static class DatasetCommand
     }
 
     /// <summary>Every word the questions and captions of the world use, sorted, after [PAD], [CLS], [UNK].</summary>
-    static List<string> BuildVocabulary()
+    static List<string> BuildVocabulary(World world)
     {
         var words = new SortedSet<string>(StringComparer.Ordinal);
-        var options = new SceneOptions { Width = 96, Height = 72 };
+        var options = new SceneOptions { Width = 96, Height = 72, World = world, MaxObjects = Math.Min(new SceneOptions().MaxObjects, world.MaxCount) };
         for (int i = 0; i < 4000; i++)
         {
             var s = SceneGenerator.Render(12345, i, options);
@@ -182,9 +194,9 @@ internal static class DatasetCommand
                 words.UnionWith(QuestionTokenizer.Words(q.Question));
             words.UnionWith(QuestionTokenizer.Words(SceneCaptions.For(s.Objects)));
         }
-        words.UnionWith(SceneWorld.Classes);
-        words.UnionWith(SceneWorld.Classes.Select(SceneWorld.Plural));
-        words.UnionWith(SceneWorld.Colors);
+        words.UnionWith(world.Classes);
+        words.UnionWith(world.Classes.Select(world.Plural));
+        words.UnionWith(world.Colors);
         words.UnionWith(["a", "an", "and", "nothing"]);
         return [QuestionTokenizer.Pad, QuestionTokenizer.Cls, QuestionTokenizer.Unknown, .. words];
     }

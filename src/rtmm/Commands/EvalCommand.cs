@@ -165,7 +165,7 @@ internal static class EvalCommand
         bool measureSearch = renderer == SceneWorldRenderer.Generator;
         (double MaxLogit, double MaxAttention, int Same, int N) fusionCheck = (0, 0, 0, 0);
         var m = answerer.Bundle.Manifest;
-        var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, CameraEffects = !clean };
+        var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, CameraEffects = !clean, World = m.World, MaxObjects = Math.Min(6, m.World.MaxCount) };
         var holdout = m.HoldoutPairs.ToHashSet();
         var hits = new Dictionary<string, (int Ok, int N)>();
         int pointHit = 0, pointN = 0, retrievalHit = 0, retrievalN = 0;
@@ -192,7 +192,7 @@ internal static class EvalCommand
                 keysMs.Add(frame.KeysMs);
                 var rng = new Random(DatasetCommand.QuestionRng(seed, i));
                 var pairs = scene.Objects.ToDictionary(o => o.Id, o => $"{o.Class}:{o.Color}");
-                var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05)).ToArray();
+                var questions = scene.Questions.Select(q => DatasetCommand.Maybe(q, rng, 0.05, m.World)).ToArray();
                 long t0 = Stopwatch.GetTimestamp();
                 var answered = answerer.AskMany(frame, questions.Select(q => q.Question).ToList()); // one fusion batch per scene
                 questionMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds / Math.Max(1, questions.Length));
@@ -223,7 +223,7 @@ internal static class EvalCommand
                     }
                 }
                 // false premises: "the X" for a class that is not in view at all
-                var absent = SceneWorld.Classes.Except(scene.Objects.Select(o => o.Class)).Except(scene.PartlyVisibleClasses).ToArray();
+                var absent = m.World.Classes.Except(scene.Objects.Select(o => o.Class)).Except(scene.PartlyVisibleClasses).ToArray();
                 if (absent.Length > 0 && !frame.OutOfWorld)
                 {
                     string x = absent[premiseRng.Next(absent.Length)];
@@ -319,7 +319,7 @@ internal static class EvalCommand
     {
         var pairs = shown.OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.Color, StringComparer.Ordinal).ToArray();
         var want = pairs[rng.Next(pairs.Length)];
-        return (want, $"{SceneWorld.Article(want.Color)} {want.Color} {want.Class}");
+        return (want, $"{World.Article(want.Color)} {want.Color} {want.Class}");
     }
 
     /// <summary>Each caption against the 100 frames: a hit when its own frame scores highest.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using RealtimeMM.Models;
 using RealtimeMM.Gpu;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
@@ -79,6 +80,12 @@ internal static class Options
         new Option<double>("--randomise") { Description = "Chance that a scene is drawn in the randomised style (mirrored, outlined, textured objects; photo backgrounds and clutter; an occluding bar), for training", DefaultValueFactory = _ => 0,
             Validators = { r => { if (r.GetValueOrDefault<double>() is not (>= 0 and <= 1)) r.AddError("--randomise must be within 0..1"); } } },
         new Option<string?>("--photos") { Description = "Folder of photos for randomised backgrounds and clutter (opencv-doc's examples/data without vtest.avi; never a test set's photos)" });
+
+    /// <summary>--world FILE: the world a generator draws and asks about (default: the shipped model's).</summary>
+    public static Option<string?> WorldFile() => new("--world") { Description = "World file (docs/worlds.md): which classes and colors are in play and how questions are phrased (default: the shipped model's world)" };
+
+    /// <summary>The world of --world, or the default world.</summary>
+    public static World LoadWorld(string? file) => file is null ? World.Default : World.Load(file);
 
     public static SceneFrame Render(this SceneWorldRenderer renderer, int seed, long index, SceneOptions options) => renderer switch
     {

@@ -23,9 +23,10 @@ internal static class SceneCommand
         var json = Options.Json();
         var renderer = Options.Renderer("(--count only: clips come from the generator)");
         var (randomise, photos) = Options.Randomise();
+        var worldFile = Options.WorldFile();
         var command = new Command("scene", "Generate scenes with ground truth (objects, boxes, masks, questions and answers) as a replay clip")
         {
-            seed, count, clip, frames, output, size, fps, force, json, renderer, randomise, photos,
+            seed, count, clip, frames, output, size, fps, force, json, renderer, randomise, photos, worldFile,
         };
         command.Validators.Add(r =>
         {
@@ -38,7 +39,10 @@ internal static class SceneCommand
         {
             int s = parse.GetValue(seed);
             var (w, h) = Options.ParseSize(parse.GetValue(size)!)!.Value;
-            var options = new SceneOptions { Width = w, Height = h, Randomise = parse.GetValue(randomise), Photos = parse.GetValue(photos) is { } photoDir ? PhotoLibrary.Load(photoDir) : null };
+            var world = Options.LoadWorld(parse.GetValue(worldFile));
+            SceneWorld.Catalogue(world, parse.GetValue(worldFile) ?? "world");
+            var options = new SceneOptions { Width = w, Height = h, Randomise = parse.GetValue(randomise), Photos = parse.GetValue(photos) is { } photoDir ? PhotoLibrary.Load(photoDir) : null,
+                World = world, MaxObjects = Math.Min(6, world.MaxCount) };
             string dir = parse.GetValue(output) ?? $"scene-{s}";
             bool animated = parse.GetValue(clip);
             int n = animated ? parse.GetValue(frames) : parse.GetValue(count);

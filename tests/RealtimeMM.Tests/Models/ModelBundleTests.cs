@@ -12,7 +12,9 @@ public class ModelBundleTests : TestBase
         using var bundle = ModelBundle.Load(ModelBundle.DefaultFolder);
         var m = bundle.Manifest;
         TestContext.Out.WriteLine($"{m.Name}: input {m.ImageWidth}x{m.ImageHeight}, grid {m.GridWidth}x{m.GridHeight}+{m.ExtraTokens}, d={m.ModelDim}, {m.Answers.Length} answers");
-        Assert.That(m.Answers, Is.EqualTo(AnswerVocabulary.Default));
+        Assert.That(m.Version, Is.EqualTo(2));
+        Assert.That(m.Answers, Is.EqualTo(World.Default.Answers), "the shipped bundle was made for the default world");
+        Assert.That(m.World.Classes, Is.EqualTo(World.Default.Classes));
         Assert.That(bundle.Tokenizer.Vocabulary.Take(3), Is.EqualTo(new[] { "[PAD]", "[CLS]", "[UNK]" }));
         Assert.That(bundle.Fusion.Layers, Has.Length.EqualTo(m.FusionLayers));
         var size = Directory.GetFiles(ModelBundle.DefaultFolder).Sum(f => new FileInfo(f).Length);
@@ -75,6 +77,10 @@ public class ModelBundleTests : TestBase
         yield return Case("unknown fit", d => EditManifest(d, j => j["image"]!["fit"] = "zoom"), "manifest.json", "image.fit: 'zoom' is not one of stretch, crop, letterbox");
         yield return Case("unknown filter", d => EditManifest(d, j => j["image"]!["filter"] = "cubic"), "manifest.json", "image.filter");
         yield return Case("not JSON", d => File.WriteAllText(Path.Combine(d, "manifest.json"), "{ nope"), "manifest.json", "not valid JSON");
+        yield return Case("world class listed twice", d => EditManifest(d, j => j["world"]!["classes"]!.AsArray().Add(new JsonObject { ["name"] = "car" })), "manifest.json", "world.classes: 'car' is listed twice");
+        yield return Case("world color without answer", d => EditManifest(d, j => j["world"]!["colors"]!.AsArray().Add("cyan")), "manifest.json", "world.colors: 'cyan' has no answer");
+        yield return Case("world kind without phrasings", d => EditManifest(d, j => j["world"]!["question_kinds"]!["color"] = new JsonArray()), "manifest.json", "world.question_kinds.color");
+        yield return Case("answers disagree with the logits", d => EditManifest(d, j => j["world"]!["answers"]!.AsArray().Add("maybe")), "fusion.safetensors", "answers");
         yield return Case("vocabulary without specials", d => File.WriteAllText(Path.Combine(d, "vocab.json"), "[\"car\"]"), "vocab.json", "[PAD]");
 
         static TestCaseData Case(string name, Action<string> breakIt, string file, string field) =>

@@ -1,3 +1,5 @@
+using RealtimeMM.Models;
+
 namespace RealtimeMM.Scenes;
 
 /// <summary>What the scene generator renders.</summary>
@@ -53,28 +55,36 @@ public sealed record SceneOptions
     /// </summary>
     public double Randomise { get; init; }
 
+    /// <summary>
+    /// The world in play: which of the generator's classes and colors are drawn, asked about and
+    /// answered, and the question phrasings (a world file, <see cref="World.Load"/>). Default: all of
+    /// them, the world of the shipped model.
+    /// </summary>
+    public World World { get; init; } = World.Default;
+
+    /// <summary>The world's classes and colors as catalogue indexes (<see cref="SceneWorld.Catalogue"/>).</summary>
+    internal (int[] Classes, int[] Colors) Pools => pools ??= SceneWorld.Catalogue(World, World.Source ?? $"world '{World.Name}'");
+
+    (int[] Classes, int[] Colors)? pools;
+
     /// <summary>Photos for randomised backgrounds and clutter (null: the randomised style uses none).</summary>
     public PhotoLibrary? Photos { get; init; }
 
     internal (int Class, int Color)[] ParsePairs(IReadOnlyList<string> pairs) => pairs.Select(p =>
     {
         var parts = p.Split(':');
-        int c = parts.Length == 2 ? IndexOf(SceneWorld.Classes, parts[0]) : -1, k = parts.Length == 2 ? IndexOf(SceneWorld.Colors, parts[1]) : -1;
+        int c = parts.Length == 2 && World.Classes.Contains(parts[0]) ? SceneWorld.IndexOf(SceneWorld.Classes, parts[0]) : -1;
+        int k = parts.Length == 2 && World.Colors.Contains(parts[1]) ? SceneWorld.IndexOf(SceneWorld.Colors, parts[1]) : -1;
         if (c < 0 || k < 0)
-            throw new ArgumentException($"'{p}' is not a CLASS:COLOR pair of the scene world (e.g. car:green)");
+            throw new ArgumentException($"'{p}' is not a CLASS:COLOR pair of the world (e.g. car:green)");
         return (c, k);
     }).ToArray();
 
-    static int IndexOf(IReadOnlyList<string> list, string item)
-    {
-        for (int i = 0; i < list.Count; i++)
-            if (list[i] == item)
-                return i;
-        return -1;
-    }
-
     internal void Validate()
     {
+        _ = Pools;
+        if (MaxObjects > World.MaxCount)
+            throw new ArgumentOutOfRangeException(nameof(MaxObjects), MaxObjects, $"the world '{World.Name}' counts to {World.MaxCount}: scenes may hold at most that many objects");
         ParsePairs(ExcludedPairs);
         ParsePairs(FavoredPairs);
         if (Width < 32 || Height < 32 || Width > 4096 || Height > 4096)

@@ -1,3 +1,4 @@
+using RealtimeMM.Models;
 using RealtimeMM.Replay;
 
 namespace RealtimeMM.Scenes;
@@ -10,38 +11,25 @@ namespace RealtimeMM.Scenes;
 /// </summary>
 internal static class SceneQuestions
 {
-    static readonly string[] ColorTemplates = ["what color is the {0}", "what's the color of the {0}", "which color is the {0}", "what colour is the {0}", "what is the color of the {0}"];
-    static readonly string[] CountTemplates = ["how many {0} are there", "how many {0} do you see", "how many {0} can you see", "how many {0} are in the picture", "count the {0}"];
-    static readonly string[] ExistTemplates = ["is there {1} {0}", "is there any {0}", "do you see {1} {0}", "can you see {1} {0}"];
-    static readonly string[] PositionTemplates = ["where is the {0}", "where's the {0}", "where is the {0} located", "in which part of the picture is the {0}"];
-    static readonly string[] IdentifyTemplates = ["what is the {0} object", "what is the {0} thing", "which object is {0}", "what kind of object is {0}"];
-
-    /// <summary>
-    /// The paraphrase templates of each question kind. {0}: the kind's subject (color, position: a
-    /// class, maybe with a color or "on the left/right"; count: a plural class or "COLOR objects";
-    /// exist: a class, maybe with a color; identify: a color); {1}: "a" or "an".
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, string[]> Templates = new Dictionary<string, string[]>
-    {
-        ["color"] = ColorTemplates, ["count"] = CountTemplates, ["exist"] = ExistTemplates, ["position"] = PositionTemplates, ["identify"] = IdentifyTemplates,
-    };
-
-    public static QuestionTruth[] Ask(IReadOnlyList<ObjectTruth> objects, ISet<string> unsureClasses, ISet<string> unsureColors, int width, int height, int count, Random rng)
+    public static QuestionTruth[] Ask(World world, IReadOnlyList<ObjectTruth> objects, ISet<string> unsureClasses, ISet<string> unsureColors, int width, int height, int count, Random rng)
     {
         var pool = new List<QuestionTruth>();
-        var classes = SceneWorld.Classes;
-        var colors = SceneWorld.Colors;
+        var classes = world.Classes;
+        var colors = world.Colors;
+        string[] Templates(string kind) => world.Phrasings.TryGetValue(kind, out var t) ? [.. t] : [];
+        string[] ColorTemplates = Templates("color"), CountTemplates = Templates("count"), ExistTemplates = Templates("exist"),
+            PositionTemplates = Templates("position"), IdentifyTemplates = Templates("identify");
         var present = objects.Select(o => o.Class).Distinct().ToArray();
         var absent = classes.Except(present).Except(unsureClasses).ToArray();
         ObjectTruth[] OfClass(string c) => objects.Where(o => o.Class == c).ToArray();
         int[] Ids(IEnumerable<ObjectTruth> os) => os.Select(o => o.Id).ToArray();
-        string Pick(string[] templates) => templates[rng.Next(templates.Length)];
+        string Pick(string[] templates) => templates.Length == 0 ? "{0}" : templates[rng.Next(templates.Length)]; // a kind the world lacks is dropped below
 
         foreach (var o in objects)
         {
             var same = OfClass(o.Class);
             bool sure = !unsureClasses.Contains(o.Class);
-            string position = SceneWorld.PositionOf(o.Box.CenterX, o.Box.CenterY, width, height);
+            string position = world.PositionOf(o.Box.CenterX, o.Box.CenterY, width, height);
             if (same.Length == 1 && sure)
             {
                 pool.Add(new(string.Format(Pick(ColorTemplates), o.Class), "color", o.Color, [o.Id]));
@@ -49,7 +37,7 @@ internal static class SceneQuestions
             }
             else if (same.Length > 1)
             {
-                pool.Add(new(string.Format(Pick(ColorTemplates), o.Class), "color", $"there are {same.Length} {SceneWorld.Plural(o.Class)}", Ids(same)));
+                pool.Add(new(string.Format(Pick(ColorTemplates), o.Class), "color", $"there are {same.Length} {world.Plural(o.Class)}", Ids(same)));
                 // "the car on the left" picks one when the two are clearly apart
                 if (same.Length == 2 && sure)
                 {
@@ -71,12 +59,12 @@ internal static class SceneQuestions
         foreach (var c in present.Where(c => !unsureClasses.Contains(c)))
         {
             var os = OfClass(c);
-            pool.Add(new(string.Format(Pick(CountTemplates), SceneWorld.Plural(c)), "count", os.Length.ToString(), Ids(os)));
+            pool.Add(new(string.Format(Pick(CountTemplates), world.Plural(c)), "count", os.Length.ToString(), Ids(os)));
             pool.Add(Exist(c, true, Ids(os)));
         }
         foreach (var c in absent.OrderBy(_ => rng.Next()).Take(2))
         {
-            pool.Add(new(string.Format(Pick(CountTemplates), SceneWorld.Plural(c)), "count", "0", []));
+            pool.Add(new(string.Format(Pick(CountTemplates), world.Plural(c)), "count", "0", []));
             pool.Add(Exist(c, false, []));
         }
         foreach (var col in colors.Where(c => !unsureColors.Contains(c)).OrderBy(_ => rng.Next()).Take(2))
@@ -100,11 +88,12 @@ internal static class SceneQuestions
             string noun = what.Split(' ')[^1];
             string template = Pick(ExistTemplates);
             string q = template == "is there any {0}" && rng.Next(2) == 0
-                ? $"are there any {what[..^noun.Length]}{SceneWorld.Plural(noun)}"
-                : string.Format(template, what, SceneWorld.Article(what));
+                ? $"are there any {what[..^noun.Length]}{world.Plural(noun)}"
+                : string.Format(template, what, World.Article(what));
             return new(q, "exist", yes ? "yes" : "no", ids);
         }
 
+        pool.RemoveAll(q => !world.Phrasings.ContainsKey(q.Kind));
         // An even spread over kinds: shuffle, then take round-robin by kind.
         var byKind = pool.OrderBy(_ => rng.Next()).GroupBy(q => q.Kind).Select(g => new Queue<QuestionTruth>(g)).ToList();
         var result = new List<QuestionTruth>();

@@ -125,7 +125,7 @@ public static class SceneGenerator
                 unsureColors.Add(o.ColorName);
             }
         }
-        var questions = SceneQuestions.Ask(truths, unsureClasses, unsureColors, w, h, options.QuestionsPerFrame, rng);
+        var questions = SceneQuestions.Ask(options.World, truths, unsureClasses, unsureColors, w, h, options.QuestionsPerFrame, rng);
         return new SceneFrame(w, h, bgr, truths.ToArray(), questions, unsureClasses.Except(truths.Select(t => t.Class)).Order(StringComparer.Ordinal).ToArray());
     }
 
@@ -141,8 +141,8 @@ public static class SceneGenerator
             var o = new SceneObject
             {
                 Id = id,
-                ClassIndex = rng.Next(SceneWorld.Classes.Count),
-                ColorIndex = rng.Next(SceneWorld.Colors.Count),
+                ClassIndex = pairs.Classes[rng.Next(pairs.Classes.Length)],
+                ColorIndex = pairs.Colors[rng.Next(pairs.Colors.Length)],
                 Rotation = (float)(rng.NextDouble() - 0.5) * 0.4f,
                 Squash = 0.8f + (float)rng.NextDouble() * 0.2f,
                 LightAngle = (float)(rng.NextDouble() * Math.PI * 2),
@@ -178,7 +178,7 @@ public static class SceneGenerator
                 }
                 if (favor)
                     break; // a favoured pair keeps its color: try another spot instead
-                o.ColorIndex = rng.Next(SceneWorld.Colors.Count);
+                o.ColorIndex = pairs.Colors[rng.Next(pairs.Colors.Length)];
             }
         }
         return null;
@@ -249,6 +249,11 @@ public static class SceneGenerator
         readonly (int Class, int Color)[] favored = options.ParsePairs(options.FavoredPairs);
 
         public bool Excluded(int cls, int color) => excluded.Contains((cls, color));
+
+        /// <summary>The world's classes and colors (catalogue indexes) that objects are drawn from.</summary>
+        public int[] Classes { get; } = options.Pools.Classes;
+
+        public int[] Colors { get; } = options.Pools.Colors;
 
         public double SameClassChance => options.SameClassChance;
 

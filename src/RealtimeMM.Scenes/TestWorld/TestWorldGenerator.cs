@@ -28,7 +28,7 @@ public static class TestWorldGenerator
         try
         {
             for (int k = 0; k < n; k++)
-                if (Place(canvas, backdrop, rng, placed) is { } p)
+                if (Place(canvas, backdrop, rng, placed, options.Pools) is { } p)
                     placed.Add(p);
             var truths = new List<ObjectTruth>();
             var unsureClasses = new HashSet<string>();
@@ -54,7 +54,7 @@ public static class TestWorldGenerator
             var bgr = new byte[w * h * 3];
             canvas.GetArray(out Vec3b[] pixels);
             System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels.AsSpan()).CopyTo(bgr);
-            var questions = SceneQuestions.Ask(truths, unsureClasses, unsureColors, w, h, options.QuestionsPerFrame, new Random(Seed(seed, index, 2)));
+            var questions = SceneQuestions.Ask(options.World, truths, unsureClasses, unsureColors, w, h, options.QuestionsPerFrame, new Random(Seed(seed, index, 2)));
             return new SceneFrame(w, h, bgr, truths.ToArray(), questions, unsureClasses.Except(truths.Select(t => t.Class)).Order(StringComparer.Ordinal).ToArray());
         }
         finally
@@ -69,12 +69,12 @@ public static class TestWorldGenerator
     /// Draws one object where it overlaps any placed one by at most a third of the smaller box and
     /// its color stands clearly apart from the background behind it; null after 30 failed tries.
     /// </summary>
-    static (int Class, int Color, Rect Box, Mat Coverage)? Place(Mat canvas, Mat backdrop, Random rng, List<(int Class, int Color, Rect Box, Mat Coverage)> placed)
+    static (int Class, int Color, Rect Box, Mat Coverage)? Place(Mat canvas, Mat backdrop, Random rng, List<(int Class, int Color, Rect Box, Mat Coverage)> placed, (int[] Classes, int[] Colors) pools)
     {
         int w = canvas.Width, h = canvas.Height;
         for (int attempt = 0; attempt < 30; attempt++)
         {
-            int cls = rng.Next(SceneWorld.Classes.Count), color = rng.Next(SceneWorld.Colors.Count);
+            int cls = pools.Classes[rng.Next(pools.Classes.Length)], color = pools.Colors[rng.Next(pools.Colors.Length)];
             var sketch = Sketch.Of(cls, rng);
             // the longer side between a tenth and 0.38 of the frame height
             float longSide = (0.1f + (float)rng.NextDouble() * 0.28f) * h;
