@@ -3,6 +3,7 @@
 //   dotnet run --project examples/CameraOverlay -- [SOURCE] ["question"] [--frames N]
 // SOURCE: camera index (default 0), /dev/videoN, video file, stream URL, image folder or replay clip.
 using OpenCvSharp;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
 using RealtimeMM.Session;
@@ -17,7 +18,7 @@ string shown = "";
 session.Answered += (_, a) => shown = $"{a.Query}? {a.Text} ({a.Confidence:P0})";
 
 using var slot = new FrameSlot();
-using var pump = FramePump.Start(source, slot, new FrameSourceOptions { Pacing = Pacing.RealTime }, onEvent: e => Console.Error.WriteLine(e));
+using var pump = RealtimeMM.Sources.FrameSource.Pump(source, slot, new FrameSourceOptions { Pacing = Pacing.RealTime }, onEvent: e => Console.Error.WriteLine(e));
 int frames = 0;
 byte[] view = [];
 while (frames < limit && await slot.TakeAsync() is { } frame)

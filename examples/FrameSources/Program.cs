@@ -3,6 +3,7 @@
 //   dotnet run --project examples/FrameSources -- [SOURCE]
 // SOURCE: camera index, /dev/videoN, video file, rtsp/http URL, image folder or replay clip.
 // Without one, a generated scene clip is written to a temporary folder and played.
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
 using RealtimeMM.Replay;
@@ -10,7 +11,7 @@ using RealtimeMM.Scenes;
 
 string source = args.Length > 0 ? args[0] : WriteSampleClip();
 using var slot = new FrameSlot();
-using var pump = FramePump.Start(source, slot, new FrameSourceOptions { Pacing = Pacing.RealTime },
+using var pump = FrameSource.Pump(source, slot, new FrameSourceOptions { Pacing = Pacing.RealTime },
     onEvent: e => Console.Error.WriteLine(e));
 using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 try

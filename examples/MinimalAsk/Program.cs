@@ -1,5 +1,6 @@
 // The smallest RealtimeMM program: one image, one question.
 // dotnet run --project examples/MinimalAsk -- IMAGE "what color is the car"
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Session;
 

@@ -339,6 +339,8 @@ def main():
     p.add_argument("--ema", type=float, default=0.0, help="keep an exponential moving average of the weights with this decay (0.999: about the last 1000 steps); "
                    "it is what is evaluated, saved and exported (the raw weights go to CHECKPOINT.raw)")
     p.add_argument("--world", default=None, help="world file (docs/worlds.md): train a model of that world (its classes, colors, question kinds); the bundle's manifest carries it")
+    p.add_argument("--init-from", default=None, help="a bundle folder whose model starts this one (another world's: words and answers are matched by name, the rest copied where shapes agree); needs its checkpoint as --init-checkpoint")
+    p.add_argument("--init-checkpoint", default=None, help="the checkpoint of --init-from's bundle (models/training/from_bundle.py rebuilds one)")
     p.add_argument("--note", default="", help="what this phase changed, for the model card")
     p.add_argument("--no-export", action="store_true", help="save the checkpoint and CHECKPOINT.json only (export later with --export-only)")
     p.add_argument("--export-only", action="store_true", help="evaluate the --resume checkpoint on the test split and export the bundle")
@@ -374,8 +376,12 @@ def main():
         args.prior_steps, args.prior_minutes = prior.get("steps", args.prior_steps), prior.get("minutes", args.prior_minutes)
         print(f"resumed from {args.resume} ({args.prior_steps} steps, {args.prior_minutes} min)", flush=True)
     else:
-        model = Model(len(vocab), len(answers), grid=args.grid)
-        prior["pos_base"] = args.grid
+        # a model started from another world's keeps that model's position code (its sine base grid)
+        base = json.load(open(args.init_checkpoint + ".json")).get("pos_base", args.grid) if args.init_from else args.grid
+        model = Model(len(vocab), len(answers), grid=args.grid, pos_base=base)
+        prior["pos_base"] = base
+        if args.init_from:
+            init_from(model, args.init_checkpoint, args.init_from, vocab, answers)
     model.to(DEVICE)
     params = sum(p.numel() for p in model.parameters())
     if args.export_only:
@@ -487,6 +493,32 @@ def load_model(path, n_vocab, n_answers, grid=None):
     if missing or unexpected:
         print(f"{path}: fresh {missing}, unused {unexpected}", flush=True)
     return model, prior
+
+
+def init_from(model, checkpoint, bundle, vocab, answers):
+    """Starts a model of one world from a trained model of another: every tensor whose shape agrees
+    is copied; the word embedding and the answer head row by row, for the words and answers both
+    have (a world's own new words and answers start fresh)."""
+    old_vocab = json.load(open(os.path.join(bundle, "vocab.json")))
+    manifest = json.load(open(os.path.join(bundle, "manifest.json")))
+    old_answers = manifest["world"]["answers"] if "world" in manifest else manifest["answers"]
+    state = torch.load(checkpoint, map_location="cpu")
+    own = model.state_dict()
+    rows = {"text.tok.weight": (old_vocab, vocab), "fusion.head2.weight": (old_answers, answers), "fusion.head2.bias": (old_answers, answers)}
+    copied, mapped = 0, 0
+    with torch.no_grad():
+        for name, value in own.items():
+            if name in rows and name in state:
+                old, new = rows[name]
+                where = {w: i for i, w in enumerate(old)}
+                for i, w in enumerate(new):
+                    if w in where:
+                        value[i] = state[name][where[w]]
+                        mapped += 1
+            elif name in state and state[name].shape == value.shape:
+                value.copy_(state[name])
+                copied += 1
+    print(f"init from {bundle}: {copied} tensors copied, {mapped} word/answer rows matched by name", flush=True)
 
 
 def save_phase(model, ema, path):

@@ -11,6 +11,9 @@ public static class RtmmCli
     /// <summary>Exit code for a user error (bad input, missing file, unreachable source).</summary>
     public const int UserError = 1;
 
+    /// <summary>Exit code for an internal fault (a bug of ours, not the input's): EX_SOFTWARE.</summary>
+    public const int InternalError = 70;
+
     /// <summary>Exit code when interrupted (Ctrl+C).</summary>
     public const int Interrupted = 130;
 
@@ -71,10 +74,34 @@ public static class RtmmCli
                     terminal.Error.WriteLine(e);
                 return Task.FromResult(UserError);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                string file = Path.Combine(Path.GetTempPath(), $"rtmm-crash-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
+                try
+                {
+                    File.WriteAllText(file, $"rtmm {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}\n{DateTime.UtcNow:O}\n{e}\n");
+                }
+                catch (Exception writeFailure) when (writeFailure is IOException or UnauthorizedAccessException)
+                {
+                    file = $"(could not be saved: {writeFailure.Message})";
+                }
+                terminal.Error.WriteLine($"rtmm: internal error: {e.GetType().Name}: {OneLine(e.Message)} (a bug in rtmm, not in your input; the stack trace is in {file})");
+                return Task.FromResult(InternalError);
+            }
         });
 
-    static bool IsUserError(Exception e) => e is FrameSourceException or ReplayFormatException or RealtimeMM.Models.ModelBundleException or FormatException or IOException
-        or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException or InvalidOperationException or RealtimeMM.Speech.SpeechUnavailableException;
+    /// <summary>
+    /// Errors in what the user gave or has: the tool's own (<see cref="UsageException"/>), the SDK's
+    /// typed input errors (a source, clip, bundle, world, audio or index that cannot be used; no
+    /// Vulkan or speech on this machine; a disk that filled), and files that are missing or not
+    /// readable. A bare ArgumentException, InvalidOperationException, FormatException or
+    /// IOException is not among them: from our own code it is a bug, and says so.
+    /// </summary>
+    static bool IsUserError(Exception e) => e is UsageException or FrameSourceException or ReplayFormatException or DiskFullException or ClipOutputException
+        or RealtimeMM.Bundle.ModelBundleException or RealtimeMM.Bundle.WorldException or RealtimeMM.Speech.SpeechUnavailableException
+        or RealtimeMM.Speech.AudioFormatException or RealtimeMM.Speech.AudioInputException or RealtimeMM.Search.FrameIndexException
+        or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+        or NotSupportedException;
 
     static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

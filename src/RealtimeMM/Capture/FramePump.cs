@@ -43,10 +43,6 @@ public sealed class FramePump : IDisposable
         loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
     }
 
-    /// <summary>Pumps the source that <paramref name="spec"/> names (see <see cref="FrameSource.Open"/>).</summary>
-    public static FramePump Start(string spec, FrameSlot slot, FrameSourceOptions? options = null, ReconnectPolicy? policy = null, Action<FramePumpEvent>? onEvent = null) =>
-        new(() => FrameSource.Open(spec, options), spec, FrameSource.Classify(spec) is FrameSourceKind.Camera or FrameSourceKind.Stream, slot, policy, onEvent);
-
     Action<FramePumpEvent>? OnEvent { get; }
 
     /// <summary>Completes when the source ended, failed for good, or the pump was disposed.</summary>

@@ -1,15 +1,5 @@
 namespace RealtimeMM.Capture;
 
-/// <summary>What happened to a pumped source.</summary>
-public enum FramePumpEventKind
-{
-    Connected,
-    Dropped,
-    Reconnecting,
-    Ended,
-    Failed,
-}
-
 /// <summary>An event of <see cref="FramePump"/>: connection changes, with the error and the next retry's wait.</summary>
 public sealed record FramePumpEvent(FramePumpEventKind Kind, string Source, int Attempt = 0, TimeSpan Delay = default, Exception? Error = null)
 {

@@ -1,6 +1,6 @@
 namespace RealtimeMM.Capture;
 
-/// <summary>Options for <see cref="FrameSource.Open"/>.</summary>
+/// <summary>Options for <c>FrameSource.Open</c>.</summary>
 public sealed record FrameSourceOptions
 {
     /// <summary>Pacing of recorded sources. Default: as fast as possible.</summary>

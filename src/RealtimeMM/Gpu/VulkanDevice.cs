@@ -166,8 +166,44 @@ public sealed unsafe partial class VulkanDevice : IDisposable
     internal void Submit(CommandBuffer commands, Fence fence)
     {
         var si = new SubmitInfo(commandBufferCount: 1, pCommandBuffers: &commands);
-        lock (submitGate)
-            Api.QueueSubmit(queue, 1, in si, fence).Check();
+        if (Interlocked.Exchange(ref injectLost, 0) == 1)
+            throw Lost(new VulkanException("vkQueueSubmit (injected)", (int)Result.ErrorDeviceLost, nameof(Result.ErrorDeviceLost)));
+        try
+        {
+            lock (submitGate)
+                Api.QueueSubmit(queue, 1, in si, fence).Check();
+        }
+        catch (VulkanException e) when (e.ResultName == nameof(Result.ErrorDeviceLost))
+        {
+            throw Lost(e);
+        }
+    }
+
+    int injectLost;
+
+    /// <summary>
+    /// Raised once when the device is lost (a submission or a wait returned ErrorDeviceLost), with
+    /// the failing call as the reason, on the thread that met it. Components sharing the device
+    /// (answerers, overlay renderers) hear it and move to the CPU; the call that met it throws
+    /// <see cref="VulkanException"/> as before.
+    /// </summary>
+    public event EventHandler<DeviceLostEventArgs>? DeviceLost;
+
+    /// <summary>Why the device was lost, or null while it has not been.</summary>
+    public string? LostReason { get; private set; }
+
+    /// <summary>Fault injection for tests and benches: the next submission fails as a lost device's would (a real loss cannot be caused on lavapipe).</summary>
+    internal void InjectDeviceLost() => Interlocked.Exchange(ref injectLost, 1);
+
+    /// <summary>Records the loss and raises <see cref="DeviceLost"/> (once); returns the exception for the caller to throw.</summary>
+    internal VulkanException Lost(VulkanException e)
+    {
+        if (LostReason is null)
+        {
+            LostReason = e.Message;
+            DeviceLost?.Invoke(this, new DeviceLostEventArgs(e.Message));
+        }
+        return e;
     }
 
     /// <summary>Blocks until all submitted work is done.</summary>

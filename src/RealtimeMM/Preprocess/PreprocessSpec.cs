@@ -2,33 +2,6 @@ using System.Numerics;
 
 namespace RealtimeMM.Preprocess;
 
-/// <summary>How the source is resampled.</summary>
-public enum ResizeFilter
-{
-    /// <summary>Bilinear with half-pixel centers and clamped edges (OpenCV's INTER_LINEAR convention).</summary>
-    Bilinear,
-    /// <summary>Box filter over each output pixel's exact footprint when shrinking (antialiased, like INTER_AREA); bilinear when enlarging.</summary>
-    Area,
-}
-
-/// <summary>How the source's aspect ratio is fitted to the model's input.</summary>
-public enum FitMode
-{
-    /// <summary>Scale each axis independently to fill the input.</summary>
-    Stretch,
-    /// <summary>Scale to cover the input, keep the aspect ratio, cut the overflow evenly on both sides.</summary>
-    CenterCrop,
-    /// <summary>Scale to fit inside the input, keep the aspect ratio, pad the rest with the mean (0 after normalisation).</summary>
-    Letterbox,
-}
-
-/// <summary>Element type of the output tensor.</summary>
-public enum TensorElement
-{
-    Float32,
-    Float16,
-}
-
 /// <summary>
 /// What the model's input expects: size, resampling, fit, normalisation and element type. The
 /// output tensor is NCHW with N = 1, channels in RGB order: <c>(pixel / 255 - mean) / std</c>.

@@ -55,9 +55,9 @@ public sealed class ClipWriter : IDisposable
             throw new ArgumentOutOfRangeException(nameof(fps), fps, "fps must be in (0, 1000]");
         var writer = new ClipWriter(clipFolder, format, fps, sourceName, overwrite);
         if (!overwrite && (Directory.Exists(writer.destination) || File.Exists(writer.destination)))
-            throw new IOException($"{clipFolder}: already exists (choose another path or overwrite)");
+            throw new ClipOutputException($"{clipFolder}: already exists (choose another path or overwrite)");
         if (File.Exists(writer.destination))
-            throw new IOException($"{clipFolder}: is a file, a clip is a folder");
+            throw new ClipOutputException($"{clipFolder}: is a file, a clip is a folder");
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(writer.destination)!);
@@ -65,7 +65,7 @@ public sealed class ClipWriter : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException($"{clipFolder}: cannot create the clip folder ({e.Message})", e);
+            throw new ClipOutputException($"{clipFolder}: cannot create the clip folder ({e.Message})", e);
         }
         return writer;
     }
@@ -98,7 +98,7 @@ public sealed class ClipWriter : IDisposable
             {
                 var file = Path.Combine(staging, ImagesName, $"{truths.Count:D6}.png");
                 if (!Cv2.ImWrite(file, mat))
-                    throw new IOException($"{file}: could not write the frame (disk full or no permission?)");
+                    throw new ClipOutputException($"{file}: could not write the frame (disk full or no permission?)");
                 lastFrameBytes = Math.Max(lastFrameBytes, new FileInfo(file).Length);
             }
             else
@@ -158,7 +158,7 @@ public sealed class ClipWriter : IDisposable
         var path = Path.Combine(staging, VideoName);
         video = new VideoWriter(path, codec, fps, new Size(width, height));
         if (!video.IsOpened())
-            throw new IOException($"{path}: cannot open a {format} video writer for {width}x{height}");
+            throw new ClipOutputException($"{path}: cannot open a {format} video writer for {width}x{height}");
     }
 
     /// <summary>Writes the sidecar and moves the clip into place. Returns the clip folder.</summary>

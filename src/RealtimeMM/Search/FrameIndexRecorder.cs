@@ -1,5 +1,7 @@
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Search;
 
@@ -67,11 +69,11 @@ public sealed class FrameIndexRecorder : IDisposable
     /// Offers an encoded frame (<paramref name="seconds"/> from the start of the run); true when it was stored.
     /// Throws nothing for a failed write: the recorder stops and <see cref="Failure"/> says why.
     /// </summary>
-    public bool Offer(ImageView frame, long frameIndex, double seconds, QuestionAnswerer.FrameEncoding encoded) =>
+    public bool Offer(ImageView frame, long frameIndex, double seconds, FrameEncoding encoded) =>
         Offer(frame, frameIndex, seconds, () => encoded);
 
-    /// <summary>As <see cref="Offer(ImageView, long, double, QuestionAnswerer.FrameEncoding)"/>, for a pipeline that does not encode every frame: <paramref name="encode"/> runs only for the frames kept.</summary>
-    public bool Offer(ImageView frame, long frameIndex, double seconds, Func<QuestionAnswerer.FrameEncoding> encode)
+    /// <summary>As <see cref="Offer(ImageView, long, double, FrameEncoding)"/>, for a pipeline that does not encode every frame: <paramref name="encode"/> runs only for the frames kept.</summary>
+    public bool Offer(ImageView frame, long frameIndex, double seconds, Func<FrameEncoding> encode)
     {
         if (writer is null || frameIndex <= skipThrough || !sampler.ShouldStore(frame, secondsBase + seconds))
             return false;

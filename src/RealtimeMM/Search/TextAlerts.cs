@@ -1,4 +1,6 @@
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Search;
 
@@ -47,7 +49,7 @@ public sealed class TextAlerts
     public bool Remove(string text) => alerts.RemoveAll(a => a.Alert.Text == text.Trim()) > 0;
 
     /// <summary>Scores a frame for every alert and returns the alerts that were raised or cleared on it.</summary>
-    public IReadOnlyList<AlertEvent> Update(QuestionAnswerer.FrameEncoding frame, long frameIndex, TimeSpan timestamp)
+    public IReadOnlyList<AlertEvent> Update(FrameEncoding frame, long frameIndex, TimeSpan timestamp)
     {
         if (alerts.Count == 0)
             return [];

@@ -1,4 +1,6 @@
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Search;
 
@@ -73,7 +75,7 @@ public sealed class TextSearch
     /// <paramref name="encodingOf"/> gives a candidate's encoding (null: drop it, e.g. a frame that
     /// can no longer be read). Returns the hits best first with their probability of "yes".
     /// </summary>
-    public IReadOnlyList<(SearchHit Hit, float Yes)> Rerank(string text, IReadOnlyList<SearchHit> candidates, Func<SearchHit, QuestionAnswerer.FrameEncoding?> encodingOf)
+    public IReadOnlyList<(SearchHit Hit, float Yes)> Rerank(string text, IReadOnlyList<SearchHit> candidates, Func<SearchHit, FrameEncoding?> encodingOf)
     {
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(encodingOf);

@@ -5,58 +5,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Overlay;
 using RealtimeMM.Search;
 
 namespace RealtimeMM.Session;
-
-/// <summary>How a <see cref="RealtimeSession"/> is set up.</summary>
-public sealed record RealtimeSessionOptions
-{
-    /// <summary>Model bundle folder; null: the shipped models/rtmm-tiny.</summary>
-    public string? ModelFolder { get; init; }
-
-    public DevicePreference Device { get; init; } = DevicePreference.Auto;
-
-    public ILogger Logger { get; init; } = NullLogger.Instance;
-
-    /// <summary>
-    /// Threads the model may use. Default: all cores but one, which stays free for the host's own
-    /// loop; the threads also sleep instead of spinning between frames.
-    /// </summary>
-    public int InferenceThreads { get; init; } = Math.Max(1, Environment.ProcessorCount - 1);
-
-    /// <summary>Standing answers smoothed over frames (0: none, 1: only the newest frame counts).</summary>
-    public float Smoothing { get; init; } = 0.4f;
-
-    /// <summary>
-    /// Index file (<c>.rtmmidx</c>, what <c>rtmm search</c> reads) that the session appends the image embeddings
-    /// of sampled frames to as it processes them (no extra model work: the frame is encoded anyway); null: none.
-    /// An existing index of the same model is continued: frame numbers and times carry on after its last frame.
-    /// </summary>
-    public string? IndexPath { get; init; }
-
-    /// <summary>Which processed frames the index keeps (its settings are copied); null: <see cref="FrameSampler"/>'s defaults.</summary>
-    public FrameSampler? IndexSampling { get; init; }
-}
-
-/// <summary>Counters and the latest per-stage timings of a session.</summary>
-public sealed record SessionStats(long FramesSubmitted, long FramesProcessed, long FramesDropped, long Answers, double LastEncodeMs, double LastAnswerMs)
-{
-    /// <summary>Frames whose embeddings went to <see cref="RealtimeSessionOptions.IndexPath"/>.</summary>
-    public long FramesIndexed { get; init; }
-
-    /// <summary>Frames whose processing failed (their questions got the error; the stream went on).</summary>
-    public long FramesFailed { get; init; }
-}
-
-/// <summary>One frame could not be processed; the questions waiting on it get this, and the session goes on with the next frame.</summary>
-public sealed class FrameProcessingException(long frameIndex, Exception inner)
-    : Exception($"frame {frameIndex} could not be processed: {inner.Message}", inner)
-{
-    public long FrameIndex { get; } = frameIndex;
-}
 
 /// <summary>
 /// RealtimeMM embedded in an app or engine loop. <see cref="SubmitFrame(ReadOnlySpan{byte}, int, int, int)"/>
@@ -71,7 +26,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
 {
     readonly QuestionAnswerer answerer;
     readonly StandingQuestions standing;
-    readonly IOverlayRenderer overlay;
+    IOverlayRenderer overlay;
     readonly FrameSlot slot = new();
     readonly ConcurrentQueue<(string Question, TaskCompletionSource<Answer> Done)> asks = new();
     readonly Channel<Answer> published = Channel.CreateBounded<Answer>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -96,7 +51,8 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         if (options.IndexPath is { } path)
             index = new FrameIndexRecorder(path, answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})", options.IndexSampling, renumber: true);
         standing = new StandingQuestions(answerer, options.Smoothing);
-        overlay = new CpuOverlayRenderer(new OverlaySpec());
+        // on a GPU the overlay is drawn by the Vulkan renderer on the answerer's device; on the CPU paths, in C#
+        overlay = answerer.VulkanDevice is { } gpu ? new VulkanOverlayRenderer(gpu, new OverlaySpec()) : new CpuOverlayRenderer(new OverlaySpec());
         // Unwrap: StartNew of an async method returns the task of starting it, which completes at its first await;
         // Dispose must wait for the loop itself (else it could free the model and the newest frame under a frame in progress)
         worker = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning).Unwrap();
@@ -132,6 +88,16 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     /// <summary>Where the model runs ("cpu" or "vulkan:NAME").</summary>
     public string Device => answerer.Device;
 
+    /// <summary>Where <see cref="RenderOverlay"/> draws: <c>vulkan:NAME</c> on the answerer's device, or <c>cpu</c> (no device, or after a Vulkan failure).</summary>
+    public string OverlayDevice
+    {
+        get
+        {
+            lock (latestGate)
+                return overlay is VulkanOverlayRenderer && answerer.VulkanDevice is { } gpu ? answerer.Device : "cpu";
+        }
+    }
+
     public SessionStats Stats => new(Interlocked.Read(ref submitted), Interlocked.Read(ref processed), slot.Dropped, Interlocked.Read(ref answersCount),
         Volatile.Read(ref lastEncodeMs), Volatile.Read(ref lastAnswerMs)) { FramesFailed = Interlocked.Read(ref failedFrames), FramesIndexed = Interlocked.Read(ref indexed) };
 
@@ -166,15 +132,6 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         if (pixels == 0)
             throw new ArgumentNullException(nameof(pixels), "the frame pointer is null");
         SubmitFrame(new ReadOnlySpan<byte>((void*)pixels, checked(stride * (height - 1) + width * 3)), width, height, stride);
-    }
-
-    /// <summary>Submits an OpenCV image (8-bit, 3 channels, BGR).</summary>
-    public unsafe void SubmitFrame(OpenCvSharp.Mat bgr)
-    {
-        ArgumentNullException.ThrowIfNull(bgr);
-        if (bgr.Type() != OpenCvSharp.MatType.CV_8UC3)
-            throw new ArgumentException($"the Mat is {bgr.Type()}; RealtimeMM takes 8-bit, 3-channel BGR (CV_8UC3)", nameof(bgr));
-        SubmitFrame(bgr.Data, bgr.Width, bgr.Height, (int)bgr.Step());
     }
 
     /// <summary>Answers <paramref name="question"/> about the next frame the worker processes.</summary>
@@ -224,10 +181,41 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             height = latest?.Height ?? 0;
             if (latest is null || destinationStride < latest.Width * 3 || destination.Length < destinationStride * (latest.Height - 1) + latest.Width * 3)
                 return false;
-            using var shown = latestMap is { } map ? overlay.Blend(latest, map.Values, map.GridWidth, map.GridHeight) : latest.Clone(latest.Index, latest.Timestamp);
+            using var shown = latestMap is { } map ? Blend(latest, map) : latest.Clone(latest.Index, latest.Timestamp);
             for (int y = 0; y < shown.Height; y++)
                 shown.Row(y)[..(shown.Width * 3)].CopyTo(destination.Slice(y * destinationStride, shown.Width * 3));
             return true;
+        }
+    }
+
+    /// <summary>The heatmap over a frame; a Vulkan failure (or the answerer's move to the CPU) moves the overlay to the CPU renderer for good.</summary>
+    Frame Blend(Frame frame, AttentionMap map)
+    {
+        if (overlay is VulkanOverlayRenderer && answerer.VulkanDevice is null)
+            UseCpuOverlay();
+        try
+        {
+            return overlay.Blend(frame, map.Values, map.GridWidth, map.GridHeight);
+        }
+        catch (Gpu.VulkanException e) when (overlay is VulkanOverlayRenderer)
+        {
+            log.LogWarning("RealtimeMM: the overlay's Vulkan device failed ({Reason}); drawing on the CPU", e.Message);
+            UseCpuOverlay();
+            return overlay.Blend(frame, map.Values, map.GridWidth, map.GridHeight);
+        }
+    }
+
+    void UseCpuOverlay()
+    {
+        var old = overlay;
+        overlay = new CpuOverlayRenderer(new OverlaySpec());
+        try
+        {
+            old.Dispose();
+        }
+        catch (Gpu.VulkanException)
+        {
+            // a lost device may fail while its objects go
         }
     }
 
@@ -301,7 +289,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Appends a sampled frame's embedding to the index; a write that fails (disk full) stops the indexing, not the session.</summary>
-    void Index(Frame frame, QuestionAnswerer.FrameEncoding encoded)
+    void Index(Frame frame, FrameEncoding encoded)
     {
         if (index is null || index.Failure is not null)
             return;

@@ -1,14 +1,8 @@
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Speech;
-
-/// <summary>A spoken question as the SDK settles on it: the chosen text, what the recogniser ranked first, and why.</summary>
-public sealed record SpokenQuestion(string Text, string Raw, double Confidence, string Reason, IReadOnlyList<SpeechHypothesis> Hypotheses, double AudioMs, double DecodeMs)
-{
-    public bool Heard => Text.Length > 0;
-
-    public static SpokenQuestion Nothing(string reason, double audioMs) => new("", "", 0, reason, [], audioMs, 0);
-}
 
 /// <summary>
 /// Picks among the recogniser's hypotheses with what the camera sees. A question that presupposes
@@ -40,7 +34,7 @@ public sealed class SceneAwareChooser(SpeechGrammar grammar)
     }
 
     /// <summary>The model's belief that a subject is in an encoded frame.</summary>
-    public static Func<string?, string?, double> PresenceFrom(QuestionAnswerer answerer, QuestionAnswerer.FrameEncoding frame)
+    public static Func<string?, string?, double> PresenceFrom(QuestionAnswerer answerer, FrameEncoding frame)
     {
         var answers = answerer.Bundle.Manifest.Answers;
         int yes = Array.IndexOf(answers, "yes"), zero = Array.IndexOf(answers, "0");

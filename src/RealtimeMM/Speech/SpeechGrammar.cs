@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Speech;
 

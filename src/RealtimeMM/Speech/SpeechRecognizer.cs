@@ -4,19 +4,6 @@ using static RealtimeMM.Speech.PocketSphinxNative;
 
 namespace RealtimeMM.Speech;
 
-/// <summary>Speech recognition could not start: a missing library, acoustic model or a grammar the dictionary cannot spell.</summary>
-public sealed class SpeechUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>One hypothesis of the recogniser: its words and its path score (natural log).</summary>
-public sealed record SpeechHypothesis(string Text, double LogScore);
-
-/// <summary>What was heard in one utterance: the best hypotheses, best first, and the cost.</summary>
-public sealed record SpeechResult(IReadOnlyList<SpeechHypothesis> Hypotheses, double AudioMs, double DecodeMs)
-{
-    public string Text => Hypotheses.Count > 0 ? Hypotheses[0].Text : "";
-    public double RealTimeFactor => AudioMs > 0 ? DecodeMs / AudioMs : 0;
-}
-
 /// <summary>
 /// Offline speech recognition with Debian's PocketSphinx, constrained to a <see cref="SpeechGrammar"/>.
 /// Not thread-safe: one decoder, one utterance at a time.

@@ -2,9 +2,6 @@ using System.Buffers.Binary;
 
 namespace RealtimeMM.Speech;
 
-/// <summary>A WAV file that cannot be read as audio: the message names the file and the problem.</summary>
-public sealed class AudioFormatException(string message) : FormatException(message);
-
 /// <summary>
 /// Reads RIFF WAV files (PCM 8/16/24/32-bit, IEEE float 32/64-bit, any rate and channel count,
 /// WAVE_FORMAT_EXTENSIBLE included) and converts them to what the recogniser takes: 16 kHz mono

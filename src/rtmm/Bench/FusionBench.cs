@@ -1,6 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Cli.Bench;
 
@@ -20,7 +22,7 @@ internal static class FusionBench
         var m = bundle.Manifest;
         using var device = Timing.TryVulkan(progress);
         var reference = new FusionReference(bundle.Fusion);
-        using var oracle = new InferenceSession(Path.Combine(bundle.Folder, m.FusionOracleFile ?? throw new InvalidOperationException($"{bundle.Folder}: the bundle has no fusion oracle (fusion.oracle in manifest.json)")));
+        using var oracle = new InferenceSession(Path.Combine(bundle.Folder, m.FusionOracleFile ?? throw new UsageException($"{bundle.Folder}: the bundle has no fusion oracle (fusion.oracle in manifest.json)")));
         int mapSize = m.FusionLayers * m.Heads * m.ImageTokens, d = m.ModelDim, answers = m.Answers.Length;
         var rng = new Random(17);
         float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 3 - 1.5)).ToArray();

@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Cli.Bench;

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using RealtimeMM.Speech;
 
@@ -65,7 +67,7 @@ internal static class SpeechBench
                     }
             }
             if (total.Count == 0)
-                throw new InvalidOperationException("speech benchmark: the grammar accepts none of the generated questions");
+                throw new UsageException("speech benchmark: the grammar accepts none of the generated questions");
             double max = total.Max();
             return new Result(total.Count, audioMs / total.Count, Timing.Stats.From("decode (PocketSphinx)", decode), Timing.Stats.From("scene-aware choice", choice),
                 Timing.Stats.From("answer (text encoder + fusion)", answer), Timing.Stats.From("end of speech to answer", total), max);
@@ -90,14 +92,14 @@ internal static class SpeechBench
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"speech benchmark: espeak-ng cannot be started ({e.Message}): install Debian's espeak-ng", e);
+            throw new UsageException($"speech benchmark: espeak-ng cannot be started ({e.Message}): install Debian's espeak-ng", e);
         }
         using (process)
         {
             string err = process.StandardError.ReadToEnd();
             process.WaitForExit();
             if (process.ExitCode != 0 || !File.Exists(file))
-                throw new InvalidOperationException($"speech benchmark: espeak-ng failed on \"{text}\" (voice {voice}): {err.Trim()}");
+                throw new UsageException($"speech benchmark: espeak-ng failed on \"{text}\" (voice {voice}): {err.Trim()}");
         }
         return file;
     }

@@ -1,7 +1,10 @@
 using System.CommandLine;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using RealtimeMM.Search;
 

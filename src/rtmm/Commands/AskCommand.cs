@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Cli.Commands;
 
@@ -40,7 +43,7 @@ internal static class AskCommand
                     throw new FileNotFoundException($"{file}: file not found");
                 int line = 0;
                 string? lastImage = null;
-                QuestionAnswerer.FrameEncoding? encoded = null;
+                FrameEncoding? encoded = null;
                 foreach (var text in File.ReadLines(file))
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -77,6 +80,6 @@ internal static class AskCommand
         catch (JsonException)
         {
         }
-        throw new FormatException($"{file}:{line}: expected a JSON object with string fields \"image\" and \"question\"");
+        throw new UsageException($"{file}:{line}: expected a JSON object with string fields \"image\" and \"question\"");
     }
 }

@@ -54,7 +54,7 @@ internal static class BenchCommand
         var fusion = new Command("fusion", "Time the question-image fusion per question (1 and 8 questions per frame): Vulkan (wall and kernels), C# reference, ONNX Runtime on the fusion oracle") { json, runs, seconds, model };
         fusion.SetGuardedAction(terminal, (parse, _) =>
         {
-            using var bundle = RealtimeMM.Models.ModelBundle.Load(parse.GetValue(model) ?? RealtimeMM.Models.ModelBundle.DefaultFolder);
+            using var bundle = RealtimeMM.Bundle.ModelBundle.Load(parse.GetValue(model) ?? RealtimeMM.Bundle.ModelBundle.DefaultFolder);
             var (machine, vulkan, batches) = FusionBench.Run(bundle, [1, 8], parse.GetValue(runs), TimeSpan.FromSeconds(parse.GetValue(seconds)), line => terminal.Error.WriteLine(line));
             if (parse.GetValue(json))
             {
@@ -121,7 +121,7 @@ internal static class BenchCommand
         {
             double secs = parse.GetValue(loopSeconds);
             if (!(secs > 0 && secs <= 3600))
-                throw new ArgumentException($"--seconds {secs} must be in (0, 3600]");
+                throw new UsageException($"--seconds {secs} must be in (0, 3600]");
             var r = GameLoopBench.Run(secs, line => terminal.Error.WriteLine(line));
             if (parse.GetValue(json))
             {
@@ -144,7 +144,7 @@ internal static class BenchCommand
         {
             int n = parse.GetValue(speechScenes);
             if (n is < 1 or > 1000)
-                throw new ArgumentException($"--scenes {n} must be in 1..1000");
+                throw new UsageException($"--scenes {n} must be in 1..1000");
             var r = SpeechBench.Run(n, line => terminal.Error.WriteLine(line));
             Timing.Stats[] stages = [r.Decode, r.Choice, r.Answer, r.Total];
             if (parse.GetValue(json))

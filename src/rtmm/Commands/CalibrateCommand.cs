@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using OpenCvSharp;
 
@@ -193,7 +195,7 @@ internal static class CalibrateCommand
             .Where(f => f.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal).ToArray();
         if (photos is not null && files.Length == 0)
-            throw new ArgumentException($"{photos}: no .jpg or .png photos");
+            throw new UsageException($"{photos}: no .jpg or .png photos");
         const int W = 320, H = 240;
         for (int k = 0; k < count; k++)
         {
@@ -240,7 +242,7 @@ internal static class CalibrateCommand
     }
 
     /// <summary>A frame's in-world features (<see cref="InWorldModel.Features"/>), read from the vision encoder's outputs right after encoding it.</summary>
-    static float[] FeaturesOf(QuestionAnswerer answerer, ImageView view, out QuestionAnswerer.FrameEncoding encoding)
+    static float[] FeaturesOf(QuestionAnswerer answerer, ImageView view, out FrameEncoding encoding)
     {
         var m = answerer.Bundle.Manifest;
         encoding = answerer.Encode(view);

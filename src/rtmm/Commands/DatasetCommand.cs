@@ -3,7 +3,9 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Preprocess;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
@@ -67,7 +69,7 @@ internal static class DatasetCommand
             }
             if (parse.GetValue(packPhotos) is { } packFile)
             {
-                var library = PhotoLibrary.Load(parse.GetValue(photos) ?? throw new ArgumentException("--pack-photos needs --photos FOLDER"));
+                var library = PhotoLibrary.Load(parse.GetValue(photos) ?? throw new UsageException("--pack-photos needs --photos FOLDER"));
                 library.Pack(packFile);
                 terminal.Out.WriteLine($"packed {library.Count} photos into {packFile}");
                 return 0;
@@ -75,7 +77,7 @@ internal static class DatasetCommand
             var (rw, rh) = Options.ParseSize(parse.GetValue(render)!)!.Value;
             int size = parse.GetValue(input), g = parse.GetValue(grid);
             if (size is < 16 or > 1024 || g < 1 || size % g != 0)
-                throw new ArgumentException($"--input {size} must be within 16..1024 and a multiple of --grid {g}");
+                throw new UsageException($"--input {size} must be within 16..1024 and a multiple of --grid {g}");
             var options = new SceneOptions { Width = rw, Height = rh, ExcludedPairs = parse.GetValue(exclude) ?? [], FavoredPairs = parse.GetValue(favor) ?? [],
                 SameClassChance = parse.GetValue(sameClass), SameColorChance = parse.GetValue(sameColor), QuestionsPerFrame = parse.GetValue(questions),
                 EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects), World = world, MaxObjects = Math.Min(new SceneOptions().MaxObjects, world.MaxCount),

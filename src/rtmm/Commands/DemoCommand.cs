@@ -1,7 +1,10 @@
 using System.CommandLine;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Overlay;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
@@ -39,7 +42,7 @@ internal static class DemoCommand
             using var replay = ReplayClip.Open(clip); // for ground truth; frames come through the pump
             using var win = show ? new FrameWindow("RealtimeMM demo") : null;
             using var annotated = show ? null : ClipWriter.Create(Path.Combine(dir, "annotated"), ClipFormat.Mjpeg, replay.Info.Fps, "rtmm demo", overwrite: true);
-            using var pump = FramePump.Start(clip, slot, new FrameSourceOptions { Pacing = Pacing.RealTime });
+            using var pump = FrameSource.Pump(clip, slot, new FrameSourceOptions { Pacing = Pacing.RealTime });
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             long shown = 0;

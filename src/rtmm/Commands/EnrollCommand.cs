@@ -1,5 +1,7 @@
 using System.CommandLine;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Speech;
 
 namespace RealtimeMM.Cli.Commands;

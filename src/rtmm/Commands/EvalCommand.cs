@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using RealtimeMM.Search;
 
@@ -175,7 +177,7 @@ internal static class EvalCommand
         var images = new List<float[]>();
         var captions = new List<string>();
         var store = new EmbeddingStore(m.EmbeddingDim, count);
-        var encodings = new List<QuestionAnswerer.FrameEncoding>(count); // kept for re-ranking search hits
+        var encodings = new List<FrameEncoding>(count); // kept for re-ranking search hits
         var shown = new List<HashSet<(string, string)>>();
         var trust = new List<(float Confidence, bool Correct, float Shown, bool NotSure, bool Flagged)>();
         (int Asked, int Said, int PresentAsked, int PresentSaid) notInView = (0, 0, 0, 0);
@@ -198,7 +200,7 @@ internal static class EvalCommand
                 questionMs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds / Math.Max(1, questions.Length));
                 if (compare)
                 {
-                    var (dLogit, dAttention, same, n) = answerer.CompareFusion(frame, questions.Select(q => q.Question).ToList());
+                    var (dLogit, dAttention, same, n) = FusionCheck.Compare(answerer, frame, questions.Select(q => q.Question).ToList());
                     fusionCheck = (Math.Max(fusionCheck.MaxLogit, dLogit), Math.Max(fusionCheck.MaxAttention, dAttention), fusionCheck.Same + same, fusionCheck.N + n);
                 }
                 for (int qi = 0; qi < questions.Length; qi++)
@@ -281,7 +283,7 @@ internal static class EvalCommand
     /// searched over every frame; a hit at rank k when a frame among the top k shows that class in that color.
     /// </summary>
     static (double R1, double R5, int Queries) SearchRecall(QuestionAnswerer answerer, EmbeddingStore store, List<HashSet<(string Class, string Color)>> shown,
-        List<QuestionAnswerer.FrameEncoding>? rerankWith)
+        List<FrameEncoding>? rerankWith)
     {
         var search = new TextSearch(answerer, threshold: -1);
         var rng = new Random(5);

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Search;
 
 namespace RealtimeMM.Cli.Commands;
@@ -27,7 +30,7 @@ internal static class IndexCommand
             string spec = parse.GetValue(source)!;
             var sampler = new FrameSampler { Interval = parse.GetValue(every), StaticInterval = parse.GetValue(still), ChangeThreshold = parse.GetValue(change) };
             if (!(sampler.Interval >= 0) || !(sampler.StaticInterval >= sampler.Interval) || !(sampler.ChangeThreshold >= 0))
-                throw new ArgumentException($"--every {sampler.Interval}, --static {sampler.StaticInterval}, --change {sampler.ChangeThreshold}: need 0 <= every <= static and change >= 0");
+                throw new UsageException($"--every {sampler.Interval}, --static {sampler.StaticInterval}, --change {sampler.ChangeThreshold}: need 0 <= every <= static and change >= 0");
             using var src = FrameSource.Open(spec);
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
             string path = parse.GetValue(output) ?? FrameIndex.PathFor(spec);
@@ -49,13 +52,13 @@ internal static class IndexCommand
                             progress.Report(++read);
                             recorder.Offer(frame, frame.Index, frame.Timestamp.TotalSeconds, () => answerer.Encode(frame));
                             if (recorder.Failure is { } failure)
-                                throw new IOException(failure);
+                                throw new UsageException(failure);
                         }
                     }
                 }
                 recorder.Dispose(); // flushed before the summary counts the file
                 if (recorder.Failure is { } last)
-                    throw new IOException(last);
+                    throw new UsageException(last);
                 stored = recorder.Stored;
                 total = recorder.StoredBefore + recorder.Stored;
                 modelName = recorder.Model;

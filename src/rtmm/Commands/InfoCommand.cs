@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.ML.OnnxRuntime;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Gpu;
 

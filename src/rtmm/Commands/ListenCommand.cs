@@ -1,6 +1,9 @@
 using System.CommandLine;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Speech;
 
 namespace RealtimeMM.Cli.Commands;
@@ -48,7 +51,7 @@ internal static class ListenCommand
                 speaker: parse.GetValue(speaker) is { } profile ? SpeakerProfile.Load(profile) : null);
             var chooser = new SceneAwareChooser(grammar);
 
-            QuestionAnswerer.FrameEncoding? still = null;
+            FrameEncoding? still = null;
             if (parse.GetValue(image) is { } imageFile)
             {
                 using var frame = FrameSource.LoadImage(imageFile);

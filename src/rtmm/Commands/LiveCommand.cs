@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Overlay;
 using RealtimeMM.Search;
 using RealtimeMM.Speech;
@@ -38,7 +41,7 @@ internal static class LiveCommand
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             if (!FrameWindow.DisplayAvailable)
-                throw new PlatformNotSupportedException("rtmm live needs a display (DISPLAY is not set); headless, use rtmm replay SOURCE --questions FILE --out DIR");
+                throw new UsageException("rtmm live needs a display (DISPLAY is not set); headless, use rtmm replay SOURCE --questions FILE --out DIR");
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
             var standing = new StandingQuestions(answerer);
             foreach (var q in parse.GetValue(ask) ?? [])
@@ -52,7 +55,7 @@ internal static class LiveCommand
             const int MaxFailuresInARow = 30;
             int failuresInARow = 0;
             using var slot = new FrameSlot();
-            using var pump = FramePump.Start(parse.GetValue(source)!, slot, new FrameSourceOptions { Pacing = Pacing.RealTime },
+            using var pump = FrameSource.Pump(parse.GetValue(source)!, slot, new FrameSourceOptions { Pacing = Pacing.RealTime },
                 onEvent: e => terminal.Error.WriteLine(e.ToString()));
             using var window = new FrameWindow("RealtimeMM live");
             using var heat = new CpuOverlayRenderer(new OverlaySpec());
@@ -69,7 +72,7 @@ internal static class LiveCommand
                 using (frame)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    QuestionAnswerer.FrameEncoding encoded;
+                    FrameEncoding encoded;
                     IReadOnlyList<Answer> answers;
                     try
                     {
@@ -201,7 +204,7 @@ internal static class LiveCommand
         }
 
         /// <summary>A question heard since the last frame, chosen with what this frame shows.</summary>
-        public SpokenQuestion? Take(QuestionAnswerer.FrameEncoding frame, Terminal terminal, bool asJson)
+        public SpokenQuestion? Take(FrameEncoding frame, Terminal terminal, bool asJson)
         {
             if (!listener.TryTake(out var heard))
                 return null;

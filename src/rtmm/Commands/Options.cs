@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Gpu;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
@@ -17,7 +19,7 @@ internal static class Options
         if (!File.Exists(file))
             throw new FileNotFoundException($"{file}: file not found");
         var lines = File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-        return lines.Length > 0 ? lines : throw new ArgumentException($"{file}: no {what} (one per line)");
+        return lines.Length > 0 ? lines : throw new UsageException($"{file}: no {what} (one per line)");
     }
 
     public static Option<string?> Model() => new("--model") { Description = "Model bundle folder (default: the shipped models/rtmm-tiny)" };

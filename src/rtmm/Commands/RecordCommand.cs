@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Replay;
 
@@ -29,14 +30,14 @@ internal static class RecordCommand
             int? maxFrames = parse.GetValue(frames);
             double? maxSeconds = parse.GetValue(seconds);
             if (maxFrames is <= 0 || maxSeconds is <= 0)
-                throw new ArgumentException("--frames and --seconds must be positive");
+                throw new UsageException("--frames and --seconds must be positive");
             var options = new FrameSourceOptions { Pacing = parse.GetValue(realtime) ? Pacing.RealTime : Pacing.AsFastAsPossible };
             using var src = FrameSource.Open(parse.GetValue(source)!, options);
             var info = src.Info;
             using var writer = ClipWriter.Create(parse.GetValue(output)!, parse.GetValue(format), info.Fps > 0 ? info.Fps : 30, info.Name, parse.GetValue(force));
             // --index: only the sampled frames are encoded; the index is written inside the clip being made,
             // so it appears with the clip and goes with it if the recording fails
-            using var answerer = parse.GetValue(index) ? Models.QuestionAnswerer.Open(parse.GetValue(model), Gpu.DevicePreference.Auto, warn: terminal.Error.WriteLine) : null;
+            using var answerer = parse.GetValue(index) ? Answering.QuestionAnswerer.Open(parse.GetValue(model), Gpu.DevicePreference.Auto, warn: terminal.Error.WriteLine) : null;
             using var recorder = answerer is null ? null
                 : new Search.FrameIndexRecorder(Search.FrameIndex.PathFor(writer.Folder), answerer.Bundle, Path.GetFullPath(parse.GetValue(output)!), null, renumber: false);
             long total = maxFrames ?? info.FrameCount ?? 0;

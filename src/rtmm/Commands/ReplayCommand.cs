@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
 using RealtimeMM.Overlay;
@@ -99,8 +100,8 @@ internal static class ReplayCommand
     {
         var lines = Options.ReadLines(file, "questions");
         using var src = FrameSource.Open(clip, new FrameSourceOptions { Pacing = show || realtime ? Pacing.RealTime : Pacing.AsFastAsPossible });
-        using var answerer = Models.QuestionAnswerer.Open(model, device, warn: terminal.Error.WriteLine);
-        var standing = new Models.StandingQuestions(answerer);
+        using var answerer = Answering.QuestionAnswerer.Open(model, device, warn: terminal.Error.WriteLine);
+        var standing = new Answering.StandingQuestions(answerer);
         foreach (var q in lines)
             standing.Add(q);
         using var recorder = indexing ? new Search.FrameIndexRecorder(Search.FrameIndex.PathFor(clip), answerer.Bundle, clip, null, renumber: false) : null;
@@ -119,7 +120,7 @@ internal static class ReplayCommand
         var clock = Stopwatch.StartNew();
         // Without a window the annotated video is drawn and encoded on a thread of its own, two
         // frames behind at most, so writing it overlaps answering the next frame.
-        var toWrite = annotated is not null && win is null ? System.Threading.Channels.Channel.CreateBounded<(Frame Frame, IReadOnlyList<Models.Answer> Answers, double Ms)>(2) : null;
+        var toWrite = annotated is not null && win is null ? System.Threading.Channels.Channel.CreateBounded<(Frame Frame, IReadOnlyList<Answering.Answer> Answers, double Ms)>(2) : null;
         var writer = toWrite is null ? null : Task.Run(async () =>
         {
             await foreach (var (f, a, ms) in toWrite.Reader.ReadAllAsync())
@@ -135,7 +136,7 @@ internal static class ReplayCommand
                 using (frame)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    IReadOnlyList<Models.Answer> answers;
+                    IReadOnlyList<Answering.Answer> answers;
                     try
                     {
                         using var encoded = answerer.Encode(frame);
@@ -212,7 +213,7 @@ internal static class ReplayCommand
     }
 
     /// <summary>The frame with the first question's heatmap, every answer as a caption, and the frame's latency.</summary>
-    static Frame Annotate(IOverlayRenderer heat, Frame frame, IReadOnlyList<Models.Answer> answers, double ms)
+    static Frame Annotate(IOverlayRenderer heat, Frame frame, IReadOnlyList<Answering.Answer> answers, double ms)
     {
         using var withHeat = answers[0].Attention is { } map ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
         string caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})"));

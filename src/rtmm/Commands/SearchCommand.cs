@@ -1,10 +1,13 @@
 using System.CommandLine;
 using Cv2 = OpenCvSharp.Cv2;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Capture.OpenCv;
 using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Overlay;
 using RealtimeMM.Replay;
 using RealtimeMM.Search;
@@ -51,13 +54,13 @@ internal static class SearchCommand
             var options = new SearchOptions { Top = parse.GetValue(top), From = parse.GetValue(from), To = parse.GetValue(to), MinGapSeconds = parse.GetValue(gap) };
             if (parse.GetValue(eval))
                 return Evaluate(terminal, index, indexGiven ? index.Header.Source : spec, answerer, search, parse.GetValue(rerank), parse.GetValue(json), cancel);
-            string query = parse.GetValue(text) ?? throw new ArgumentException("--text: say what to look for (or --eval to score the search on a generated clip)");
+            string query = parse.GetValue(text) ?? throw new UsageException("--text: say what to look for (or --eval to score the search on a generated clip)");
             var (embedding, problem) = search.Embed(query);
             if (embedding is null)
-                throw new ArgumentException($"--text \"{query}\": {problem}");
+                throw new UsageException($"--text \"{query}\": {problem}");
             int depth = parse.GetValue(rerank);
             if (depth < 0)
-                throw new ArgumentException($"--rerank {depth}: must be 0 (off) or a number of candidates");
+                throw new UsageException($"--rerank {depth}: must be 0 (off) or a number of candidates");
             string clip = indexGiven ? index.Header.Source : spec;
             bool clipReadable = Directory.Exists(clip) || File.Exists(clip);
             if (depth > 0 && !clipReadable)
@@ -124,12 +127,12 @@ internal static class SearchCommand
     static int Evaluate(Terminal terminal, FrameIndex index, string clip, QuestionAnswerer answerer, TextSearch search, int depth, bool asJson, CancellationToken cancel)
     {
         if (!ReplayClip.IsClip(clip))
-            throw new ArgumentException($"--eval: '{clip}' is not a replay clip with ground truth (clip.json); make one with `rtmm scene --count N --out DIR` and index it");
+            throw new UsageException($"--eval: '{clip}' is not a replay clip with ground truth (clip.json); make one with `rtmm scene --count N --out DIR` and index it");
         var truth = ReplayClip.LoadSidecar(ReplayClip.SidecarPath(clip)).Frames
             .ToDictionary(f => f.Index, f => (f.Objects ?? []).Select(o => (o.Class, o.Color)).ToHashSet());
         var store = index.Store;
         var indexed = Enumerable.Range(0, store.Count).Select(store.FrameAt).ToHashSet();
-        var encodings = new Dictionary<long, QuestionAnswerer.FrameEncoding>();
+        var encodings = new Dictionary<long, FrameEncoding>();
         using (var progress = new Progress(terminal, "encode", indexed.Count))
         using (var src = FrameSource.Open(clip))
             while (encodings.Count < indexed.Count && src.Read(cancel) is { } frame)
@@ -191,7 +194,7 @@ internal static class SearchCommand
             files[i] = Path.Combine(dir, $"hit-{i + 1}.png");
             using var mat = MatFrames.Wrap(shown);
             if (!Cv2.ImWrite(files[i], mat))
-                throw new IOException($"{files[i]}: could not write the thumbnail (disk full or no permission?)");
+                throw new UsageException($"{files[i]}: could not write the thumbnail (disk full or no permission?)");
         }
         return files;
     }

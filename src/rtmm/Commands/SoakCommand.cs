@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
 using RealtimeMM.Session;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Replay;
 

@@ -1,3 +1,4 @@
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
 
@@ -34,7 +35,7 @@ public class StreamTests : TestBase
         using var slot = new FrameSlot();
         var policy = new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMilliseconds(400), MaxAttempts = 40 };
         var url = $"http://127.0.0.1:{port}/live.ts";
-        using var pump = FramePump.Start(url, slot, new FrameSourceOptions { OpenTimeout = TimeSpan.FromSeconds(10) }, policy, e => { lock (events) events.Add(e); });
+        using var pump = FrameSource.Pump(url, slot, new FrameSourceOptions { OpenTimeout = TimeSpan.FromSeconds(10) }, policy, e => { lock (events) events.Add(e); });
 
         // nothing listens yet: the pump must keep retrying (each failed open spawns a process, which a
         // loaded host can take most of a second over, so wait for the retries rather than a fixed time)
@@ -97,7 +98,7 @@ public class StreamTests : TestBase
     {
         using var slot = new FrameSlot();
         var url = $"http://127.0.0.1:{Tools.FreePort()}/live.ts";
-        using var pump = FramePump.Start(url, slot, null, new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(20), MaxAttempts = 3 });
+        using var pump = FrameSource.Pump(url, slot, null, new ReconnectPolicy { InitialDelay = TimeSpan.FromMilliseconds(20), MaxAttempts = 3 });
         var e = Assert.ThrowsAsync<FrameSourceException>(async () => await slot.TakeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.That(e!.Message, Does.StartWith(url).And.Contain("gave up after 3 reconnect attempts"));
         await pump.Completion.WaitAsync(TimeSpan.FromSeconds(5));
@@ -108,7 +109,7 @@ public class StreamTests : TestBase
     {
         var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 12);
         using var slot = new FrameSlot();
-        using var pump = FramePump.Start(clip, slot);
+        using var pump = FrameSource.Pump(clip, slot);
         int taken = 0;
         while (await slot.TakeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)) is { } f)
         {
@@ -125,7 +126,7 @@ public class StreamTests : TestBase
     {
         using var slot = new FrameSlot();
         var events = new List<FramePumpEvent>();
-        using var pump = FramePump.Start(Path.Combine(Temp, "missing.mp4"), slot, onEvent: events.Add);
+        using var pump = FrameSource.Pump(Path.Combine(Temp, "missing.mp4"), slot, onEvent: events.Add);
         Assert.ThrowsAsync<FrameSourceException>(async () => await slot.TakeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
         await pump.Completion.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.That(events.Select(e => e.Kind), Is.EqualTo(new[] { FramePumpEventKind.Failed }));

@@ -28,7 +28,7 @@ public class AskCommandTests : TestBase
         Assert.That(j.GetProperty("out_of_world").GetBoolean(), Is.False);
         Assert.That(j.GetProperty("in_world").GetDouble(), Is.InRange(0.005, 1));
         Assert.That(j.GetProperty("kind").GetString(), Is.EqualTo("count"));
-        var manifest = RealtimeMM.Models.BundleManifest.Load(Path.Combine(RealtimeMM.Models.ModelBundle.DefaultFolder, "manifest.json"));
+        var manifest = RealtimeMM.Bundle.BundleManifest.Load(Path.Combine(RealtimeMM.Bundle.ModelBundle.DefaultFolder, "manifest.json"));
         Assert.That(j.GetProperty("attention").GetProperty("grid").EnumerateArray().Select(e => e.GetInt32()), Is.EqualTo(new[] { manifest.GridWidth, manifest.GridHeight }));
         var peak = j.GetProperty("attention").GetProperty("peak").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         Assert.That(peak[0], Is.InRange(0, 320));
@@ -158,8 +158,8 @@ public class ReplayQuestionsTests : TestBase
     [Test]
     public void StandingQuestions_NoSmoothing_SameAsAskingEachFrame()
     {
-        using var answerer = RealtimeMM.Models.QuestionAnswerer.Open(device: RealtimeMM.Gpu.DevicePreference.Cpu);
-        var standing = new RealtimeMM.Models.StandingQuestions(answerer, smoothing: 1f, margin: 0f);
+        using var answerer = RealtimeMM.Answering.QuestionAnswerer.Open(device: RealtimeMM.Gpu.DevicePreference.Cpu);
+        var standing = new RealtimeMM.Answering.StandingQuestions(answerer, smoothing: 1f, margin: 0f);
         standing.Add("what color is the car");
         standing.Add("is there a dog");
         foreach (var scene in RealtimeMM.Scenes.SceneGenerator.RenderClip(8, 6, 30, Clips.Small))

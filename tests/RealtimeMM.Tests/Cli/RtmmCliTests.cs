@@ -96,12 +96,19 @@ public class RtmmCliTests : TestBase
         yield return new TestCaseData((Func<string, string[]>)(t => ["record", $"http://127.0.0.1:{Tools.FreePort()}/x.ts", "--out", Path.Combine(t, "o")]), "Connection refused").SetName("Record_UnreachableUrl_OneLineError");
         yield return new TestCaseData((Func<string, string[]>)(t => ["replay", Mismatched(t)]), "frame_count: sidecar says 11 frames, frames.avi has 12").SetName("Replay_SidecarDoesNotMatchClip_OneLineError");
         yield return new TestCaseData((Func<string, string[]>)(t => ["scene", "--out", Existing(t)]), "already exists").SetName("Scene_OutputExists_OneLineError");
+        yield return new TestCaseData((Func<string, string[]>)(t => ["scene", "--world", BadWorld(t), "--out", Path.Combine(t, "o")]), "classes: 'dog' is listed twice").SetName("Scene_WorldListsAClassTwice_OneLineError");
 
         static string Empty(string t) => Directory.CreateDirectory(Path.Combine(t, "empty")).FullName;
         static string Junk(string t)
         {
             var p = Path.Combine(t, "junk.avi");
             File.WriteAllText(p, new string('x', 5000));
+            return p;
+        }
+        static string BadWorld(string t)
+        {
+            var p = Path.Combine(t, "bad-world.json");
+            File.WriteAllText(p, """{"classes": [{"name": "dog"}, {"name": "dog"}], "colors": ["red"], "max_count": 4, "question_kinds": {"count": ["how many {0} are there"]}}""");
             return p;
         }
         static string Existing(string t) => Directory.CreateDirectory(Path.Combine(t, "exists")).FullName;
@@ -126,6 +133,28 @@ public class RtmmCliTests : TestBase
         Assert.That(r.ErrorLines, Has.Length.EqualTo(1), "one line, no stack trace");
         Assert.That(r.ErrorLines[0], Does.StartWith("rtmm: ").And.Contain(problem));
         Assert.That(Directory.Exists(Path.Combine(Temp, "o")), Is.False);
+    }
+
+    [Test]
+    public void InternalFault_SaysInternalError_SavesTheStackTrace_ExitsSeventy()
+    {
+        // a bug of ours (here: an InvalidOperationException from a command body) is not a user error
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var terminal = new RealtimeMM.Cli.Terminal(o, e, Interactive: false);
+        var command = new System.CommandLine.Command("boom");
+        RealtimeMM.Cli.RtmmCli.SetGuardedAction(command, terminal, (_, _) => throw new InvalidOperationException("the answerer's state went wrong"));
+        var root = new System.CommandLine.RootCommand { command };
+        int code = root.Parse(["boom"]).Invoke();
+        string error = e.ToString().Trim();
+        TestContext.Out.WriteLine(error);
+        Assert.That(code, Is.EqualTo(RealtimeMM.Cli.RtmmCli.InternalError).And.Not.EqualTo(RealtimeMM.Cli.RtmmCli.UserError));
+        Assert.That(error.Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(error, Does.StartWith("rtmm: internal error: InvalidOperationException: the answerer's state went wrong"));
+        var file = System.Text.RegularExpressions.Regex.Match(error, @"stack trace is in (\S+rtmm-crash-\S+\.txt)").Groups[1].Value;
+        Assert.That(File.Exists(file), Is.True, error);
+        Assert.That(File.ReadAllText(file), Does.Contain("InvalidOperationException").And.Contain(nameof(InternalFault_SaysInternalError_SavesTheStackTrace_ExitsSeventy)));
+        File.Delete(file);
     }
 
     [TestCase("scene", "--size", "10x10")]

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Tests.Models;
 

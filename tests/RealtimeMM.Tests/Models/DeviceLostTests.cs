@@ -1,5 +1,8 @@
+using RealtimeMM.Gpu;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using RealtimeMM.Tests.Gpu;
 
@@ -19,7 +22,10 @@ public class DeviceLostTests : VulkanFixture
     public void DeviceLost_FallsBackToCpuOnce_AnswersStaySame(bool duringEncode)
     {
         var warnings = new List<string>();
-        using var answerer = new QuestionAnswerer(ModelBundle.Load(ModelBundle.DefaultFolder), Device, warn: warnings.Add);
+        using var device = LoseableDevice(); // a lost device stays lost: not the fixture's
+        var lost = new List<string>();
+        device.DeviceLost += (_, e) => lost.Add(e.Reason);
+        using var answerer = new QuestionAnswerer(ModelBundle.Load(ModelBundle.DefaultFolder), device, warn: warnings.Add);
         var scenes = Enumerable.Range(0, 4).Select(i => SceneGenerator.Render(31, i)).ToArray();
         var questions = new[] { "how many cars are there", "is there a dog", "what color is the house", "where is the ball" };
         var before = scenes.Select(s => answerer.AskMany(answerer.Encode(View(s)), questions).Select(a => a.Text).ToArray()).ToArray();
@@ -28,12 +34,12 @@ public class DeviceLostTests : VulkanFixture
         var after = new List<string[]>();
         for (int i = 0; i < scenes.Length; i++)
         {
-            QuestionAnswerer.FrameEncoding encoded;
+            FrameEncoding encoded;
             if (i == 1 && duringEncode)
-                answerer.InjectDeviceLost = true;
+                device.InjectDeviceLost();
             encoded = answerer.Encode(View(scenes[i]));
             if (i == 1 && !duringEncode)
-                answerer.InjectDeviceLost = true;
+                device.InjectDeviceLost();
             after.Add(answerer.AskMany(encoded, questions).Select(a => a.Text).ToArray());
         }
         Assert.That(after, Is.EqualTo(before));
@@ -41,6 +47,32 @@ public class DeviceLostTests : VulkanFixture
         Assert.That(warnings, Has.Count.EqualTo(1));
         Assert.That(warnings[0], Does.Contain("ErrorDeviceLost").And.Contain("CPU"));
         Assert.That(answerer.FellBack, Is.EqualTo(warnings[0]));
+        Assert.That(lost, Has.Count.EqualTo(1), "the device raised DeviceLost once");
+        Assert.That(device.LostReason, Does.Contain("ErrorDeviceLost"));
         TestContext.Out.WriteLine(warnings[0]);
     }
+
+    [Test]
+    public void DeviceLost_UnderAnotherComponent_TheAnswererHearsTheEventAndMovesToTheCpu()
+    {
+        var warnings = new List<string>();
+        using var device = LoseableDevice();
+        using var answerer = new QuestionAnswerer(ModelBundle.Load(ModelBundle.DefaultFolder), device, warn: warnings.Add);
+        var scene = SceneGenerator.Render(31, 0);
+        var before = answerer.AskMany(answerer.Encode(View(scene)), ["how many cars are there", "where is the ball"]).Select(a => a.Text).ToArray();
+        // another component on the same device (a preprocessor of its own) meets the loss
+        using (var other = new RealtimeMM.Preprocess.VulkanPreprocessor(device, answerer.Bundle.Preprocess))
+        {
+            device.InjectDeviceLost();
+            Assert.Throws<VulkanException>(() => other.Run(View(scene), new float[answerer.Bundle.Preprocess.OutputLength]));
+        }
+        Assert.That(answerer.FellBack, Is.Null, "nothing of the answerer's failed yet");
+        var after = answerer.AskMany(answerer.Encode(View(scene)), ["how many cars are there", "where is the ball"]).Select(a => a.Text).ToArray();
+        Assert.That(answerer.Device, Is.EqualTo("cpu"));
+        Assert.That(answerer.FellBack, Does.Contain("ErrorDeviceLost"));
+        Assert.That(warnings, Has.Count.EqualTo(1));
+        Assert.That(after, Is.EqualTo(before));
+    }
+
+    static VulkanDevice LoseableDevice() => VulkanDevice.Create(new VulkanOptions { Validation = true });
 }

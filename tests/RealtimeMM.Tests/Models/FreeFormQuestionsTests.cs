@@ -1,5 +1,7 @@
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
 using RealtimeMM.Scenes.TestWorld;

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.OnnxRuntime;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 
 namespace RealtimeMM.Tests.Models;
 

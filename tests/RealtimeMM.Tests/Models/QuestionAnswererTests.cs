@@ -1,6 +1,8 @@
 using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Tests.Models;

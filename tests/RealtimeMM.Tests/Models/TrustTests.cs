@@ -1,6 +1,8 @@
 using OpenCvSharp;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Tests.Models;

@@ -1,4 +1,6 @@
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Tests.Gpu;
 
 namespace RealtimeMM.Tests.Models;
@@ -155,13 +157,13 @@ public class BatchedQuestionsTests : VulkanFixture
             if (single.Probabilities is { } p)
                 worst = Math.Max(worst, p.Zip(batched[i].Probabilities!).Max(z => Math.Abs(z.First - z.Second)));
         }
-        var (dLogit, dAttention, same, n) = gpu.CompareFusion(gpu.Encode(view), questions);
+        var (dLogit, dAttention, same, n) = RealtimeMM.Cli.Commands.FusionCheck.Compare(gpu, gpu.Encode(view), questions);
         TestContext.Out.WriteLine($"{questions.Count} questions in one batch: same answers as the CPU one by one; max |probability diff| {worst:E2}; CompareFusion: {same}/{n} same, logits {dLogit:E2}, attention {dAttention:E2}");
         Assert.That(worst, Is.LessThan(1e-3));
         Assert.That(same, Is.EqualTo(n));
         Assert.That(dLogit, Is.LessThanOrEqualTo(1e-3));
         Assert.That(dAttention, Is.LessThanOrEqualTo(1e-4));
-        Assert.That(() => cpu.CompareFusion(cpuFrame, questions), Throws.InvalidOperationException);
+        Assert.That(() => RealtimeMM.Cli.Commands.FusionCheck.Compare(cpu, cpuFrame, questions), Throws.InvalidOperationException);
 
         // a disposed frame's token copy becomes the next frame's: its answers are still the CPU's
         gpu.Encode(view).Dispose();

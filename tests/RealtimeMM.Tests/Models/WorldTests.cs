@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Tests.Models;

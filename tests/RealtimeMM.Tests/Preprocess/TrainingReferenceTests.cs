@@ -1,6 +1,8 @@
 using System.Text.Json;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Preprocess;
 using RealtimeMM.Scenes;
 using RealtimeMM.Tests.Cli;

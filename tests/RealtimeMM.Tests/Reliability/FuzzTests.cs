@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Replay;
 using RealtimeMM.Speech;
 

@@ -1,6 +1,9 @@
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Replay;
 using RealtimeMM.Scenes;
 

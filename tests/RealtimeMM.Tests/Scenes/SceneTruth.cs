@@ -1,4 +1,6 @@
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 
 namespace RealtimeMM.Tests.Scenes;

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using RealtimeMM.Search;
 using RealtimeMM.Tests.Cli;

@@ -1,5 +1,7 @@
 using System.Text.Json;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Search;
 using RealtimeMM.Tests.Cli;
 

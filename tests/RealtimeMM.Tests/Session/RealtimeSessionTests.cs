@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using RealtimeMM.Gpu;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using RealtimeMM.Search;
 using RealtimeMM.Session;
@@ -184,6 +186,34 @@ public class RealtimeSessionTests : TestBase
 [Category("Vulkan")]
 public class RealtimeSessionVulkanTests : TestBase
 {
+    [Test]
+    public async Task VulkanSession_DrawsItsOverlayOnTheDevice_SameAsTheCpuSession()
+    {
+        var size = new SceneOptions { Width = 320, Height = 240 };
+        var scene = SceneGenerator.Render(2, 6, size);
+        async Task<(byte[] Pixels, string Where)> Overlay(DevicePreference device)
+        {
+            await using var session = RealtimeSession.Create(new RealtimeSessionOptions { Device = device });
+            session.AddStandingQuestion("where is the car");
+            session.SubmitFrame(scene.Bgr, size.Width, size.Height, size.Width * 3);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await foreach (var _ in session.Answers(cts.Token))
+                break;
+            var buffer = new byte[size.Width * size.Height * 3];
+            Assert.That(session.RenderOverlay(buffer, size.Width * 3, out _, out _), Is.True);
+            return (buffer, session.OverlayDevice);
+        }
+        var (gpu, gpuWhere) = await Overlay(DevicePreference.Vulkan);
+        var (cpu, cpuWhere) = await Overlay(DevicePreference.Cpu);
+        int maxDiff = gpu.Zip(cpu).Max(p => Math.Abs(p.First - p.Second));
+        int changed = scene.Bgr.Zip(gpu).Count(p => p.First != p.Second);
+        TestContext.Out.WriteLine($"overlay on {gpuWhere} against {cpuWhere}: max |difference| {maxDiff} (of 255), {changed} of {gpu.Length} bytes tinted");
+        Assert.That(gpuWhere, Does.StartWith("vulkan"));
+        Assert.That(cpuWhere, Is.EqualTo("cpu"));
+        Assert.That(changed, Is.GreaterThan(gpu.Length / 20), "the heatmap is drawn");
+        Assert.That(maxDiff, Is.LessThanOrEqualTo(2), "the Vulkan overlay kernel matches the C# renderer (rounding)");
+    }
+
     [Test]
     public async Task VulkanSession_CreateAskDispose_Cycles_NoGrowth()
     {

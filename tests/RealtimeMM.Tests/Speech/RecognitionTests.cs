@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
+using RealtimeMM.Sources;
 using RealtimeMM.Capture;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Speech;
 using RealtimeMM.Tests.Cli;
 

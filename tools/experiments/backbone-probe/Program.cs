@@ -9,7 +9,9 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using RealtimeMM.Frames;
-using RealtimeMM.Models;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Fusion;
 using RealtimeMM.Scenes;
 using RealtimeMM.Scenes.TestWorld;
 

@@ -96,6 +96,18 @@ internal sealed unsafe class CommandRing : IDisposable
     /// <summary>Blocks until the slot's last submission is done (no-op if none is pending).</summary>
     public void Wait(int slot)
     {
+        try
+        {
+            WaitFence(slot);
+        }
+        catch (VulkanException e) when (e.ResultName == nameof(Result.ErrorDeviceLost))
+        {
+            throw device.Lost(e);
+        }
+    }
+
+    void WaitFence(int slot)
+    {
         if (!submitted[slot])
             return;
         var fence = fences[slot];
