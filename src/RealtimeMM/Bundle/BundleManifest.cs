@@ -63,27 +63,11 @@ public sealed record BundleManifest
     /// <summary>Image tokens the vision encoder gives: the grid plus the extra (null) tokens.</summary>
     public int ImageTokens => GridWidth * GridHeight + ExtraTokens;
 
-    internal static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     public static BundleManifest Load(string path)
     {
         if (!File.Exists(path))
             throw new ModelBundleException(path, "manifest", "file not found");
-        JsonDocument doc;
-        try
-        {
-            var bytes = File.ReadAllBytes(path);
-            StrictUtf8.GetCharCount(bytes); // JSON strings are read lazily: bad UTF-8 inside one would surface later as a bare InvalidOperationException
-            doc = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelBundleException(path, "manifest", $"not valid JSON ({e.Message})", e);
-        }
-        catch (System.Text.DecoderFallbackException e)
-        {
-            throw new ModelBundleException(path, "manifest", $"not valid UTF-8 ({e.Message})", e);
-        }
+        var doc = JsonFields.Parse(File.ReadAllBytes(path), (problem, e) => new ModelBundleException(path, "manifest", problem, e));
         using (doc)
         {
             var r = new JsonFields(doc.RootElement, (field, problem) => new ModelBundleException(path, field, problem));

@@ -10,6 +10,26 @@ namespace RealtimeMM.Bundle;
 /// </summary>
 internal sealed class JsonFields(JsonElement root, Func<string, string, Exception> fail)
 {
+    static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Parses JSON bytes, checking the UTF-8 first (JSON strings are read lazily: bad UTF-8 inside one would surface later as a bare InvalidOperationException); <paramref name="fail"/> makes the typed error from the problem.</summary>
+    public static JsonDocument Parse(byte[] bytes, Func<string, Exception, Exception> fail)
+    {
+        try
+        {
+            StrictUtf8.GetCharCount(bytes);
+            return JsonDocument.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw fail($"not valid JSON ({e.Message})", e);
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw fail($"not valid UTF-8 ({e.Message})", e);
+        }
+    }
+
     public bool Has(string path) => Find(path) is not null;
 
     JsonElement? Find(string path)

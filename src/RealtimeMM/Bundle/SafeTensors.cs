@@ -26,20 +26,7 @@ internal static class SafeTensors
         f.ReadExactly(headerBytes);
         long dataStart = 8 + (long)headerLength;
         var result = new Dictionary<string, (int[], float[])>();
-        JsonDocument doc;
-        try
-        {
-            BundleManifest.StrictUtf8.GetCharCount(headerBytes);
-            doc = JsonDocument.Parse(headerBytes);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelBundleException(path, "header", $"not valid JSON ({e.Message})", e);
-        }
-        catch (System.Text.DecoderFallbackException e)
-        {
-            throw new ModelBundleException(path, "header", $"not valid UTF-8 ({e.Message})", e);
-        }
+        var doc = JsonFields.Parse(headerBytes, (problem, e) => new ModelBundleException(path, "header", problem, e));
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)

@@ -87,15 +87,8 @@ public sealed record World
     {
         if (!File.Exists(path))
             throw new WorldException(path, "world", "file not found");
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return Read(doc.RootElement, path, "");
-        }
-        catch (JsonException e)
-        {
-            throw new WorldException(path, "world", $"not valid JSON ({e.Message})", e);
-        }
+        using var doc = JsonFields.Parse(File.ReadAllBytes(path), (problem, e) => new WorldException(path, "world", problem, e));
+        return Read(doc.RootElement, path, "");
     }
 
     /// <summary>Reads a world from JSON (a world file's root, or a manifest's <c>world</c>: <paramref name="prefix"/> "world.").</summary>
