@@ -151,13 +151,8 @@ public sealed class QuestionAnswerer : IDisposable
                     string.IsNullOrWhiteSpace(question) ? "the question is empty" : "the question has no words the model reads (it reads English words in Latin letters)");
                 continue;
             }
-            // unknown words are asked as typed (the model answers "unanswerable", the reason names them); other refusals stop here
+            // a question the world's words cannot place still goes to the answerers: another may take it (the scene model refuses it, with the reason)
             var parsed = normaliser.Interpret(question);
-            if (parsed.Refusal is { } refusal && !parsed.UnknownWords)
-            {
-                results[i] = Answer.CantAnswer(question, kind.Name(), frame.Timings(), Device, refusal);
-                continue;
-            }
             if (parsed.Kind == QuestionKind.Unknown && kind != QuestionKind.Unknown)
                 parsed = parsed with { Kind = kind };
             routed[answerers.First(a => a.CanAnswer(parsed, frame))].Add((i, parsed));

@@ -29,6 +29,12 @@ internal sealed class SceneModelAnswerer(ModelBundle bundle, FusionEngine engine
         for (int i = 0; i < questions.Count; i++)
         {
             var q = questions[i];
+            if (q.Refusal is { } refusal && !q.UnknownWords)
+            {
+                // nothing the world's words can place (only fillers, no question in them); unknown words are asked as typed
+                results[i] = Answering.Answer.CantAnswer(q.Asked, q.Kind.Name(), new Dictionary<string, double>(frameTimings), engine.Device, refusal);
+                continue;
+            }
             long t0 = Stopwatch.GetTimestamp();
             var words = QuestionTokenizer.Words(q.Text);
             if (texts.For(q.Text) is not { } text)
