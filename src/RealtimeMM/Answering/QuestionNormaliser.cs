@@ -100,7 +100,8 @@ public sealed class QuestionNormaliser
             known[form] = new(form, color ? Role.Color : Role.Class, worldWord, plural);
         }
         foreach (var (british, us) in British)
-            known[british] = known[us] with { Word = british };
+            if (known.TryGetValue(us, out var t))
+                known[british] = t with { Word = british }; // "grey" only where the world has gray
         foreach (var w in new[] { "men", "women", "children", "kids", "boys", "girls", "guys", "humans", "pedestrians", "individuals" })
             if (known.TryGetValue(w, out var t))
                 known[w] = t with { Plural = true };

@@ -82,6 +82,19 @@ public class WorldTests : TestBase
         Assert.That(asked, Is.EquivalentTo(new[] { "color", "count", "exist" }), "the world's three kinds, and no other");
     }
 
+    [Test]
+    public void Normaliser_OfASmallerWorld_UsesItsWordsAndNoOthers()
+    {
+        var world = SmallWorld();
+        string[] vocabulary = ["what", "color", "is", "the", "how", "many", "are", "there", "a", "an", .. world.Classes, .. world.Classes.Select(world.Plural), .. world.Colors];
+        var normaliser = new QuestionNormaliser(world, vocabulary, new Dictionary<string, IReadOnlyList<string>>());
+        var pup = normaliser.Interpret("what colour is the pup");
+        Assert.That((pup.Text, pup.Kind, pup.Subject), Is.EqualTo(("what color is the dog", QuestionKind.Color, "dog")), "the world file's own word for a dog");
+        var grey = normaliser.Interpret("how many grey cars are there");
+        Assert.That(grey.UnknownWords, Is.True, "gray is not a color of this world, so 'grey' is not one either");
+        Assert.That(normaliser.Interpret("where is the dog").Refusal, Is.Not.Null.And.Contain("not clear"), "a kind this world does not take is not guessed");
+    }
+
     /// <summary>A world file with a fault, and what the one-line error must name.</summary>
     static IEnumerable<TestCaseData> BrokenWorlds()
     {
