@@ -54,6 +54,20 @@ public class SecondWorldTests : TestBase
     }
 
     [Test]
+    public void RealPhotos_FourWorldBundle_FlagsThemAll()
+    {
+        using var answerer = QuestionAnswerer.Open(Four, RealtimeMM.Gpu.DevicePreference.Cpu);
+        var photos = Directory.GetFiles(Path.Combine(Tools.RepositoryRoot(), "tests", "data", "real-photos"), "*.jpg");
+        Assert.That(photos, Has.Length.GreaterThanOrEqualTo(11));
+        foreach (var photo in photos)
+        {
+            using var frame = RealtimeMM.Sources.FrameSource.LoadImage(photo);
+            var a = answerer.Ask((RealtimeMM.Frames.ImageView)frame, "how many dogs are there");
+            Assert.That((a.OutOfWorld, a.Confidence), Is.EqualTo((true, 0f)), $"{Path.GetFileName(photo)}: {a.Text}");
+        }
+    }
+
+    [Test]
     public void Eval_FourWorldBundle_ScoresOnScenesOfItsOwnWorld()
     {
         var r = Rtmm.Run("eval", "--model", Four, "--count", "60", "--json", "--device", "Cpu");
@@ -63,6 +77,8 @@ public class SecondWorldTests : TestBase
         TestContext.Out.WriteLine($"four-world bundle, 60 scenes of its world (600 questions): overall {overall:F1}%; " +
             string.Join(", ", j.GetProperty("accuracy").EnumerateObject().Select(p => $"{p.Name} {p.Value.GetDouble():F1}")));
         Assert.That(overall, Is.GreaterThanOrEqualTo(FourWorldGate), "gate just under what the bundle scored when it was made (docs/worlds.md)");
+        double ece = j.GetProperty("trust").GetProperty("ece").GetDouble();
+        Assert.That(ece, Is.LessThanOrEqualTo(0.04), "calibrated on its own world's validation scenes (0.014 when made)");
     }
 
     /// <summary>Just under what the bundle scored when it was made: 97.5% on these 60 scenes (rtmm eval --model models/rtmm-four --count 60, CPU; 97.53% on 300 in training).</summary>
