@@ -29,7 +29,7 @@ public static class SceneGenerator
         bool styled = options.Randomise > 0 && styleRng.NextDouble() < options.Randomise;
         if (styled && options.Photos is { } photos)
             PhotoBackdrop(bgr, w, h, photos, styleRng);
-        int n = rng.Next(options.MinObjects, options.MaxObjects + 1);
+        int n = rng.Next(options.MinObjects, options.MostObjects + 1);
         var objects = new List<SceneObject>();
         var pairs = new PairRules(options);
         for (int k = 0; k < n; k++)
@@ -65,7 +65,7 @@ public static class SceneGenerator
         int w = options.Width, h = options.Height;
         var backdrop = new byte[w * h * 3];
         new Backdrop(rng).Render(backdrop, w, h);
-        int n = rng.Next(options.MinObjects, options.MaxObjects + 1);
+        int n = rng.Next(options.MinObjects, options.MostObjects + 1);
         var objects = new List<SceneObject>();
         var pairs = new PairRules(options);
         for (int k = 0; k < n; k++)

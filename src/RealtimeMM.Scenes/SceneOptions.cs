@@ -65,9 +65,10 @@ public sealed record SceneOptions
     public World World { get; init; } = World.Default;
 
     /// <summary>The world's classes and colors as catalogue indexes (<see cref="SceneWorld.Catalogue"/>).</summary>
-    internal (int[] Classes, int[] Colors) Pools => pools ??= SceneWorld.Catalogue(World, World.Source ?? $"world '{World.Name}'");
+    internal (int[] Classes, int[] Colors) Pools => SceneWorld.Catalogue(World, World.Source ?? $"world '{World.Name}'");
 
-    (int[] Classes, int[] Colors)? pools;
+    /// <summary>The most objects a scene gets: <see cref="MaxObjects"/>, or fewer when the world counts only that far.</summary>
+    internal int MostObjects => Math.Min(MaxObjects, World.MaxCount);
 
     /// <summary>Photos for randomised backgrounds and clutter (null: the randomised style uses none).</summary>
     public PhotoLibrary? Photos { get; init; }
@@ -85,8 +86,8 @@ public sealed record SceneOptions
     internal void Validate()
     {
         _ = Pools;
-        if (MaxObjects > World.MaxCount)
-            throw new ArgumentOutOfRangeException(nameof(MaxObjects), MaxObjects, $"the world '{World.Name}' counts to {World.MaxCount}: scenes may hold at most that many objects");
+        if (MinObjects > World.MaxCount)
+            throw new ArgumentOutOfRangeException(nameof(MinObjects), MinObjects, $"the world '{World.Name}' counts to {World.MaxCount}: scenes may hold at most that many objects");
         ParsePairs(ExcludedPairs);
         ParsePairs(FavoredPairs);
         if (Width < 32 || Height < 32 || Width > 4096 || Height > 4096)

@@ -18,14 +18,14 @@ internal static class SceneQuestions
         var pool = new List<QuestionTruth>();
         var classes = world.Classes;
         var colors = world.Colors;
-        string[] Templates(string kind) => world.Phrasings.TryGetValue(kind, out var t) ? [.. t] : [];
-        string[] ColorTemplates = Templates("color"), CountTemplates = Templates("count"), ExistTemplates = Templates("exist"),
+        IReadOnlyList<string> Templates(string kind) => world.Phrasings.TryGetValue(kind, out var t) ? t : [];
+        IReadOnlyList<string> ColorTemplates = Templates("color"), CountTemplates = Templates("count"), ExistTemplates = Templates("exist"),
             PositionTemplates = Templates("position"), IdentifyTemplates = Templates("identify");
         var present = objects.Select(o => o.Class).Distinct().ToArray();
         var absent = classes.Except(present).Except(unsureClasses).ToArray();
         ObjectTruth[] OfClass(string c) => objects.Where(o => o.Class == c).ToArray();
         int[] Ids(IEnumerable<ObjectTruth> os) => os.Select(o => o.Id).ToArray();
-        string Pick(string[] templates) => templates.Length == 0 ? "{0}" : templates[rng.Next(templates.Length)]; // a kind the world lacks is dropped below
+        string Pick(IReadOnlyList<string> templates) => templates.Count == 0 ? "{0}" : templates[rng.Next(templates.Count)]; // a kind the world lacks is dropped below
 
         foreach (var o in objects)
         {

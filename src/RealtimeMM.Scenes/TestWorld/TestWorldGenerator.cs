@@ -23,7 +23,7 @@ public static class TestWorldGenerator
         using var canvas = new Mat(h, w, MatType.CV_8UC3);
         TestBackgrounds.Paint(canvas, rng);
         var backdrop = canvas.Clone();
-        int n = rng.Next(options.MinObjects, options.MaxObjects + 1);
+        int n = rng.Next(options.MinObjects, options.MostObjects + 1);
         var placed = new List<(int Class, int Color, Rect Box, Mat Coverage)>();
         try
         {

@@ -71,7 +71,7 @@ internal sealed class SceneModelAnswerer(ModelBundle bundle, FusionEngine engine
             else
             {
                 if (answer == AnswerVocabulary.Several)
-                    answer = Several(frame, words) ?? answer;
+                    answer = Several(frame, q.Subject) ?? answer;
                 var (said, notSure) = Phrase(answer, confidence);
                 results[i] = new Answer(q.Asked, said, confidence, answerKind, attention, timings, engine.Device, null, chosen)
                     { Probabilities = probabilities, NotSure = notSure, InWorld = frame.InWorld, Interpreted = reworded };
@@ -103,7 +103,7 @@ internal sealed class SceneModelAnswerer(ModelBundle bundle, FusionEngine engine
     /// The answer, its probability, all probabilities (the softmax of the logits over the kind's
     /// calibrated temperature), and the overlay's map (last layer, mean over heads) with its peak in frame pixels.
     /// </summary>
-    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Decide(FrameEncoding frame, float[] logits, float[] attention, float temperature)
+    (string Answer, float Confidence, AttentionMap Map, float[] Probabilities) Decide(FrameEncoding frame, ReadOnlySpan<float> logits, ReadOnlySpan<float> attention, float temperature)
     {
         var m = bundle.Manifest;
         int best = 0;
@@ -165,9 +165,8 @@ internal sealed class SceneModelAnswerer(ModelBundle bundle, FusionEngine engine
     }
 
     /// <summary>"the X" matched more than one: say how many, by asking the model to count them.</summary>
-    string? Several(FrameEncoding frame, string[] words)
+    string? Several(FrameEncoding frame, string? noun)
     {
-        var noun = words.Select(w => world.Classes.FirstOrDefault(c => c == w || world.Plural(c) == w)).FirstOrDefault(c => c is not null);
         if (noun is null || world.Phrase("count", world.Plural(noun)) is not { } question || texts.For(question) is not { } count)
             return null;
         var n = Decode(frame, [(count.States, count.Mask, TemperatureOf("count"))])[0].Answer;

@@ -52,8 +52,6 @@ internal sealed class JsonFields(JsonElement root, Func<string, string, Exceptio
         return e.ValueKind == JsonValueKind.Object ? e : throw fail(path, $"expected an object, got {e.ValueKind}");
     }
 
-    public Exception Fail(string path, string problem) => fail(path, problem);
-
     public string Str(string path)
     {
         var e = Get(path);

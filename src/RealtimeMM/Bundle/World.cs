@@ -27,7 +27,17 @@ public sealed record World
 
     /// <summary>Where the world was read from (a world file, a manifest), for errors; null when made in code.</summary>
     public string? Source { get; init; }
-    public required IReadOnlyList<WorldClass> ClassList { get; init; }
+    public required IReadOnlyList<WorldClass> ClassList
+    {
+        get => classList;
+        init
+        {
+            classList = value;
+            Classes = value.Select(c => c.Name).ToArray();
+        }
+    }
+
+    readonly IReadOnlyList<WorldClass> classList = [];
     public required IReadOnlyList<string> Colors { get; init; }
 
     /// <summary>Position answers: the object's box center in thirds of the frame (rule <c>thirds</c>).</summary>
@@ -37,13 +47,26 @@ public sealed record World
     public required int MaxCount { get; init; }
 
     /// <summary>Each question kind's phrasings: {0} the subject, {1} "a" or "an" (see docs/scenes.md).</summary>
-    public required IReadOnlyDictionary<string, IReadOnlyList<string>> Phrasings { get; init; }
+    public required IReadOnlyDictionary<string, IReadOnlyList<string>> Phrasings
+    {
+        get => phrasings;
+        init
+        {
+            phrasings = value;
+            QuestionKinds = value.Keys.ToArray();
+        }
+    }
+
+    readonly IReadOnlyDictionary<string, IReadOnlyList<string>> phrasings = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>The answer vocabulary, in the order of the model's logits.</summary>
     public required IReadOnlyList<string> Answers { get; init; }
 
-    public IReadOnlyList<string> Classes => ClassList.Select(c => c.Name).ToArray();
-    public IReadOnlyList<string> QuestionKinds => Phrasings.Keys.ToArray();
+    /// <summary>The class names, in order (made once, from <see cref="ClassList"/>).</summary>
+    public IReadOnlyList<string> Classes { get; private init; } = [];
+
+    /// <summary>The question kinds the world takes (the keys of <see cref="Phrasings"/>).</summary>
+    public IReadOnlyList<string> QuestionKinds { get; private init; } = [];
 
     /// <summary>Plural of a class name ("people", "buses"); a word that is not a class gets an "s".</summary>
     public string Plural(string className) => ClassList.FirstOrDefault(c => c.Name == className)?.Plural ?? className + "s";

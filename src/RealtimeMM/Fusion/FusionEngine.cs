@@ -157,13 +157,13 @@ internal sealed class FusionEngine : IDisposable
             return spares.TryPop(out var spare) ? spare : null;
     }
 
-    /// <summary>Logits and attention (every layer and head) for each question about one frame: one Vulkan dispatch per batch, or the C# fusion.</summary>
-    public List<(float[] Logits, float[] Attention)> Run(FrameEncoding frame, IReadOnlyList<(float[] States, float[] Mask)> questions)
+    /// <summary>Logits and attention (every layer and head) for each question about one frame, as views into each batch's buffers: one Vulkan dispatch per batch, or the C# fusion.</summary>
+    public List<(ArraySegment<float> Logits, ArraySegment<float> Attention)> Run(FrameEncoding frame, IReadOnlyList<(float[] States, float[] Mask)> questions)
     {
         FallBackIfLostElsewhere();
         var m = bundle.Manifest;
         int mapSize = m.FusionLayers * m.Heads * m.ImageTokens, answers = m.Answers.Length;
-        var results = new List<(float[], float[])>(questions.Count);
+        var results = new List<(ArraySegment<float>, ArraySegment<float>)>(questions.Count);
         for (int start = 0; start < questions.Count;)
         {
             int n = Math.Min(gpuFusion?.MaxQuestions ?? 1, questions.Count - start);
@@ -188,7 +188,7 @@ internal sealed class FusionEngine : IDisposable
                 Reference.Run(frame.Keys, questions[start].States, questions[start].Mask, logits, attention);
             }
             for (int k = 0; k < n; k++)
-                results.Add((logits[(k * answers)..((k + 1) * answers)], attention[(k * mapSize)..((k + 1) * mapSize)]));
+                results.Add((new(logits, k * answers, answers), new(attention, k * mapSize, mapSize)));
             start += n;
         }
         return results;

@@ -94,7 +94,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         get
         {
             lock (latestGate)
-                return overlay is VulkanOverlayRenderer && answerer.VulkanDevice is { } gpu ? answerer.Device : "cpu";
+                return overlay is VulkanOverlayRenderer && answerer.VulkanDevice is not null ? answerer.Device : "cpu";
         }
     }
 

@@ -97,7 +97,7 @@ internal static class AlertsCommand
                 var raisedAt = world.Classes.ToDictionary(k => k, _ => new List<int>());
                 var clearedAt = world.Classes.ToDictionary(k => k, _ => new List<int>());
                 int f = 0;
-                foreach (var scene in SceneGenerator.RenderClip(seed + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240, World = world, MaxObjects = Math.Min(6, world.MaxCount) }))
+                foreach (var scene in SceneGenerator.RenderClip(seed + c, frameCount, 30, new SceneOptions { Width = 320, Height = 240, World = world }))
                 {
                     cancel.ThrowIfCancellationRequested();
                     foreach (var o in scene.Objects)

@@ -49,7 +49,7 @@ internal static class CalibrateCommand
             using var answerer = QuestionAnswerer.Open(folder, parse.GetValue(device), warn: terminal.Error.WriteLine);
             var m = answerer.Bundle.Manifest;
             var old = answerer.Bundle.Calibration;
-            var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, World = m.World, MaxObjects = Math.Min(6, m.World.MaxCount) };
+            var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, World = m.World };
             var samples = new List<(string Kind, float[] Logits, int Label)>();
             var features = new List<float[]>();
             var searchRng = new Random(7);

@@ -53,7 +53,6 @@ internal static class DatasetCommand
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             var world = Options.LoadWorld(parse.GetValue(worldFile));
-            SceneWorld.Catalogue(world, parse.GetValue(worldFile) ?? "world"); // a world the generator cannot draw fails here, by file and field
             if (parse.GetValue(vocab) is { } vocabFile)
             {
                 // the world travels with the vocabulary: the training script writes it into the bundle's manifest
@@ -80,7 +79,7 @@ internal static class DatasetCommand
                 throw new UsageException($"--input {size} must be within 16..1024 and a multiple of --grid {g}");
             var options = new SceneOptions { Width = rw, Height = rh, ExcludedPairs = parse.GetValue(exclude) ?? [], FavoredPairs = parse.GetValue(favor) ?? [],
                 SameClassChance = parse.GetValue(sameClass), SameColorChance = parse.GetValue(sameColor), QuestionsPerFrame = parse.GetValue(questions),
-                EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects), World = world, MaxObjects = Math.Min(new SceneOptions().MaxObjects, world.MaxCount),
+                EdgeObjectChance = parse.GetValue(edge), MinObjects = parse.GetValue(minObjects), World = world,
                 Randomise = parse.GetValue(randomise), Photos = parse.GetValue(photos) is { } dir ? PhotoLibrary.Load(dir) : null };
             var spec = new PreprocessSpec { Width = size, Height = size };
             using var pre = new CpuPreprocessor(spec with { Element = TensorElement.Float16 });
@@ -167,8 +166,8 @@ internal static class DatasetCommand
                 if (cover[c] * 5 >= cellArea && cover[c] > best[c])
                 {
                     best[c] = cover[c];
-                    labels[c] = (byte)(IndexOf(SceneWorld.Classes, o.Class) + 1);
-                    labels[g * g + c] = (byte)(IndexOf(SceneWorld.Colors, o.Color) + 1);
+                    labels[c] = (byte)(SceneWorld.IndexOf(SceneWorld.Classes, o.Class) + 1);
+                    labels[g * g + c] = (byte)(SceneWorld.IndexOf(SceneWorld.Colors, o.Color) + 1);
                 }
             }
             int cx = (int)(o.Box.CenterX * g / scene.Width), cy = (int)(o.Box.CenterY * g / scene.Height);
@@ -176,19 +175,11 @@ internal static class DatasetCommand
         }
     }
 
-    static int IndexOf(IReadOnlyList<string> list, string item)
-    {
-        for (int i = 0; i < list.Count; i++)
-            if (list[i] == item)
-                return i;
-        return -1;
-    }
-
     /// <summary>Every word the questions and captions of the world use, sorted, after [PAD], [CLS], [UNK].</summary>
     static List<string> BuildVocabulary(World world)
     {
         var words = new SortedSet<string>(StringComparer.Ordinal);
-        var options = new SceneOptions { Width = 96, Height = 72, World = world, MaxObjects = Math.Min(new SceneOptions().MaxObjects, world.MaxCount) };
+        var options = new SceneOptions { Width = 96, Height = 72, World = world };
         for (int i = 0; i < 4000; i++)
         {
             var s = SceneGenerator.Render(12345, i, options);

@@ -167,7 +167,7 @@ internal static class EvalCommand
         bool measureSearch = renderer == SceneWorldRenderer.Generator;
         (double MaxLogit, double MaxAttention, int Same, int N) fusionCheck = (0, 0, 0, 0);
         var m = answerer.Bundle.Manifest;
-        var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, CameraEffects = !clean, World = m.World, MaxObjects = Math.Min(6, m.World.MaxCount) };
+        var options = new SceneOptions { Width = 320, Height = 240, FavoredPairs = m.HoldoutPairs, CameraEffects = !clean, World = m.World };
         var holdout = m.HoldoutPairs.ToHashSet();
         var hits = new Dictionary<string, (int Ok, int N)>();
         int pointHit = 0, pointN = 0, retrievalHit = 0, retrievalN = 0;

@@ -86,8 +86,13 @@ internal static class Options
     /// <summary>--world FILE: the world a generator draws and asks about (default: the shipped model's).</summary>
     public static Option<string?> WorldFile() => new("--world") { Description = "World file (docs/worlds.md): which classes and colors are in play and how questions are phrased (default: the shipped model's world)" };
 
-    /// <summary>The world of --world, or the default world.</summary>
-    public static World LoadWorld(string? file) => file is null ? World.Default : World.Load(file);
+    /// <summary>The world of --world, or the default world; one the generator cannot draw fails here, by file and field, before any output is made.</summary>
+    public static World LoadWorld(string? file)
+    {
+        var world = file is null ? World.Default : World.Load(file);
+        SceneWorld.Catalogue(world, file ?? "world");
+        return world;
+    }
 
     public static SceneFrame Render(this SceneWorldRenderer renderer, int seed, long index, SceneOptions options) => renderer switch
     {

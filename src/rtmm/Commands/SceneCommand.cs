@@ -40,9 +40,8 @@ internal static class SceneCommand
             int s = parse.GetValue(seed);
             var (w, h) = Options.ParseSize(parse.GetValue(size)!)!.Value;
             var world = Options.LoadWorld(parse.GetValue(worldFile));
-            SceneWorld.Catalogue(world, parse.GetValue(worldFile) ?? "world");
             var options = new SceneOptions { Width = w, Height = h, Randomise = parse.GetValue(randomise), Photos = parse.GetValue(photos) is { } photoDir ? PhotoLibrary.Load(photoDir) : null,
-                World = world, MaxObjects = Math.Min(6, world.MaxCount) };
+                World = world };
             string dir = parse.GetValue(output) ?? $"scene-{s}";
             bool animated = parse.GetValue(clip);
             int n = animated ? parse.GetValue(frames) : parse.GetValue(count);
