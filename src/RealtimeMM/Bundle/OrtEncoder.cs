@@ -7,7 +7,8 @@ namespace RealtimeMM.Bundle;
 /// <summary>
 /// One ONNX encoder with batch size 1: the session is created once, its input and output tensors
 /// are allocated once and bound to the session's names, so a run allocates nothing. The model's
-/// inputs and outputs are checked against the shapes the manifest implies when it loads.
+/// inputs and outputs are checked against the shapes the manifest implies when it loads. The model
+/// comes from <c>path</c>, or from <c>model</c>'s bytes (an edited graph; <c>path</c> then names it in errors).
 /// </summary>
 internal sealed class OrtEncoder<TIn> : IDisposable where TIn : unmanaged
 {
@@ -17,16 +18,16 @@ internal sealed class OrtEncoder<TIn> : IDisposable where TIn : unmanaged
     readonly OrtValue[] outputs;
     readonly string[] inputNames, outputNames;
 
-    public OrtEncoder(string path, string inputName, long[] inputShape, (string Name, long[] Shape)[] outputSpecs, int threads, bool spinning = true)
+    public OrtEncoder(string path, string inputName, long[] inputShape, (string Name, long[] Shape)[] outputSpecs, int threads, bool spinning = true, byte[]? model = null)
     {
-        if (!File.Exists(path))
+        if (model is null && !File.Exists(path))
             throw new ModelBundleException(path, "file", "not found");
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads, InterOpNumThreads = 1 };
         if (!spinning)
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         try
         {
-            session = new InferenceSession(path, options);
+            session = model is null ? new InferenceSession(path, options) : new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {

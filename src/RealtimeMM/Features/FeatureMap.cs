@@ -1,0 +1,89 @@
+using System.Numerics.Tensors;
+
+namespace RealtimeMM.Features;
+
+/// <summary>
+/// One frame's feature map: a grid of <see cref="Rows"/> x <see cref="Columns"/> cells, each a unit
+/// vector of <see cref="Channels"/> numbers, row by row. Cell (r, c) covers the frame rectangle
+/// [c, c + 1) x [r, r + 1) in units of <see cref="CellWidth"/> x <see cref="CellHeight"/> frame pixels.
+/// </summary>
+public sealed class FeatureMap
+{
+    internal FeatureMap(int rows, int columns, int channels, int frameWidth, int frameHeight)
+    {
+        Rows = rows;
+        Columns = columns;
+        Channels = channels;
+        FrameWidth = frameWidth;
+        FrameHeight = frameHeight;
+        Cells = new float[rows * columns * channels];
+    }
+
+    public int Rows { get; }
+    public int Columns { get; }
+    public int Channels { get; }
+
+    /// <summary>The size of the frame the map was computed from, in pixels.</summary>
+    public int FrameWidth { get; internal set; }
+
+    /// <summary>The frame's height in pixels.</summary>
+    public int FrameHeight { get; internal set; }
+
+    public double CellWidth => (double)FrameWidth / Columns;
+    public double CellHeight => (double)FrameHeight / Rows;
+
+    /// <summary>All cells' vectors, cell (r, c) at <c>(r * Columns + c) * Channels</c>.</summary>
+    internal float[] Cells { get; }
+
+    /// <summary>Cell (r, c)'s unit vector.</summary>
+    public ReadOnlySpan<float> Cell(int row, int column) => Cells.AsSpan((row * Columns + column) * Channels, Channels);
+
+    /// <summary>Cosine similarity of every cell with the unit vector <paramref name="prototype"/>, row by row, into <paramref name="map"/>.</summary>
+    public void Similarity(ReadOnlySpan<float> prototype, Span<float> map)
+    {
+        if (prototype.Length != Channels)
+            throw new ArgumentException($"prototype has {prototype.Length} numbers, the map's cells {Channels}", nameof(prototype));
+        if (map.Length < Rows * Columns)
+            throw new ArgumentException($"map has room for {map.Length} cells, the feature map has {Rows * Columns}", nameof(map));
+        for (int i = 0; i < Rows * Columns; i++)
+            map[i] = TensorPrimitives.Dot(Cells.AsSpan(i * Channels, Channels), prototype);
+    }
+
+    /// <summary>
+    /// The unit mean of the cells a box covers, each weighted by how much of it lies in the box
+    /// (cells under a quarter covered are left out unless nothing else is): what a taught example remembers.
+    /// </summary>
+    public float[] Pool(BoxF box)
+    {
+        var sum = new float[Channels];
+        double total = 0;
+        for (int pass = 0; pass < 2 && total == 0; pass++)
+            for (int r = 0; r < Rows; r++)
+                for (int c = 0; c < Columns; c++)
+                {
+                    double w = Overlap(box, r, c);
+                    if (w <= 0 || (pass == 0 && w < 0.25))
+                        continue;
+                    TensorPrimitives.MultiplyAdd(Cell(r, c), (float)w, sum, sum);
+                    total += w;
+                }
+        Normalise(sum);
+        return sum;
+    }
+
+    /// <summary>The share of cell (r, c) that lies inside the box, 0..1.</summary>
+    public double Overlap(BoxF box, int row, int column)
+    {
+        double x0 = column * CellWidth, x1 = x0 + CellWidth, y0 = row * CellHeight, y1 = y0 + CellHeight;
+        double w = Math.Min(x1, box.X + box.Width) - Math.Max(x0, box.X);
+        double h = Math.Min(y1, box.Y + box.Height) - Math.Max(y0, box.Y);
+        return w <= 0 || h <= 0 ? 0 : w * h / (CellWidth * CellHeight);
+    }
+
+    internal static void Normalise(Span<float> v)
+    {
+        float n = TensorPrimitives.Norm(v);
+        if (n > 1e-12f)
+            TensorPrimitives.Divide(v, n, v);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using OpenCvSharp;
+using RealtimeMM.Features;
+
+namespace RealtimeMM.Tests.RealWorld;
+
+/// <summary>The hand-checked frames of vtest.avi in tests/data/real-footage (README there).</summary>
+internal static class Footage
+{
+    public static string Folder => Path.Combine(Tools.RepositoryRoot(), "tests", "data", "real-footage");
+
+    public sealed record AnnotatedFrame(int Index, string File, BoxF[] People, BoxF[] PartialPeople, BoxF Van)
+    {
+        public IEnumerable<BoxF> AnyPeople => People.Concat(PartialPeople);
+    }
+
+    public sealed record Example(string Name, string File, BoxF[] Boxes);
+
+    static readonly Lazy<(Example[] Teach, AnnotatedFrame[] Frames, string VanColor)> doc = new(() =>
+    {
+        var root = JsonDocument.Parse(System.IO.File.ReadAllText(Path.Combine(Folder, "vtest.json"))).RootElement;
+        static BoxF Box(JsonElement b) => new(b[0].GetSingle(), b[1].GetSingle(), b[2].GetSingle(), b[3].GetSingle());
+        var teach = root.GetProperty("teach").EnumerateArray()
+            .Select(t => new Example(t.GetProperty("name").GetString()!, t.GetProperty("file").GetString()!, t.GetProperty("boxes").EnumerateArray().Select(Box).ToArray()))
+            .ToArray();
+        var frames = root.GetProperty("frames").EnumerateArray().Select(f => new AnnotatedFrame(f.GetProperty("frame").GetInt32(), f.GetProperty("file").GetString()!,
+            f.GetProperty("people").EnumerateArray().Select(Box).ToArray(), f.GetProperty("partial_people").EnumerateArray().Select(Box).ToArray(),
+            Box(f.GetProperty("van")))).ToArray();
+        return (teach, frames, root.GetProperty("van_color").GetString()!);
+    });
+
+    public static Example[] Teach => doc.Value.Teach;
+    public static AnnotatedFrame[] Frames => doc.Value.Frames;
+    public static string VanColor => doc.Value.VanColor;
+
+    public static Mat Read(string file)
+    {
+        var m = Cv2.ImRead(Path.Combine(Folder, file));
+        Assert.That(m.Empty(), Is.False, file);
+        return m;
+    }
+}
