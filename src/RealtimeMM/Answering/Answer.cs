@@ -34,6 +34,9 @@ public sealed record Answer(string Query, string Text, float Confidence, string 
     /// <summary>How much the frame looks like the scenes the answerer knows: the share of its validation frames that look stranger (0..1); null without an in-world model.</summary>
     public double? InWorld { get; init; }
 
+    /// <summary>Where the things the answer is about are, one box each in frame pixels (taught examples find them); null when the answerer does not box things.</summary>
+    public IReadOnlyList<RealtimeMM.Features.BoxF>? Boxes { get; init; }
+
     /// <summary>The frame does not look like the scenes the answerer knows, so it did not answer (<see cref="Reason"/> says why).</summary>
     public bool OutOfWorld { get; init; }
 

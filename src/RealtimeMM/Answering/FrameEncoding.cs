@@ -13,6 +13,7 @@ namespace RealtimeMM.Answering;
 public sealed class FrameEncoding : IDisposable
 {
     FusionEngine? owner;
+    readonly List<(object Key, object Value)> attached = [];
 
     internal FrameEncoding(FusionEngine owner, int width, int height, FusionReference.ImageKeys? keys, float[]? tokens, float[] embedding, double preprocessMs, double visionMs, double keysMs, double? inWorld, bool outOfWorld)
     {
@@ -47,7 +48,36 @@ public sealed class FrameEncoding : IDisposable
         from.Recycle(Keys, Tokens);
         Keys = null;
         Tokens = null;
+        lock (attached)
+        {
+            foreach (var (_, value) in attached)
+                (value as IDisposable)?.Dispose();
+            attached.Clear();
+        }
     }
+
+    /// <summary>
+    /// Keeps <paramref name="value"/> with this frame under <paramref name="key"/> (an answerer's own
+    /// per-frame data, <see cref="IFrameReader"/>); disposed with the encoding when it is disposable.
+    /// </summary>
+    public void Attach(object key, object value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        ThrowIfDisposed();
+        lock (attached)
+            attached.Add((key, value));
+    }
+
+    /// <summary>What was attached under <paramref name="key"/>, or null.</summary>
+    public T? Attached<T>(object key) where T : class
+    {
+        lock (attached)
+            return attached.FirstOrDefault(a => ReferenceEquals(a.Key, key)).Value as T;
+    }
+
+    /// <summary>Milliseconds other answerers spent reading the frame (<see cref="IFrameReader"/>), by name.</summary>
+    public Dictionary<string, double> ReaderMs { get; } = [];
 
     public int Width { get; }
     public int Height { get; }
@@ -74,6 +104,11 @@ public sealed class FrameEncoding : IDisposable
     public double KeysMs { get; }
 
     /// <summary>The frame's timings as an answer reports them (ms, rounded).</summary>
-    internal Dictionary<string, double> Timings() =>
-        new() { ["preprocess"] = Math.Round(PreprocessMs, 3), ["vision"] = Math.Round(VisionMs, 3), ["keys"] = Math.Round(KeysMs, 3) };
+    internal Dictionary<string, double> Timings()
+    {
+        var t = new Dictionary<string, double> { ["preprocess"] = Math.Round(PreprocessMs, 3), ["vision"] = Math.Round(VisionMs, 3), ["keys"] = Math.Round(KeysMs, 3) };
+        foreach (var (name, ms) in ReaderMs)
+            t[name] = Math.Round(ms, 3);
+        return t;
+    }
 }

@@ -109,8 +109,23 @@ public sealed class QuestionAnswerer : IDisposable
         answerers.Insert(0, answerer);
     }
 
-    /// <summary>Preprocesses and encodes a frame.</summary>
-    public FrameEncoding Encode(ImageView frame) => engine.Encode(frame);
+    /// <summary>Preprocesses and encodes a frame; answerers that read pixels themselves (<see cref="IFrameReader"/>) read it too.</summary>
+    public FrameEncoding Encode(ImageView frame)
+    {
+        var encoding = engine.Encode(frame);
+        try
+        {
+            foreach (var reader in answerers.OfType<IFrameReader>())
+                if (reader.WantsFrames)
+                    reader.Read(frame, encoding);
+        }
+        catch
+        {
+            encoding.Dispose();
+            throw;
+        }
+        return encoding;
+    }
 
     /// <summary>The L2-normalised text embedding of <paramref name="text"/> (for text search); null if it has too many words.</summary>
     public float[]? EmbedText(string text) => texts.For(text)?.Embedding;

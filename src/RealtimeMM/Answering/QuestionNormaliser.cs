@@ -87,7 +87,7 @@ public sealed class QuestionNormaliser
             foreach (var w in words)
             {
                 bool color = world.Colors.Contains(worldWord);
-                foreach (var form in color ? [w] : new[] { w, PluralOf(w) })
+                foreach (var form in color ? [w] : new[] { w, English.Plural(w) })
                     (claims.TryGetValue(form, out var set) ? set : claims[form] = []).Add(worldWord);
             }
         foreach (var (form, worlds) in claims)
@@ -134,12 +134,6 @@ public sealed class QuestionNormaliser
             throw new ModelBundleException(path, "words", $"not a synonym table ({e.Message})", e);
         }
     }
-
-    /// <summary>English plural of a one-word noun (regular rules; the world's irregular ones are known words).</summary>
-    static string PluralOf(string w) =>
-        w.EndsWith('s') || w.EndsWith('x') || w.EndsWith('z') || w.EndsWith("ch") || w.EndsWith("sh") ? w + "es"
-        : w.Length > 1 && w[^1] == 'y' && !"aeiou".Contains(w[^2]) ? w[..^1] + "ies"
-        : w == "man" ? "men" : w == "woman" ? "women" : w == "child" ? "children" : w + "s";
 
     /// <summary>Interprets a question: as it is, reworded in the world's words, or refused with the reason.</summary>
     public ParsedQuestion Interpret(string question)

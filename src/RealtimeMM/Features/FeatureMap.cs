@@ -35,6 +35,17 @@ public sealed class FeatureMap
     /// <summary>All cells' vectors, cell (r, c) at <c>(r * Columns + c) * Channels</c>.</summary>
     internal float[] Cells { get; }
 
+    /// <summary>A copy of this map, into <paramref name="into"/> when it has the same shape.</summary>
+    internal FeatureMap CopyTo(FeatureMap? into)
+    {
+        if (into is null || into.Rows != Rows || into.Columns != Columns || into.Channels != Channels)
+            into = new FeatureMap(Rows, Columns, Channels, FrameWidth, FrameHeight);
+        Cells.CopyTo(into.Cells, 0);
+        into.FrameWidth = FrameWidth;
+        into.FrameHeight = FrameHeight;
+        return into;
+    }
+
     /// <summary>Cell (r, c)'s unit vector.</summary>
     public ReadOnlySpan<float> Cell(int row, int column) => Cells.AsSpan((row * Columns + column) * Channels, Channels);
 

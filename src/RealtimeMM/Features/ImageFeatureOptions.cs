@@ -6,10 +6,10 @@ namespace RealtimeMM.Features;
 public sealed record ImageFeatureOptions
 {
     /// <summary>Input width the frame is resized to (a multiple of 32). 640x480 streams keep their shape at 4:3.</summary>
-    public int Width { get; init; } = 512;
+    public int Width { get; init; } = 640;
 
     /// <summary>Input height (a multiple of 32).</summary>
-    public int Height { get; init; } = 384;
+    public int Height { get; init; } = 480;
 
     /// <summary>
     /// The ResNet stage whose output is the feature map: 3 (256 channels, one cell per 16 input
@@ -22,6 +22,9 @@ public sealed record ImageFeatureOptions
 
     /// <summary>ONNX Runtime threads (0: one per core).</summary>
     public int Threads { get; init; }
+
+    /// <summary>Whether ONNX Runtime's threads spin while waiting for work (see <c>ModelBundle.Load</c>).</summary>
+    public bool Spinning { get; init; } = true;
 
     /// <summary>
     /// The folder holding <c>ResNet18Onnx/ResNet18.onnx</c> and <c>ResNetPrepOnnx/ResNetPreprocess.onnx</c>

@@ -20,9 +20,11 @@ public sealed class ImageFeatures : IDisposable
     readonly OrtEncoder<float> encoder;
     readonly IPreprocessor preprocessor;
     readonly FeatureMap map;
+    readonly PreprocessSpec spec;
 
     ImageFeatures(ImageFeatureOptions options, OrtEncoder<float> encoder, IPreprocessor preprocessor, int channels)
     {
+        spec = preprocessor.Spec;
         Options = options;
         this.encoder = encoder;
         this.preprocessor = preprocessor;
@@ -59,12 +61,13 @@ public sealed class ImageFeatures : IDisposable
             if (!File.Exists(p))
                 throw new ModelBundleException(p, "file", "not found (it comes with NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0; reference it or set ImageFeatureOptions.ModelFolder)");
         byte[] cut;
+        string output;
         Vector3 mean;
         int channels;
         try
         {
             var net = File.ReadAllBytes(netPath);
-            string output = StageOutput(net, options.Stage);
+            output = StageOutput(net, options.Stage);
             cut = OnnxSurgery.CutAt(net, output, swapInputChannels: true);
             channels = 32 << options.Stage;
             // The preprocessing model subtracts a 224x224 BGR mean image from 0..255 pixels: its per-channel mean, in RGB, in [0, 1] units
@@ -80,8 +83,8 @@ public sealed class ImageFeatures : IDisposable
         var spec = new PreprocessSpec { Width = options.Width, Height = options.Height, Mean = mean, Std = new Vector3(1 / 255f), Fit = FitMode.Stretch };
         int stride = 1 << (options.Stage + 1);
         var encoder = new OrtEncoder<float>(netPath, OnnxSurgery.InputName(cut), [1, 3, options.Height, options.Width],
-            [(StageOutput(File.ReadAllBytes(netPath), options.Stage), [1, channels, options.Height / stride, options.Width / stride])],
-            options.Threads > 0 ? options.Threads : Environment.ProcessorCount, model: cut);
+            [(output, [1, channels, options.Height / stride, options.Width / stride])],
+            options.Threads > 0 ? options.Threads : Environment.ProcessorCount, options.Spinning, model: cut);
         IPreprocessor? pre = null;
         try
         {
@@ -119,6 +122,24 @@ public sealed class ImageFeatures : IDisposable
         map.FrameWidth = frame.Width;
         map.FrameHeight = frame.Height;
         return map;
+    }
+
+    /// <summary>
+    /// The last frame as the network saw it: <see cref="ImageFeatureOptions.Width"/> x
+    /// <see cref="ImageFeatureOptions.Height"/> pixels, RGB interleaved, 8 bits (for colors of what it found).
+    /// </summary>
+    internal void InputRgb(Span<byte> rgb)
+    {
+        int plane = spec.Width * spec.Height;
+        if (rgb.Length < 3 * plane)
+            throw new ArgumentException($"room for {rgb.Length} bytes, the input image has {3 * plane}", nameof(rgb));
+        var input = encoder.Input;
+        for (int c = 0; c < 3; c++)
+        {
+            float mean = 255f * (c == 0 ? spec.Mean.X : c == 1 ? spec.Mean.Y : spec.Mean.Z);
+            for (int i = 0; i < plane; i++)
+                rgb[3 * i + c] = (byte)Math.Clamp(MathF.Round(input[c * plane + i] + mean), 0, 255);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using RealtimeMM.Answering;
+using RealtimeMM.Bundle;
+using RealtimeMM.Features;
+using RealtimeMM.Frames;
+using RealtimeMM.Gpu;
+
+namespace RealtimeMM.Teaching;
+
+/// <summary>
+/// Answers about things taught by example (<see cref="Teach"/>: a name and a box on a frame): is
+/// there, how many, where (the world's thirds) and what color (from the thing's own pixels, in the
+/// world's color words). It reads every frame's real-image features (<see cref="ImageFeatures"/>)
+/// while anything is taught, and takes the questions that name a taught name, ahead of the scene
+/// model: a taught name that is also a class of the world ("person") is answered from the examples,
+/// which were shown on the user's own camera. Answers carry the score map as their attention and a
+/// box per thing found. Confidence is the score's margin over the presence threshold through a
+/// logistic, not calibrated on data. Thread-safe.
+/// </summary>
+public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
+{
+    readonly ImageFeatures features;
+    readonly bool ownsFeatures;
+    readonly World world;
+    readonly object gate = new();
+    readonly Stack<TaughtFrame> spare = new();
+    Dictionary<string, TaughtMatcher.Model> models = [];
+
+    public TaughtAnswerer(ImageFeatures features, TaughtVocabulary vocabulary, World world, bool ownsFeatures = true)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(world);
+        if (vocabulary.Features != features.Name || vocabulary.Channels != features.Channels)
+            throw new ArgumentException($"the vocabulary's vectors come from '{vocabulary.Features}', the features are '{features.Name}'", nameof(vocabulary));
+        this.features = features;
+        this.ownsFeatures = ownsFeatures;
+        this.world = world;
+        Vocabulary = vocabulary;
+        vocabulary.Changed += (_, _) => Rebuild();
+        Rebuild();
+    }
+
+    /// <summary>
+    /// Opens the real-image features and the vocabulary file at <paramref name="vocabularyPath"/>
+    /// (null: in memory only). Throws <see cref="VocabularyException"/> when the file cannot be used at
+    /// all; a damaged one opens with what was whole (<see cref="TaughtVocabulary.Dropped"/>).
+    /// </summary>
+    public static TaughtAnswerer Open(string? vocabularyPath, World world, ImageFeatureOptions? options = null, VulkanDevice? device = null, Action<string>? warn = null)
+    {
+        var f = ImageFeatures.Open(options, device, warn);
+        try
+        {
+            var v = vocabularyPath is null ? TaughtVocabulary.InMemory(f.Name, f.Channels) : TaughtVocabulary.Open(vocabularyPath, f.Name, f.Channels);
+            return new TaughtAnswerer(f, v, world);
+        }
+        catch
+        {
+            f.Dispose();
+            throw;
+        }
+    }
+
+    public string Name => "taught-examples";
+
+    public TaughtVocabulary Vocabulary { get; }
+
+    public ImageFeatures Features => features;
+
+    public bool WantsFrames => models.Count > 0;
+
+    /// <summary>Whether <paramref name="name"/> is also a class of the world (the taught examples answer for it).</summary>
+    public bool IsWorldClass(string name) => world.Classes.Contains(TaughtNames.Normalise(name));
+
+    /// <summary>
+    /// Teaches <paramref name="name"/> (or, with <paramref name="negative"/>, what it is not) from the
+    /// thing in <paramref name="box"/> and writes the vocabulary. Throws <see cref="ArgumentException"/>
+    /// naming the problem for an empty, zero-area or out-of-frame box and for a bad name.
+    /// </summary>
+    public TaughtExample Teach(string name, ImageView frame, BoxF box, bool negative = false, string source = "")
+    {
+        string n = TaughtNames.Normalise(name);
+        frame.Validate();
+        box.Validate(frame.Width, frame.Height);
+        lock (gate)
+        {
+            var map = features.Extract(frame);
+            var vector = map.Pool(box);
+            var positives = Vocabulary.ExamplesOf(n).Where(e => !e.Negative).Select(e => e.Vector).ToList();
+            if (negative && positives.Count == 0)
+                throw new ArgumentException($"'{n}' has no example of what it is yet: teach one before what it is not", nameof(negative));
+            var background = negative ? [] : TaughtMatcher.Background(map, box, [.. positives, vector]);
+            var example = new TaughtExample(n, vector, background, box, frame.Width, frame.Height, negative, source, DateTimeOffset.UtcNow);
+            Vocabulary.Add(example);
+            return example;
+        }
+    }
+
+    void Rebuild()
+    {
+        var examples = Vocabulary.Examples;
+        models = examples.Where(e => !e.Negative).Select(e => e.Name).Distinct()
+            .ToDictionary(n => n, n => TaughtMatcher.ModelOf(n, examples.Where(e => e.Name == n)));
+    }
+
+    public void Read(ImageView frame, FrameEncoding encoding)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        TaughtFrame taught;
+        lock (gate)
+        {
+            var map = features.Extract(frame);
+            taught = spare.TryPop(out var s) ? s : new TaughtFrame(this);
+            taught.Map = map.CopyTo(taught.Map);
+            int size = 3 * features.Options.Width * features.Options.Height;
+            if (taught.Rgb.Length != size)
+                taught.Rgb = new byte[size];
+            features.InputRgb(taught.Rgb);
+        }
+        encoding.ReaderMs["features"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        encoding.Attach(this, taught);
+    }
+
+    /// <summary>The taught name the question says (the longest, if several), with where it stands.</summary>
+    string? NameIn(ParsedQuestion question)
+    {
+        var words = QuestionTokenizer.Words(question.Asked);
+        return models.Keys.Where(n => TaughtNames.Find(words, n) is not null).MaxBy(n => n.Length);
+    }
+
+    public bool CanAnswer(ParsedQuestion question, FrameEncoding frame) =>
+        question.Kind is QuestionKind.Exist or QuestionKind.Count or QuestionKind.Position or QuestionKind.Color
+        && frame.Attached<TaughtFrame>(this) is not null && NameIn(question) is not null;
+
+    /// <summary>The things that look like <paramref name="name"/> in an encoded frame, best first (empty when it was not read: nothing was taught when it was encoded).</summary>
+    public IReadOnlyList<TaughtInstance> Find(FrameEncoding frame, string name)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        string n = TaughtNames.Normalise(name);
+        var taught = frame.Attached<TaughtFrame>(this);
+        if (taught?.Map is null || !models.TryGetValue(n, out var model))
+            return [];
+        var score = new float[taught.Map.Rows * taught.Map.Columns];
+        TaughtMatcher.Score(taught.Map, model, score);
+        return TaughtMatcher.Instances(taught.Map, score, model);
+    }
+
+    public IReadOnlyList<Answer> Answer(FrameEncoding frame, IReadOnlyList<ParsedQuestion> questions)
+    {
+        var taught = frame.Attached<TaughtFrame>(this) ?? throw new InvalidOperationException("the frame was encoded before anything was taught");
+        var map = taught.Map!;
+        var answers = new List<Answer>(questions.Count);
+        foreach (var q in questions)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            string name = NameIn(q) ?? throw new InvalidOperationException($"'{q.Asked}' names nothing taught");
+            var score = new float[map.Rows * map.Columns];
+            var model = models[name];
+            TaughtMatcher.Score(map, model, score);
+            var found = TaughtMatcher.Instances(map, score, model);
+            float best = score.Max();
+            var timings = frame.Timings();
+            timings["match"] = Math.Round(Stopwatch.GetElapsedTime(t0).TotalMilliseconds, 3);
+            var attention = Attention(map, score);
+            var boxes = found.Select(i => i.Box).ToList();
+            string kind = q.Kind.Name();
+            // the margin by which the answer clears the presence threshold, through a logistic (not calibrated)
+            float Confidence(float margin) => 1f / (1f + MathF.Exp(-MathF.Abs(margin) / 0.02f));
+            string article = World.Article(name);
+            Answer Make(string text, float confidence, bool notInView = false) =>
+                new(q.Asked, text, confidence, kind, attention, timings, features.Device) { Boxes = boxes, NotInView = notInView };
+            answers.Add(q.Kind switch
+            {
+                QuestionKind.Exist => Make(found.Count > 0 ? "yes" : "no", Confidence(best - TaughtMatcher.Presence)),
+                QuestionKind.Count => Make(found.Count.ToString(), Confidence(found.Count > 0 ? found.Min(f => f.Score) - TaughtMatcher.Presence : best - TaughtMatcher.Presence)),
+                _ when found.Count == 0 => Make($"I don't see {article} {name}", Confidence(best - TaughtMatcher.Presence), notInView: true),
+                QuestionKind.Position => Make(world.PositionOf(found[0].PeakX, found[0].PeakY, map.FrameWidth, map.FrameHeight), Confidence(found[0].Score - TaughtMatcher.Presence)),
+                _ => ColorAnswer(map, score, found[0], taught.Rgb) is { } color
+                    ? Make(color, Confidence(found[0].Score - TaughtMatcher.Presence))
+                    : Make($"I don't see {article} {name}", 0.5f, notInView: true),
+            });
+        }
+        return answers;
+    }
+
+    string? ColorAnswer(FeatureMap map, float[] score, TaughtInstance instance, byte[] rgb)
+    {
+        int w = features.Options.Width, h = features.Options.Height;
+        double sx = (double)w / map.Columns, sy = (double)h / map.Rows;
+        var pixels = new List<int>();
+        foreach (var (r, c) in TaughtMatcher.CellsOf(map, score, instance))
+            for (int y = (int)(r * sy); y < (int)((r + 1) * sy); y++)
+                for (int x = (int)(c * sx); x < (int)((c + 1) * sx); x++)
+                    pixels.Add(y * w + x);
+        return ColorNamer.Name(rgb, pixels, world.Colors.ToHashSet());
+    }
+
+    static AttentionMap Attention(FeatureMap map, float[] score)
+    {
+        var values = score.Select(s => Math.Max(0, s)).ToArray();
+        float sum = values.Sum();
+        if (sum > 0)
+            for (int i = 0; i < values.Length; i++)
+                values[i] /= sum;
+        int peak = Array.IndexOf(score, score.Max());
+        return new AttentionMap(map.Columns, map.Rows, values, (peak % map.Columns + 0.5) * map.CellWidth, (peak / map.Columns + 0.5) * map.CellHeight);
+    }
+
+    internal void Recycle(TaughtFrame frame)
+    {
+        lock (gate)
+            if (spare.Count < 4)
+                spare.Push(frame);
+    }
+
+    public void Dispose()
+    {
+        if (ownsFeatures)
+            lock (gate)
+                features.Dispose();
+    }
+}
+
+/// <summary>What the taught answerer keeps of one frame: its feature map and its pixels at the network's size.</summary>
+internal sealed class TaughtFrame(TaughtAnswerer owner) : IDisposable
+{
+    public FeatureMap? Map { get; set; }
+    public byte[] Rgb { get; set; } = [];
+
+    public void Dispose() => owner.Recycle(this);
+}

@@ -1,0 +1,196 @@
+using System.Numerics.Tensors;
+using RealtimeMM.Features;
+
+namespace RealtimeMM.Teaching;
+
+/// <summary>
+/// Finds a taught name in a feature map. Every cell scores its likeness to the name's nearest
+/// example minus its likeness to the nearest thing its examples were shown against (the
+/// background and the negative examples): above zero, the cell looks more like the name than like
+/// anything else it was shown. An instance is a peak of that score above <see cref="Presence"/>,
+/// highest within one cell across and two down (things people teach stand upright more often than
+/// not); its box is the cells above zero nearer to it than to any other peak.
+/// Chosen on vtest.avi's development frames (40, 70, 100), not its test frames.
+/// </summary>
+internal static class TaughtMatcher
+{
+    /// <summary>How far a peak must stand above the background's likeness to count.</summary>
+    public const float Presence = 0.03f;
+
+    const int BackgroundClusters = 8, ClusterRounds = 20;
+
+    /// <summary>
+    /// A name's examples, ready to score: unit vectors of what it is and of what it is not, and its
+    /// examples' mean size as a share of their frames (two peaks closer than half of it are one thing).
+    /// </summary>
+    public sealed record Model(string Name, float[][] Positives, float[][] Negatives, double Width, double Height);
+
+    public static Model ModelOf(string name, IEnumerable<TaughtExample> examples)
+    {
+        var list = examples.ToList();
+        var positives = list.Where(e => !e.Negative).ToList();
+        return new Model(name, positives.Select(e => e.Vector).ToArray(), list.SelectMany(e => e.Negative ? [e.Vector] : e.Background).ToArray(),
+            positives.Average(e => e.Box.Width / e.FrameWidth), positives.Average(e => e.Box.Height / e.FrameHeight));
+    }
+
+    /// <summary>Each cell's score (likeness to the name minus likeness to its background), into <paramref name="score"/>.</summary>
+    public static void Score(FeatureMap map, Model model, float[] score)
+    {
+        int cells = map.Rows * map.Columns;
+        var best = new float[cells];
+        var t = new float[cells];
+        Max(map, model.Positives, best, t);
+        Array.Copy(best, score, cells);
+        if (model.Negatives.Length > 0)
+        {
+            Max(map, model.Negatives, best, t);
+            TensorPrimitives.Subtract(score.AsSpan(0, cells), best, score.AsSpan(0, cells));
+        }
+    }
+
+    static void Max(FeatureMap map, float[][] vectors, float[] best, float[] t)
+    {
+        Array.Fill(best, -1f);
+        foreach (var v in vectors)
+        {
+            map.Similarity(v, t);
+            TensorPrimitives.Max(best, t, best);
+        }
+    }
+
+    /// <summary>The instances in a scored map, best first: peaks at least half an example's size apart (in cells, at least one).</summary>
+    public static List<TaughtInstance> Instances(FeatureMap map, float[] score, Model model)
+    {
+        int rows = map.Rows, cols = map.Columns, cells = rows * cols;
+        int peakAcross = Math.Max(1, (int)Math.Round(model.Width * cols / 2)), peakDown = Math.Max(1, (int)Math.Round(model.Height * rows / 2));
+        var peaks = new List<int>();
+        for (int i = 0; i < cells; i++)
+        {
+            if (score[i] <= Presence)
+                continue;
+            int r = i / cols, c = i % cols;
+            bool isPeak = true;
+            for (int dr = -peakDown; dr <= peakDown && isPeak; dr++)
+                for (int dc = -peakAcross; dc <= peakAcross; dc++)
+                {
+                    int rr = r + dr, cc = c + dc;
+                    if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= rows || cc >= cols)
+                        continue;
+                    int k = rr * cols + cc;
+                    if (score[k] > score[i] || (score[k] == score[i] && k < i))
+                    {
+                        isPeak = false;
+                        break;
+                    }
+                }
+            if (isPeak)
+                peaks.Add(i);
+        }
+        // every cell above zero goes to the peak it reaches first, spreading from all peaks at once
+        var owner = new int[cells];
+        Array.Fill(owner, -1);
+        var queue = new Queue<int>();
+        for (int p = 0; p < peaks.Count; p++)
+        {
+            owner[peaks[p]] = p;
+            queue.Enqueue(peaks[p]);
+        }
+        while (queue.Count > 0)
+        {
+            int i = queue.Dequeue(), r = i / cols, c = i % cols;
+            for (int dr = -1; dr <= 1; dr++)
+                for (int dc = -1; dc <= 1; dc++)
+                {
+                    int rr = r + dr, cc = c + dc;
+                    if (rr < 0 || cc < 0 || rr >= rows || cc >= cols)
+                        continue;
+                    int k = rr * cols + cc;
+                    if (owner[k] < 0 && score[k] > 0)
+                    {
+                        owner[k] = owner[i];
+                        queue.Enqueue(k);
+                    }
+                }
+        }
+        var found = new List<TaughtInstance>();
+        for (int p = 0; p < peaks.Count; p++)
+        {
+            int r0 = rows, r1 = -1, c0 = cols, c1 = -1;
+            for (int i = 0; i < cells; i++)
+                if (owner[i] == p)
+                {
+                    r0 = Math.Min(r0, i / cols);
+                    r1 = Math.Max(r1, i / cols);
+                    c0 = Math.Min(c0, i % cols);
+                    c1 = Math.Max(c1, i % cols);
+                }
+            double cw = map.CellWidth, ch = map.CellHeight;
+            found.Add(new TaughtInstance(new BoxF((float)(c0 * cw), (float)(r0 * ch), (float)((c1 - c0 + 1) * cw), (float)((r1 - r0 + 1) * ch)),
+                score[peaks[p]], (peaks[p] % cols + 0.5) * cw, (peaks[p] / cols + 0.5) * ch));
+        }
+        found.Sort((a, b) => b.Score.CompareTo(a.Score));
+        return found;
+    }
+
+    /// <summary>The instance's core cells, for its colors: in its box, scoring at least half its peak (its edges hold the ground it stands on).</summary>
+    public static IEnumerable<(int Row, int Column)> CellsOf(FeatureMap map, float[] score, TaughtInstance instance)
+    {
+        for (int r = 0; r < map.Rows; r++)
+            for (int c = 0; c < map.Columns; c++)
+                if (score[r * map.Columns + c] >= instance.Score / 2 && instance.Box.Contains((float)((c + 0.5) * map.CellWidth), (float)((r + 0.5) * map.CellHeight)))
+                    yield return (r, c);
+    }
+
+    /// <summary>
+    /// What an example's frame held besides it: the cells outside its box that look less like the
+    /// name than the least alike cell inside it (so other, unboxed instances are not learnt as
+    /// background), summed up as a few cluster centres (spherical k-means, deterministic).
+    /// </summary>
+    public static float[][] Background(FeatureMap map, BoxF box, float[][] positives)
+    {
+        int cells = map.Rows * map.Columns;
+        var likeness = new float[cells];
+        var t = new float[cells];
+        Max(map, positives, likeness, t);
+        float leastInside = float.MaxValue;
+        for (int r = 0; r < map.Rows; r++)
+            for (int c = 0; c < map.Columns; c++)
+                if (map.Overlap(box, r, c) >= 0.5)
+                    leastInside = Math.Min(leastInside, likeness[r * map.Columns + c]);
+        if (leastInside == float.MaxValue) // a box smaller than half a cell
+            leastInside = TensorPrimitives.Max(likeness);
+        var samples = new List<float[]>();
+        for (int r = 0; r < map.Rows; r++)
+            for (int c = 0; c < map.Columns; c++)
+                if (map.Overlap(box, r, c) == 0 && likeness[r * map.Columns + c] < leastInside)
+                    samples.Add(map.Cell(r, c).ToArray());
+        int k = Math.Min(BackgroundClusters, samples.Count);
+        if (k == 0)
+            return [];
+        var centres = Enumerable.Range(0, k).Select(i => (float[])samples[i * samples.Count / k].Clone()).ToArray();
+        int channels = map.Channels;
+        for (int round = 0; round < ClusterRounds; round++)
+        {
+            var sums = centres.Select(_ => new float[channels]).ToArray();
+            foreach (var x in samples)
+            {
+                int best = 0;
+                float bestDot = float.MinValue;
+                for (int j = 0; j < k; j++)
+                {
+                    float d = TensorPrimitives.Dot(x, centres[j]);
+                    if (d > bestDot)
+                        (bestDot, best) = (d, j);
+                }
+                TensorPrimitives.Add(sums[best], x, sums[best]);
+            }
+            for (int j = 0; j < k; j++)
+            {
+                float n = TensorPrimitives.Norm(sums[j]);
+                if (n > 0)
+                    TensorPrimitives.Divide(sums[j], n, centres[j]);
+            }
+        }
+        return centres;
+    }
+}
