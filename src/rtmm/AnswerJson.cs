@@ -38,6 +38,8 @@ internal static class AnswerJson
         o["kind"] = a.Kind;
         o["attention"] = a.Attention is { } map ? new { grid = new[] { map.GridHeight, map.GridWidth }, peak = new[] { Math.Round(map.PeakX, 1), Math.Round(map.PeakY, 1) } } : null;
         o["timings_ms"] = a.TimingsMs;
+        if (a.Boxes is { } boxes)
+            o["boxes"] = boxes.Select(b => new[] { Math.Round(b.X, 1), Math.Round(b.Y, 1), Math.Round(b.Width, 1), Math.Round(b.Height, 1) }).ToArray();
         o["device"] = a.Device;
         o["answerer"] = a.Answerer;
         o["not_sure"] = a.NotSure;

@@ -38,6 +38,7 @@ public static class RtmmCli
             IndexCommand.Create(terminal),
             SearchCommand.Create(terminal),
             AlertsCommand.Create(terminal),
+            TeachCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         var parsed = root.Parse(args);
@@ -99,7 +100,7 @@ public static class RtmmCli
     /// </summary>
     static bool IsUserError(Exception e) => e is UsageException or FrameSourceException or ReplayFormatException or DiskFullException or ClipOutputException
         or RealtimeMM.Bundle.ModelBundleException or RealtimeMM.Bundle.WorldException or RealtimeMM.Speech.SpeechUnavailableException
-        or RealtimeMM.Speech.AudioFormatException or RealtimeMM.Speech.AudioInputException or RealtimeMM.Search.FrameIndexException
+        or RealtimeMM.Speech.AudioFormatException or RealtimeMM.Speech.AudioInputException or RealtimeMM.Search.FrameIndexException or RealtimeMM.Teaching.VocabularyException
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
         or NotSupportedException;
 

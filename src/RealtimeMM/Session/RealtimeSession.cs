@@ -22,7 +22,7 @@ namespace RealtimeMM.Session;
 /// <see cref="Answers"/>). <see cref="RenderOverlay"/> blends the newest heatmap into a caller's buffer.
 /// Disposing stops the worker, cancels what is still waiting and releases every GPU and native resource.
 /// </summary>
-public sealed class RealtimeSession : IAsyncDisposable, IDisposable
+public sealed partial class RealtimeSession : IAsyncDisposable, IDisposable
 {
     readonly QuestionAnswerer answerer;
     readonly StandingQuestions standing;
@@ -43,9 +43,10 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
     double lastEncodeMs, lastAnswerMs;
     int disposed;
 
-    RealtimeSession(QuestionAnswerer answerer, RealtimeSessionOptions options)
+    RealtimeSession(QuestionAnswerer answerer, RealtimeSessionOptions options, Teaching.TaughtAnswerer? taught)
     {
         this.answerer = answerer;
+        this.taught = taught;
         log = options.Logger;
         // first: an index that cannot be opened throws before anything else is made
         if (options.IndexPath is { } path)
@@ -74,13 +75,16 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
             throw;
         }
         options.Logger.LogInformation("RealtimeMM session: model {Model}, device {Device}", answerer.Bundle.Manifest.Name, answerer.Device);
+        Teaching.TaughtAnswerer? taught = null;
         try
         {
-            return new RealtimeSession(answerer, options);
+            taught = OpenTaught(answerer, options); // before the worker starts: it adds an answerer
+            return new RealtimeSession(answerer, options, taught);
         }
         catch
         {
-            answerer.Dispose(); // an index that cannot be opened: nothing left behind
+            taught?.Dispose(); // a vocabulary or an index that cannot be opened: nothing left behind
+            answerer.Dispose();
             throw;
         }
     }
@@ -335,6 +339,7 @@ public sealed class RealtimeSession : IAsyncDisposable, IDisposable
         slot.Dispose();
         overlay.Dispose();
         answerer.Dispose();
+        taught?.Dispose();
         stop.Dispose();
     }
 

@@ -33,4 +33,16 @@ public sealed record RealtimeSessionOptions
 
     /// <summary>Which processed frames the index keeps (its settings are copied); null: <see cref="FrameSampler"/>'s defaults.</summary>
     public FrameSampler? IndexSampling { get; init; }
+
+    /// <summary>
+    /// The vocabulary file of names taught by example (<see cref="RealtimeSession.Teach(string, ReadOnlySpan{byte}, int, int, int, Features.BoxF, bool, string)"/>):
+    /// reloaded at start, written at every change. Setting it turns teaching on.
+    /// </summary>
+    public string? VocabularyPath { get; init; }
+
+    /// <summary>Teaching on, with the vocabulary in memory only (when <see cref="VocabularyPath"/> is not set).</summary>
+    public bool Teaching { get; init; }
+
+    /// <summary>How the taught answerer's real-image features look at frames (null: <see cref="Features.ImageFeatureOptions"/>' defaults, on the session's device).</summary>
+    public Features.ImageFeatureOptions? Features { get; init; }
 }

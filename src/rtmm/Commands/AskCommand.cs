@@ -24,7 +24,8 @@ internal static class AskCommand
         var json = Options.Json();
         var model = Options.Model();
         var device = Options.Device();
-        var command = new Command("ask", "Answer a question about an image") { image, query, questions, json, model, device };
+        var vocabulary = TeachCommand.Vocabulary(required: false);
+        var command = new Command("ask", "Answer a question about an image") { image, query, questions, json, model, device, vocabulary };
         command.Validators.Add(r =>
         {
             bool single = r.GetResult(image) is not null || r.GetResult(query) is not null;
@@ -36,6 +37,9 @@ internal static class AskCommand
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
+            using var taught = parse.GetValue(vocabulary) is { } names ? TeachCommand.Open(names, parse.GetValue(device), answerer.Bundle.Manifest.World, terminal) : null;
+            if (taught is not null)
+                answerer.AddAnswerer(taught);
             bool asJson = parse.GetValue(json);
             if (parse.GetValue(questions) is { } file)
             {
