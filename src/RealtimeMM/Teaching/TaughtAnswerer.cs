@@ -25,6 +25,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
     readonly object gate = new();
     readonly Stack<TaughtFrame> spare = new();
     Dictionary<string, TaughtMatcher.Model> models = [];
+    readonly IReadOnlyList<float[]> generic;
 
     public TaughtAnswerer(ImageFeatures features, TaughtVocabulary vocabulary, World world, bool ownsFeatures = true)
     {
@@ -37,6 +38,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         this.ownsFeatures = ownsFeatures;
         this.world = world;
         Vocabulary = vocabulary;
+        generic = UseGenericBackground ? TaughtMatcher.GenericBackground(features.Options.Stage, features.Channels) : [];
         vocabulary.Changed += (_, _) => Rebuild();
         Rebuild();
     }
@@ -62,6 +64,9 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
     }
 
     public string Name => "taught-examples";
+
+    /// <summary>For measurements only: answerers made while false score names without the generic background.</summary>
+    internal static bool UseGenericBackground { get; set; } = true;
 
     public TaughtVocabulary Vocabulary { get; }
 
@@ -100,7 +105,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
     {
         var examples = Vocabulary.Examples;
         models = examples.Where(e => !e.Negative).Select(e => e.Name).Distinct()
-            .ToDictionary(n => n, n => TaughtMatcher.ModelOf(n, examples.Where(e => e.Name == n)));
+            .ToDictionary(n => n, n => TaughtMatcher.ModelOf(n, examples.Where(e => e.Name == n), generic));
     }
 
     public void Read(ImageView frame, FrameEncoding encoding)

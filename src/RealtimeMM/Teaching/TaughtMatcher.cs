@@ -25,11 +25,11 @@ internal static class TaughtMatcher
     /// </summary>
     public sealed record Model(string Name, float[][] Positives, float[][] Negatives, double Width, double Height);
 
-    public static Model ModelOf(string name, IEnumerable<TaughtExample> examples)
+    public static Model ModelOf(string name, IEnumerable<TaughtExample> examples, IReadOnlyList<float[]> generic)
     {
         var list = examples.ToList();
         var positives = list.Where(e => !e.Negative).ToList();
-        return new Model(name, positives.Select(e => e.Vector).ToArray(), list.SelectMany(e => e.Negative ? [e.Vector] : e.Background).ToArray(),
+        return new Model(name, positives.Select(e => e.Vector).ToArray(), [.. list.SelectMany(e => e.Negative ? [e.Vector] : e.Background), .. generic],
             positives.Average(e => e.Box.Width / e.FrameWidth), positives.Average(e => e.Box.Height / e.FrameHeight));
     }
 
@@ -142,6 +142,28 @@ internal static class TaughtMatcher
     }
 
     /// <summary>
+    /// Things in general, as the features see them: 64 spherical k-means centres of the stage-3 cells
+    /// of the photos in Debian opencv-doc's examples/data (not vtest.avi, nor any photo the tests use;
+    /// <c>tools/BackgroundBank</c> makes the file). Every name is scored against them too, so a frame
+    /// unlike its examples' frames does not look like the name merely for being unlike their background.
+    /// Empty for features of another stage.
+    /// </summary>
+    public static IReadOnlyList<float[]> GenericBackground(int stage, int channels)
+    {
+        if (stage != 3)
+            return [];
+        using var stream = typeof(TaughtMatcher).Assembly.GetManifestResourceStream("resnet18-stage3-background.bin")
+            ?? throw new InvalidOperationException("the SDK lacks its resource resnet18-stage3-background.bin");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        var all = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, all, 0, bytes.Length);
+        if (all.Length % channels != 0)
+            throw new InvalidOperationException($"resnet18-stage3-background.bin holds {all.Length} numbers, not rows of {channels}");
+        return all.Chunk(channels).ToArray();
+    }
+
+    /// <summary>
     /// What an example's frame held besides it: the cells outside its box that look less like the
     /// name than the least alike cell inside it (so other, unboxed instances are not learnt as
     /// background), summed up as a few cluster centres (spherical k-means, deterministic).
@@ -164,12 +186,18 @@ internal static class TaughtMatcher
             for (int c = 0; c < map.Columns; c++)
                 if (map.Overlap(box, r, c) == 0 && likeness[r * map.Columns + c] < leastInside)
                     samples.Add(map.Cell(r, c).ToArray());
-        int k = Math.Min(BackgroundClusters, samples.Count);
+        return Cluster(samples, BackgroundClusters, ClusterRounds);
+    }
+
+    /// <summary>Spherical k-means of unit vectors: at most <paramref name="k"/> unit centres, started from evenly spaced samples (deterministic).</summary>
+    public static float[][] Cluster(IReadOnlyList<float[]> samples, int k, int rounds)
+    {
+        k = Math.Min(k, samples.Count);
         if (k == 0)
             return [];
         var centres = Enumerable.Range(0, k).Select(i => (float[])samples[i * samples.Count / k].Clone()).ToArray();
-        int channels = map.Channels;
-        for (int round = 0; round < ClusterRounds; round++)
+        int channels = centres[0].Length;
+        for (int round = 0; round < rounds; round++)
         {
             var sums = centres.Select(_ => new float[channels]).ToArray();
             foreach (var x in samples)

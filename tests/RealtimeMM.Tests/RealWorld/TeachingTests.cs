@@ -107,4 +107,20 @@ public class TeachingTests : TestBase
         Assert.That(bad.ExitCode, Is.EqualTo(1));
         Assert.That(bad.Error.Trim(), Is.EqualTo($"rtmm: {vocabulary}: its first line (the header) is damaged: the file is left as it is"));
     }
+
+    [Test]
+    public void BenchTaught_Json_TimesBothAnswerersOnTheSameFrames()
+    {
+        var r = Rtmm.Run("bench", "taught", "--seconds", "1", "--threads", "2", "--footage", Footage.Folder, "--json");
+        Assert.That(r.ExitCode, Is.Zero, r.ToString());
+        var j = JsonDocument.Parse(r.Out).RootElement;
+        Assert.That(j.GetProperty("taught").GetProperty("answerer").GetString(), Is.EqualTo("taught-examples"));
+        Assert.That(j.GetProperty("scene_model").GetProperty("answerer").GetString(), Is.EqualTo("scene-model"));
+        foreach (var run in new[] { "taught", "scene_model" })
+            Assert.That(j.GetProperty(run).GetProperty("frames").GetInt32(), Is.Positive, run);
+        Assert.That(j.GetProperty("ratio").GetDouble(), Is.Positive);
+        var missing = Rtmm.Run("bench", "taught", "--seconds", "1", "--footage", Temp);
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.Error, Does.Contain("vtest.json: not found"));
+    }
 }

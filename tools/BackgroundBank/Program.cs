@@ -1,0 +1,39 @@
+// The generic background of taught names (TaughtMatcher.GenericBackground): spherical k-means centres of the
+// stage-3 ResNet18 cells (640x480 input) of a folder of photos, a quarter of each photo's cells sampled (seed 7).
+//   dotnet run -c Release --project tools/BackgroundBank -- FOLDER models/features/resnet18-stage3-background.bin [64]
+// The shipped file: FOLDER = the JPEG and PNG photos of Debian opencv-doc's usr/share/doc/opencv-doc/examples/data
+// (not vtest.avi, and none of tests/data/real-photos).
+using OpenCvSharp;
+using RealtimeMM.Features;
+using RealtimeMM.Frames;
+using RealtimeMM.Gpu;
+using RealtimeMM.Teaching;
+
+if (args.Length < 2)
+{
+    Console.Error.WriteLine("usage: BackgroundBank FOLDER OUT.bin [CENTRES]");
+    return 1;
+}
+int k = args.Length > 2 ? int.Parse(args[2]) : 64;
+using var features = ImageFeatures.Open(new ImageFeatureOptions { Device = DevicePreference.Cpu });
+var rng = new Random(7);
+var cells = new List<float[]>();
+int photos = 0;
+foreach (var file in Directory.GetFiles(args[0]).Order(StringComparer.Ordinal))
+{
+    using var m = Cv2.ImRead(file, ImreadModes.Color);
+    if (m.Empty())
+        continue;
+    photos++;
+    var map = features.Extract(m.AsImageView());
+    for (int r = 0; r < map.Rows; r++)
+        for (int c = 0; c < map.Columns; c++)
+            if (rng.NextDouble() < 0.25)
+                cells.Add(map.Cell(r, c).ToArray());
+}
+var centres = TaughtMatcher.Cluster(cells, k, 15);
+using (var w = new BinaryWriter(File.Create(args[1])))
+    foreach (var v in centres.SelectMany(c => c))
+        w.Write(v);
+Console.WriteLine($"{photos} photos, {cells.Count} cells, {centres.Length} centres of {features.Channels} -> {args[1]}");
+return 0;
