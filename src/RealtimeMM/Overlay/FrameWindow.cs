@@ -9,6 +9,11 @@ public sealed class FrameWindow : IDisposable
 {
     readonly string title;
     bool closed;
+    MouseCallback? onMouse; // kept alive while native code holds it
+    readonly object boxGate = new();
+    (int X, int Y)? dragFrom;
+    (int X, int Y) dragTo;
+    Features.BoxF? dragged;
 
     public FrameWindow(string title)
     {
@@ -37,6 +42,63 @@ public sealed class FrameWindow : IDisposable
             Cv2.ImShow(title, mat);
         return Cv2.WaitKeyEx(Math.Max(1, waitMs));
     }
+
+    /// <summary>
+    /// Lets the user drag boxes with the left mouse button (in the pixels of the frames shown):
+    /// <see cref="Dragging"/> while the button is down, <see cref="TakeBox"/> once it is released.
+    /// </summary>
+    public void EnableBoxes()
+    {
+        ObjectDisposedException.ThrowIf(closed, this);
+        onMouse = (e, x, y, _, _) =>
+        {
+            lock (boxGate)
+            {
+                switch (e)
+                {
+                    case MouseEventTypes.LButtonDown:
+                        dragFrom = (x, y);
+                        dragTo = (x, y);
+                        break;
+                    case MouseEventTypes.MouseMove when dragFrom is not null:
+                        dragTo = (x, y);
+                        break;
+                    case MouseEventTypes.LButtonUp when dragFrom is { } from:
+                        dragTo = (x, y);
+                        var box = Box(from, dragTo);
+                        dragFrom = null;
+                        if (box.Width >= 4 && box.Height >= 4) // a click is not a box
+                            dragged = box;
+                        break;
+                }
+            }
+        };
+        Cv2.SetMouseCallback(title, onMouse);
+    }
+
+    /// <summary>The box being dragged now, or null.</summary>
+    public Features.BoxF? Dragging
+    {
+        get
+        {
+            lock (boxGate)
+                return dragFrom is { } from ? Box(from, dragTo) : null;
+        }
+    }
+
+    /// <summary>The last box dragged since the previous call, or null.</summary>
+    public Features.BoxF? TakeBox()
+    {
+        lock (boxGate)
+        {
+            var box = dragged;
+            dragged = null;
+            return box;
+        }
+    }
+
+    static Features.BoxF Box((int X, int Y) a, (int X, int Y) b) =>
+        new(Math.Min(a.X, b.X), Math.Min(a.Y, b.Y), Math.Abs(a.X - b.X), Math.Abs(a.Y - b.Y));
 
     public void Dispose()
     {

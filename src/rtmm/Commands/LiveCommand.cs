@@ -10,6 +10,11 @@ using RealtimeMM.Fusion;
 using RealtimeMM.Overlay;
 using RealtimeMM.Search;
 using RealtimeMM.Speech;
+using Cv2 = OpenCvSharp.Cv2;
+using Rect = OpenCvSharp.Rect;
+using Scalar = OpenCvSharp.Scalar;
+using RealtimeMM.Features;
+using Frame = RealtimeMM.Frames.Frame;
 
 namespace RealtimeMM.Cli.Commands;
 
@@ -37,12 +42,16 @@ internal static class LiveCommand
         var alert = new Option<string[]>("--alert") { Description = "Say when this appears and when it goes, e.g. --alert \"a dog\" (repeat for several)" };
         var index = new Option<string?>("--index") { Description = "Also store sampled frames' embeddings in this index file (what `rtmm search` reads); an existing one is continued" };
         var speaker = ListenCommand.SpeakerOption();
-        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked") { source, ask, frames, model, device, json, audio, listen, speaker, alert, index };
+        var vocabulary = TeachCommand.Vocabulary(required: false);
+        var command = new Command("live", "Ask questions about a live source in a window; the heatmap shows where the model looked. With --vocabulary, drag a box and type a name to teach it") { source, ask, frames, model, device, json, audio, listen, speaker, alert, index, vocabulary };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             if (!FrameWindow.DisplayAvailable)
                 throw new UsageException("rtmm live needs a display (DISPLAY is not set); headless, use rtmm replay SOURCE --questions FILE --out DIR");
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
+            using var taught = parse.GetValue(vocabulary) is { } names ? TeachCommand.Open(names, parse.GetValue(device), answerer.Bundle.Manifest.World, terminal) : null;
+            if (taught is not null)
+                answerer.AddAnswerer(taught);
             var standing = new StandingQuestions(answerer);
             foreach (var q in parse.GetValue(ask) ?? [])
                 standing.Add(q);
@@ -58,6 +67,10 @@ internal static class LiveCommand
             using var pump = FrameSource.Pump(parse.GetValue(source)!, slot, new FrameSourceOptions { Pacing = Pacing.RealTime },
                 onEvent: e => terminal.Error.WriteLine(e.ToString()));
             using var window = new FrameWindow("RealtimeMM live");
+            if (taught is not null)
+                window.EnableBoxes();
+            Frame? naming = null; // the frame a dragged box was drawn on, while its name is typed
+            BoxF box = default;
             using var heat = new CpuOverlayRenderer(new OverlaySpec());
             using var speech = parse.GetValue(audio) is { } audioSpec ? Voice.Open(audioSpec, answerer, parse.GetValue(listen),
                 parse.GetValue(speaker) is { } profile ? SpeakerProfile.Load(profile) : null) : null;
@@ -109,31 +122,71 @@ internal static class LiveCommand
                     if (parse.GetValue(json))
                         foreach (var a in answers)
                             AnswerJson.Write(terminal, a, asJson: true);
-                    using var withHeat = showHeat && !encoded.OutOfWorld && answers.Count > 0 && answers[0].Attention is { } map // no map where no answer is given
+                    using var withHeat = showHeat && answers.Count > 0 && (!encoded.OutOfWorld || answers[0].Answerer != "scene-model") && answers[0].Attention is { } map // no map where the scene model gives no answer
                         ? heat.Blend(frame, map.Values, map.GridWidth, map.GridHeight) : frame.Clone(frame.Index, frame.Timestamp);
-                    var caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0})").Append($"> {typed}_")
+                    if (taught is not null && window.TakeBox() is { } dragged)
+                    {
+                        naming?.Dispose();
+                        naming = frame.Clone(frame.Index, frame.Timestamp);
+                        box = dragged;
+                        typed.Clear();
+                    }
+                    Boxes(withHeat, answers.SelectMany(a => a.Boxes ?? []), naming is null ? window.Dragging : box);
+                    var caption = string.Join("\n", answers.Select(a => $"{a.Query}? {a.Text} ({a.Confidence:P0}{(taught is null ? "" : $", {a.Answerer}")})").Append(naming is null ? $"> {typed}_" : $"name for the box: {typed}_")
                         .Append(speech?.Talking == true ? "* listening... F2 to ask" : note).Where(line => line.Length > 0));
                     double fps = ++shown / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
                     // the in-world flag: a picture unlike the model's scenes is said so on screen, and its answers are "I can't tell"
-                    string world = encoded.InWorld is not { } w ? "" : encoded.OutOfWorld ? $"NOT LIKE MY SCENES (in-world {w:F3})  " : $"in-world {w:F2}  ";
+                    string world = encoded.InWorld is not { } w ? "" : encoded.OutOfWorld ? $"{(taught is null ? "" : "scene model: ")}NOT LIKE MY SCENES (in-world {w:F3})  " : $"in-world {w:F2}  ";
                     using var view = TruthOverlay.Draw(withHeat, null, caption, $"{world}{fps:F0} fps  {ms:F0} ms  dropped {slot.Dropped}  [Enter ask, Tab heatmap, Esc quit]");
                     int key = window.Show(view);
                     if (key == 27)
                         break;
                     if (key == FrameWindow.F2)
                         note = speech?.PushToTalk() ?? "no audio input: start rtmm live with --audio default (the microphone) or --audio FILE.wav";
+                    else if (naming is not null && (key & 0xFF) is 10 or 13)
+                    {
+                        string name = typed.ToString().Trim();
+                        typed.Clear();
+                        if (name.Length > 0)
+                        {
+                            try
+                            {
+                                var example = taught!.Teach(name, naming, box, source: $"{parse.GetValue(source)} frame {naming.Index}");
+                                note = $"taught '{example.Name}' ({taught.Vocabulary.ExamplesOf(example.Name).Count} example(s))";
+                                terminal.Out.WriteLine($"live: {note} from frame {naming.Index} {box}");
+                            }
+                            catch (ArgumentException e)
+                            {
+                                note = e.Message.Split(" (Parameter")[0];
+                            }
+                        }
+                        naming.Dispose();
+                        naming = null;
+                    }
                     else
                         Edit(key, typed, standing, ref showHeat);
                 }
                 if (limit is int max && shown >= max)
                     break;
             }
+            naming?.Dispose();
             recorder?.Dispose();
             terminal.Out.WriteLine($"live: {shown} frames shown, {slot.Dropped} dropped, {standing.Questions.Count} standing question(s)" +
                 (recorder is null ? "" : recorder.Failure is null ? $", {recorder.Stored} frames indexed in {recorder.Path}" : $"; {recorder.Failure}"));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Draws answers' boxes (green) and the box being dragged or named (yellow) onto a frame the loop owns.</summary>
+    static void Boxes(Frame frame, IEnumerable<BoxF> found, BoxF? drawing)
+    {
+        using var mat = RealtimeMM.Capture.OpenCv.MatFrames.Wrap(frame);
+        int thick = Math.Max(1, frame.Height / 300);
+        foreach (var b in found)
+            Cv2.Rectangle(mat, new Rect((int)b.X, (int)b.Y, (int)b.Width, (int)b.Height), new Scalar(0, 220, 0), thick);
+        if (drawing is { } d)
+            Cv2.Rectangle(mat, new Rect((int)d.X, (int)d.Y, (int)d.Width, (int)d.Height), new Scalar(0, 230, 255), thick + 1);
     }
 
     /// <summary>Applies a key to the question being typed (Enter adds it, "clear" removes all, Tab toggles the heatmap).</summary>

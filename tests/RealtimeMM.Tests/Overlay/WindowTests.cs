@@ -179,3 +179,60 @@ public class LiveSpeechWindowTests : TestBase
     }
 }
 
+
+/// <summary><c>rtmm live --vocabulary</c>: drag a box in the window, type a name, and the live answers use it.</summary>
+[Category("Window")]
+public class LiveTeachWindowTests : TestBase
+{
+    [Test]
+    public void Live_DragABoxAndName_TeachesIt()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+            Assert.Inconclusive("no DISPLAY: run through tools/test, which starts Xvfb");
+        // a street camera's frames, played as a folder of images (about 10 s at the folder's rate)
+        string folder = Path.Combine(Temp, "frames");
+        Directory.CreateDirectory(folder);
+        var footage = Path.Combine(Tools.RepositoryRoot(), "tests", "data", "real-footage");
+        var files = new[] { "vtest-010.jpg", "vtest-130.jpg", "vtest-150.jpg", "vtest-170.jpg" };
+        for (int i = 0; i < 300; i++)
+            File.CreateSymbolicLink(Path.Combine(folder, $"{i:D4}.jpg"), Path.Combine(footage, files[i % files.Length]));
+        string vocabulary = Path.Combine(Temp, "names.vocab");
+        var rtmm = Path.Combine(AppContext.BaseDirectory, "rtmm");
+        using var live = Process.Start(new ProcessStartInfo(rtmm, $"live {folder} --ask \"what color is the van\" --vocabulary {vocabulary} --device Cpu --json")
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = live.StandardOutput.ReadToEndAsync();
+        var stderr = live.StandardError.ReadToEndAsync();
+        try
+        {
+            string? window = Tools.FindWindow("RealtimeMM live", 30_000);
+            Assert.That(window, Is.Not.Null.And.Not.Empty, "the live window did not appear");
+            Tools.Run("xdotool", $"windowfocus --sync {window}");
+            Thread.Sleep(500);
+            // drag around the parked van (it stands still in every frame), then name it
+            Tools.Run("xdotool", $"mousemove --window {window} 652 44 mousedown 1 mousemove --window {window} 690 70 mousemove --window {window} 725 100 mouseup 1");
+            Thread.Sleep(500);
+            Tools.Run("xdotool", "type --delay 40 \"van\"");
+            Tools.Run("xdotool", "key Return");
+            Thread.Sleep(2500);
+            var png = Path.Combine(Temp, "live-teach.png");
+            Tools.Run("sh", $"-c \"xwd -root -silent | convert xwd:- {png}\"");
+            TestContext.AddTestAttachment(png, "live window after teaching 'van'");
+            Tools.Run("xdotool", "key Escape");
+        }
+        finally
+        {
+            if (!live.WaitForExit(20000))
+                live.Kill(true);
+        }
+        Assert.That(live.ExitCode, Is.Zero, stderr.Result);
+        Assert.That(stdout.Result, Does.Contain("live: taught 'van' (1 example(s)) from frame"));
+        var taught = RealtimeMM.Teaching.TaughtVocabulary.Open(vocabulary, "resnet18-imagenet/stage3/640x480", 256);
+        var box = taught.ExamplesOf("van").Single().Box;
+        Assert.That((box.X, box.Y, box.Width, box.Height), Is.EqualTo((652f, 44f, 73f, 56f)).Within(2f), "the box as dragged, in frame pixels");
+        // after teaching, the standing question is answered from the example: white
+        var answers = stdout.Result.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var fromExample = answers.Where(a => a.GetProperty("answerer").GetString() == "taught-examples").ToList();
+        Assert.That(fromExample, Is.Not.Empty, "no answer came from the taught example");
+        Assert.That(fromExample.Select(a => a.GetProperty("answer").GetString()), Is.All.EqualTo("white"));
+    }
+}
