@@ -38,9 +38,13 @@ internal static class SpeechDictionary
             if (!list.Any(p => p.SequenceEqual(phones)))
                 list.Add(phones);
         }
+        // words CMUdict lacks (taught names) as espeak-ng says them
+        foreach (var w in grammar.Words.Where(w => !prons.ContainsKey(w)).ToList())
+            if (EspeakPronunciation.Phones(w) is { } phones)
+                prons[w] = [phones];
         var missing = grammar.Words.Where(w => !prons.ContainsKey(w)).Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
-            throw new SpeechUnavailableException($"speech: the pronunciation dictionary {cmudictPath} lacks {string.Join(", ", missing)}, which the question grammar uses");
+            throw new SpeechUnavailableException($"speech: the pronunciation dictionary {cmudictPath} lacks {string.Join(", ", missing)}, which the question grammar uses (and espeak-ng could not say them)");
         foreach (var (singular, plural) in prons.Keys.SelectMany(w => new[] { (w, w + "s"), (w, w + "es") }).Where(p => prons.ContainsKey(p.Item2)).ToList())
             ShareStemVowels(prons[singular], prons[plural]);
         foreach (var (first, second) in grammar.WordPairs.OrderBy(p => p.First, StringComparer.Ordinal).ThenBy(p => p.Second, StringComparer.Ordinal))

@@ -44,14 +44,21 @@ public sealed class SpeechGrammar
         WordPairs = sentences.SelectMany(w => w.Zip(w.Skip(1))).ToHashSet();
     }
 
-    public static SpeechGrammar For(ModelBundle bundle) => For(bundle.Manifest, bundle.Tokenizer);
+    /// <param name="bundle">The model bundle: its world's kinds, phrasings, classes and colors.</param>
+    /// <param name="taughtNames">Names taught by example (<c>TaughtVocabulary.Names</c>), said like the world's classes; words CMUdict lacks are pronounced by espeak-ng.</param>
+    public static SpeechGrammar For(ModelBundle bundle, IEnumerable<string>? taughtNames = null) => For(bundle.Manifest, bundle.Tokenizer, taughtNames);
 
-    public static SpeechGrammar For(BundleManifest manifest, QuestionTokenizer tokenizer)
+    public static SpeechGrammar For(BundleManifest manifest, QuestionTokenizer tokenizer, IEnumerable<string>? taughtNames = null)
     {
         var known = tokenizer.Vocabulary.ToHashSet();
-        bool Knows(string phrase) => QuestionTokenizer.Words(phrase).All(known.Contains);
         var world = manifest.World;
-        var classes = world.Classes.Where(a => Knows(a) && Knows(world.Plural(a))).ToArray();
+        // taught names are answered from their examples, not by the model: the tokenizer need not know them
+        var taught = (taughtNames ?? []).Where(n => n.All(c => char.IsAsciiLetterLower(c) || c == ' ')).ToHashSet();
+        foreach (var n in taught)
+            known.UnionWith(QuestionTokenizer.Words(n).Concat(QuestionTokenizer.Words(English.Plural(n))));
+        bool Knows(string phrase) => QuestionTokenizer.Words(phrase).All(known.Contains);
+        string Plural(string c) => world.Classes.Contains(c) ? world.Plural(c) : English.Plural(c);
+        var classes = world.Classes.Where(a => Knows(a) && Knows(world.Plural(a))).Concat(taught.Where(n => !world.Classes.Contains(n))).ToArray();
         var colors = world.Colors.Where(Knows).ToArray();
         var kinds = world.QuestionKinds.ToArray();
         if (classes.Length == 0 || kinds.Length == 0)
@@ -86,7 +93,7 @@ public sealed class SpeechGrammar
             }
         }
         sb.Append($"<class> = {string.Join(" | ", classes)};\n");
-        sb.Append($"<classes> = {string.Join(" | ", classes.Select(world.Plural))};\n");
+        sb.Append($"<classes> = {string.Join(" | ", classes.Select(Plural))};\n");
         if (colors.Length > 0)
             sb.Append($"<color> = {string.Join(" | ", colors)};\n");
         foreach (var (rule, words) in byArticle)
@@ -102,7 +109,7 @@ public sealed class SpeechGrammar
     /// </summary>
     public bool Accepts(string text) => sentence.IsMatch(string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
 
-    /// <summary>The rules of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer)"/> (name to body) and its public rule.</summary>
+    /// <summary>The rules of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer, IEnumerable{string})"/> (name to body) and its public rule.</summary>
     static (Dictionary<string, string> Rules, string Top) Rules(string jsgf)
     {
         var rules = new Dictionary<string, string>();
@@ -163,7 +170,7 @@ public sealed class SpeechGrammar
         return Body(rules[top]);
     }
 
-    /// <summary>The public rule of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer)"/> as a regular expression.</summary>
+    /// <summary>The public rule of a grammar written by <see cref="For(BundleManifest, QuestionTokenizer, IEnumerable{string})"/> as a regular expression.</summary>
     static string ToRegex(string jsgf)
     {
         var (rules, top) = Rules(jsgf);

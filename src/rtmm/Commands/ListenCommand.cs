@@ -25,7 +25,8 @@ internal static class ListenCommand
         var speaker = SpeakerOption();
         var json = Options.Json();
         var model = Options.Model();
-        var command = new Command("listen", "Recognise spoken questions in a WAV file and answer them about an image or clip") { wav, image, clip, speaker, json, model, printGrammar };
+        var vocabulary = TeachCommand.Vocabulary(required: false);
+        var command = new Command("listen", "Recognise spoken questions in a WAV file and answer them about an image or clip") { wav, image, clip, speaker, json, model, printGrammar, vocabulary };
         command.Validators.Add(r =>
         {
             if (r.GetResult(image) is not null && r.GetResult(clip) is not null)
@@ -38,14 +39,18 @@ internal static class ListenCommand
             if (parse.GetValue(printGrammar))
             {
                 using var bundle = ModelBundle.Load(parse.GetValue(model) ?? ModelBundle.DefaultFolder);
-                terminal.Out.Write(SpeechGrammar.For(bundle).Jsgf);
+                using var names = parse.GetValue(vocabulary) is { } v ? TeachCommand.Open(v, RealtimeMM.Gpu.DevicePreference.Cpu, bundle.Manifest.World, terminal) : null;
+                terminal.Out.Write(SpeechGrammar.For(bundle, names?.Vocabulary.Names).Jsgf);
                 return 0;
             }
             string file = parse.GetValue(wav)!;
             bool asJson = parse.GetValue(json);
             var audio = WavFile.ReadSpeech(file);
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), warn: terminal.Error.WriteLine);
-            var grammar = SpeechGrammar.For(answerer.Bundle);
+            using var taught = parse.GetValue(vocabulary) is { } vocabularyFile ? TeachCommand.Open(vocabularyFile, RealtimeMM.Gpu.DevicePreference.Auto, answerer.Bundle.Manifest.World, terminal) : null;
+            if (taught is not null)
+                answerer.AddAnswerer(taught);
+            var grammar = SpeechGrammar.For(answerer.Bundle, taught?.Vocabulary.Names);
             using var recognizer = new SpeechRecognizer(grammar, log: Environment.GetEnvironmentVariable("RTMM_SPEECH_LOG") == "1",
                 extraArguments: Environment.GetEnvironmentVariable("RTMM_SPEECH_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries),
                 speaker: parse.GetValue(speaker) is { } profile ? SpeakerProfile.Load(profile) : null);

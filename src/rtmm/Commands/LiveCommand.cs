@@ -72,7 +72,7 @@ internal static class LiveCommand
             Frame? naming = null; // the frame a dragged box was drawn on, while its name is typed
             BoxF box = default;
             using var heat = new CpuOverlayRenderer(new OverlaySpec());
-            using var speech = parse.GetValue(audio) is { } audioSpec ? Voice.Open(audioSpec, answerer, parse.GetValue(listen),
+            using var speech = parse.GetValue(audio) is { } audioSpec ? Voice.Open(audioSpec, answerer, taught?.Vocabulary.Names, parse.GetValue(listen),
                 parse.GetValue(speaker) is { } profile ? SpeakerProfile.Load(profile) : null) : null;
             string note = speech is null ? "" : parse.GetValue(listen) ? "listening: ask aloud" : "F2: ask aloud";
             var typed = new StringBuilder();
@@ -223,13 +223,13 @@ internal static class LiveCommand
     /// <summary>Spoken questions in the live loop: the listener on its thread, the choice on the frame shown.</summary>
     sealed class Voice(IAudioInput input, SpeechRecognizer recognizer, SpeechListener listener, SceneAwareChooser chooser, QuestionAnswerer answerer) : IDisposable
     {
-        public static Voice Open(string spec, QuestionAnswerer answerer, bool alwaysListening, SpeakerProfile? speaker)
+        public static Voice Open(string spec, QuestionAnswerer answerer, IReadOnlyList<string>? taughtNames, bool alwaysListening, SpeakerProfile? speaker)
         {
             var input = AudioInput.Open(spec);
             SpeechRecognizer? recognizer = null;
             try
             {
-                var grammar = SpeechGrammar.For(answerer.Bundle);
+                var grammar = SpeechGrammar.For(answerer.Bundle, taughtNames); // names taught before this session started
                 recognizer = new SpeechRecognizer(grammar, speaker: speaker);
                 return new Voice(input, recognizer, new SpeechListener(input, recognizer, alwaysListening), new SceneAwareChooser(grammar), answerer);
             }

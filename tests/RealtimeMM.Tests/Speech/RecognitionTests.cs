@@ -277,8 +277,9 @@ public class RecognitionTests : TestBase
         Assert.That(lines.Select(l => l.Split(' ')[0].Split('(')[0]).Distinct(), Is.EquivalentTo(g.Words));
         string small = Path.Combine(Temp, "small.dict");
         File.WriteAllText(small, "car K AA R\n");
-        Assert.That(() => SpeechDictionary.For(g, small),
-            Throws.TypeOf<SpeechUnavailableException>().With.Message.Contains("lacks").And.Message.Contains("bicycle"));
+        // the words a dictionary lacks are said as espeak-ng says them
+        var fromEspeak = SpeechDictionary.For(g, small).Split('\n');
+        Assert.That(fromEspeak, Does.Contain("car K AA R").And.Contain("bicycle B AY S IH K AH L").And.Contain("orange AO R IH N JH"));
     }
 
     [Test]
