@@ -100,6 +100,10 @@ internal static class OnnxSurgery
         return result.ToArray();
     }
 
+    /// <summary>The names of the graph's initializers (its weights).</summary>
+    public static HashSet<string> InitializerNames(byte[] model) =>
+        Parse(GraphOf(model, out _)).Where(f => f.Number == GraphInitializer).Select(f => StringField(f.Bytes, TensorName)).ToHashSet();
+
     /// <summary>A float tensor initializer's values and shape.</summary>
     public static (float[] Values, long[] Dims) Initializer(byte[] model, string name)
     {
