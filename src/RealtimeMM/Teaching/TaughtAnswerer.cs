@@ -145,9 +145,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         var taught = frame.Attached<TaughtFrame>(this);
         if (taught?.Map is null || !models.TryGetValue(n, out var model))
             return [];
-        var score = new float[taught.Map.Rows * taught.Map.Columns];
-        TaughtMatcher.Score(taught.Map, model, score);
-        return TaughtMatcher.Instances(taught.Map, score, model);
+        return Scored(taught.Map, model).Found;
     }
 
     public IReadOnlyList<Answer> Answer(FrameEncoding frame, IReadOnlyList<ParsedQuestion> questions)
@@ -159,56 +157,35 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         {
             long t0 = Stopwatch.GetTimestamp();
             string name = NameIn(q) ?? throw new InvalidOperationException($"'{q.Asked}' names nothing taught");
-            var score = new float[map.Rows * map.Columns];
-            var model = models[name];
-            TaughtMatcher.Score(map, model, score);
-            var found = TaughtMatcher.Instances(map, score, model);
-            float best = score.Max();
+            var (grid, found) = Scored(map, models[name]);
             var timings = frame.Timings();
             timings["match"] = Math.Round(Stopwatch.GetElapsedTime(t0).TotalMilliseconds, 3);
-            var attention = Attention(map, score);
-            var boxes = found.Select(i => i.Box).ToList();
-            string kind = q.Kind.Name();
-            // the margin by which the answer clears the presence threshold, through a logistic (not calibrated)
-            float Confidence(float margin) => 1f / (1f + MathF.Exp(-MathF.Abs(margin) / 0.02f));
-            string article = World.Article(name);
-            Answer Make(string text, float confidence, bool notInView = false) =>
-                new(q.Asked, text, confidence, kind, attention, timings, features.Device) { Boxes = boxes, NotInView = notInView };
-            answers.Add(q.Kind switch
-            {
-                QuestionKind.Exist => Make(found.Count > 0 ? "yes" : "no", Confidence(best - TaughtMatcher.Presence)),
-                QuestionKind.Count => Make(found.Count.ToString(), Confidence(found.Count > 0 ? found.Min(f => f.Score) - TaughtMatcher.Presence : best - TaughtMatcher.Presence)),
-                _ when found.Count == 0 => Make($"I don't see {article} {name}", Confidence(best - TaughtMatcher.Presence), notInView: true),
-                QuestionKind.Position => Make(world.PositionOf(found[0].PeakX, found[0].PeakY, map.FrameWidth, map.FrameHeight), Confidence(found[0].Score - TaughtMatcher.Presence)),
-                _ => ColorAnswer(map, score, found[0], taught.Rgb) is { } color
-                    ? Make(color, Confidence(found[0].Score - TaughtMatcher.Presence))
-                    : Make($"I don't see {article} {name}", 0.5f, notInView: true),
-            });
+            answers.Add(ThingAnswers.For(q, name, world, grid, found, TaughtMatcher.Presence, Margin, i => ColorOf(grid, i, taught.Rgb), timings, features.Device));
         }
         return answers;
     }
 
-    string? ColorAnswer(FeatureMap map, float[] score, TaughtInstance instance, byte[] rgb)
+    /// <summary>The margin by which an answer clears the presence threshold, through a logistic (not calibrated on data).</summary>
+    static float Margin(float margin) => 1f / (1f + MathF.Exp(-MathF.Abs(margin) / 0.02f));
+
+    static (ScoreGrid Grid, List<TaughtInstance> Found) Scored(FeatureMap map, TaughtMatcher.Model model)
+    {
+        var score = new float[map.Rows * map.Columns];
+        TaughtMatcher.Score(map, model, score);
+        var grid = new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, score);
+        return (grid, TaughtMatcher.Instances(grid, TaughtMatcher.Presence, model.Width, model.Height));
+    }
+
+    string? ColorOf(ScoreGrid grid, TaughtInstance instance, byte[] rgb)
     {
         int w = features.Options.Width, h = features.Options.Height;
-        double sx = (double)w / map.Columns, sy = (double)h / map.Rows;
+        double sx = (double)w / grid.Columns, sy = (double)h / grid.Rows;
         var pixels = new List<int>();
-        foreach (var (r, c) in TaughtMatcher.CellsOf(map, score, instance))
+        foreach (var (r, c) in TaughtMatcher.CellsOf(grid, instance))
             for (int y = (int)(r * sy); y < (int)((r + 1) * sy); y++)
                 for (int x = (int)(c * sx); x < (int)((c + 1) * sx); x++)
                     pixels.Add(y * w + x);
         return ColorNamer.Name(rgb, pixels, world.Colors.ToHashSet());
-    }
-
-    static AttentionMap Attention(FeatureMap map, float[] score)
-    {
-        var values = score.Select(s => Math.Max(0, s)).ToArray();
-        float sum = values.Sum();
-        if (sum > 0)
-            for (int i = 0; i < values.Length; i++)
-                values[i] /= sum;
-        int peak = Array.IndexOf(score, score.Max());
-        return new AttentionMap(map.Columns, map.Rows, values, (peak % map.Columns + 0.5) * map.CellWidth, (peak / map.Columns + 0.5) * map.CellHeight);
     }
 
     internal void Recycle(TaughtFrame frame)

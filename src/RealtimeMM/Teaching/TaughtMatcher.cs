@@ -58,15 +58,20 @@ internal static class TaughtMatcher
         }
     }
 
-    /// <summary>The instances in a scored map, best first: peaks at least half an example's size apart (in cells, at least one).</summary>
-    public static List<TaughtInstance> Instances(FeatureMap map, float[] score, Model model)
+    /// <summary>
+    /// The instances in a scored grid, best first: peaks above <paramref name="presence"/> at least
+    /// half a thing's size apart (<paramref name="width"/> and <paramref name="height"/> as shares of
+    /// the frame; in cells, at least one).
+    /// </summary>
+    public static List<TaughtInstance> Instances(ScoreGrid grid, float presence, double width, double height)
     {
-        int rows = map.Rows, cols = map.Columns, cells = rows * cols;
-        int peakAcross = Math.Max(1, (int)Math.Round(model.Width * cols / 2)), peakDown = Math.Max(1, (int)Math.Round(model.Height * rows / 2));
+        int rows = grid.Rows, cols = grid.Columns, cells = rows * cols;
+        var score = grid.Score;
+        int peakAcross = Math.Max(1, (int)Math.Round(width * cols / 2)), peakDown = Math.Max(1, (int)Math.Round(height * rows / 2));
         var peaks = new List<int>();
         for (int i = 0; i < cells; i++)
         {
-            if (score[i] <= Presence)
+            if (score[i] <= presence)
                 continue;
             int r = i / cols, c = i % cols;
             bool isPeak = true;
@@ -124,7 +129,7 @@ internal static class TaughtMatcher
                     c0 = Math.Min(c0, i % cols);
                     c1 = Math.Max(c1, i % cols);
                 }
-            double cw = map.CellWidth, ch = map.CellHeight;
+            double cw = grid.CellWidth, ch = grid.CellHeight;
             found.Add(new TaughtInstance(new BoxF((float)(c0 * cw), (float)(r0 * ch), (float)((c1 - c0 + 1) * cw), (float)((r1 - r0 + 1) * ch)),
                 score[peaks[p]], (peaks[p] % cols + 0.5) * cw, (peaks[p] / cols + 0.5) * ch));
         }
@@ -133,11 +138,11 @@ internal static class TaughtMatcher
     }
 
     /// <summary>The instance's core cells, for its colors: in its box, scoring at least half its peak (its edges hold the ground it stands on).</summary>
-    public static IEnumerable<(int Row, int Column)> CellsOf(FeatureMap map, float[] score, TaughtInstance instance)
+    public static IEnumerable<(int Row, int Column)> CellsOf(ScoreGrid grid, TaughtInstance instance)
     {
-        for (int r = 0; r < map.Rows; r++)
-            for (int c = 0; c < map.Columns; c++)
-                if (score[r * map.Columns + c] >= instance.Score / 2 && instance.Box.Contains((float)((c + 0.5) * map.CellWidth), (float)((r + 0.5) * map.CellHeight)))
+        for (int r = 0; r < grid.Rows; r++)
+            for (int c = 0; c < grid.Columns; c++)
+                if (grid.Score[r * grid.Columns + c] >= instance.Score / 2 && instance.Box.Contains((float)((c + 0.5) * grid.CellWidth), (float)((r + 0.5) * grid.CellHeight)))
                     yield return (r, c);
     }
 
