@@ -3,7 +3,9 @@ and exported in the layout of a Hugging Face CLIP exported to ONNX for transform
 (onnx/text_model.onnx: input_ids, attention_mask -> text_embeds, last_hidden_state;
 onnx/vision_model.onnx: pixel_values -> image_embeds, last_hidden_state) with CLIP's tokenizer files
 (vocab.json, merges.txt: byte-level BPE, '</w>' ends a word), config.json and preprocessor_config.json.
-It is the test fixture of RealtimeMM's CLIP path (docs/clip-bundles.md), not a model for real pictures.
+Besides CLIP's contrastive loss on whole images, each patch inside an object's box is trained to
+match that object's caption, and every other patch "a photo of the background" (so the dense path, patch tokens through the vision model's final layer
+norm and projection, points at things). It is the test fixture of RealtimeMM's CLIP path (docs/clip-bundles.md), not a model for real pictures.
 
   /usr/bin/python3 models/training/clip_small.py --scenes DIR --out models/clip-scenes-small
 
@@ -184,7 +186,10 @@ def scenes(folder):
     side = json.load(open(os.path.join(folder, "clip.json")))
     for f in side["frames"]:
         objs = [(o["color"], o["class"]) for o in f.get("objects", [])]
-        yield os.path.join(folder, "frames", f"{f['index']:06d}.png"), objs
+        boxes = [o["box"] for o in f.get("objects", [])]
+        yield os.path.join(folder, "frames", f"{f['index']:06d}.png"), objs, boxes
+
+BACKGROUND = "a photo of the background"
 
 def caption(color, cls):
     return f"a photo of a {color} {cls}"
@@ -197,7 +202,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.manual_seed(a.seed); random.seed(a.seed)
-    items = [(p, o) for p, o in scenes(a.scenes) if o]
+    items = [(p, o) for p, o, _ in scenes(a.scenes) if o]
+    boxes = [b for _, o, b in scenes(a.scenes) if o]
     print(f"{len(items)} scenes", flush=True)
     classes = sorted({c for _, o in items for _, c in o}); colors = sorted({c for _, o in items for c, _ in o})
     corpus = " ".join(caption(co, cl) for co in colors for cl in classes) + " what is there how many is the a an of photo"
@@ -221,16 +227,35 @@ def main():
             caps = [caption(*random.choice(items[j][1])) for j in batch]
             ids, mask = zip(*(tok.encode(c, length) for c in caps))
             t, _ = text(torch.tensor(ids), torch.tensor(mask))
-            v, _ = vision(images[batch])
+            v, hidden = vision(images[batch])
             t, v = F.normalize(t, dim=-1), F.normalize(v, dim=-1)
             logits = logit_scale.exp() * v @ t.T
+            # dense: each patch inside an object's box is that object's caption among the batch's captions
+            # (so the patch tokens, through the same layer norm and projection, point at what they show)
+            dense = F.normalize(vision.visual_projection(vision.post_layernorm(hidden[:, 1:])), dim=-1)
+            names = sorted({caption(*o) for j in batch for o in items[j][1]}) + [BACKGROUND]
+            ci, cm = zip(*(tok.encode(c, length) for c in names))
+            ct, _ = text(torch.tensor(ci), torch.tensor(cm))
+            ct = F.normalize(ct, dim=-1)
+            grid = size // patch
+            rows, targets = [], []
+            for bi, j in enumerate(batch):
+                for r in range(grid):
+                    for c in range(grid):
+                        cx, cy = (c + 0.5) * patch, (r + 0.5) * patch
+                        inside = [caption(co, cl) for (co, cl), (x, y, w, h) in zip(items[j][1], boxes[j]) if x <= cx < x + w and y <= cy < y + h]
+                        rows.append(dense[bi, r * grid + c])
+                        targets.append(names.index(inside[-1] if inside else BACKGROUND))  # the last drawn is on top
+            # background patches outnumber the objects' several times: they count a fifth each
+            weight = torch.tensor([0.2 if t == len(names) - 1 else 1.0 for t in targets])
+            dense_loss = (F.cross_entropy(logit_scale.exp() * torch.stack(rows) @ ct.T, torch.tensor(targets), reduction="none") * weight).sum() / weight.sum()
             # captions that describe another image of the batch too are not its negatives
             same = torch.tensor([[caps[k] in [caption(*o) for o in items[j][1]] for k in range(64)] for j in batch], dtype=torch.float32)
             target = same / same.sum(1, keepdim=True)
             loss = (-(target * logits.log_softmax(1)).sum(1).mean() - (target.T / target.T.sum(1, keepdim=True) * logits.T.log_softmax(1)).sum(1).mean()) / 2
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step(); step += 1
+            opt.zero_grad(); (loss + dense_loss).backward(); opt.step(); sched.step(); step += 1
             if step % 50 == 0:
-                print(f"step {step}/{steps} loss {loss.item():.3f}", flush=True)
+                print(f"step {step}/{steps} loss {loss.item():.3f} dense {dense_loss.item():.3f}", flush=True)
     export(a.out, tok, merges, text, vision, logit_scale, size, patch, length, items)
 
 def export(out, tok, merges, text, vision, logit_scale, size, patch, length, items):
@@ -240,7 +265,7 @@ def export(out, tok, merges, text, vision, logit_scale, size, patch, length, ite
         json.dump(tok.encoder, f, ensure_ascii=False)
     with open(os.path.join(out, "merges.txt"), "w") as f:
         f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
-    json.dump({"model_type": "clip", "projection_dim": 64, "logit_scale_init_value": float(logit_scale.exp()),
+    json.dump({"model_type": "clip", "projection_dim": 64, "logit_scale_init_value": 2.6592, "logit_scale": float(logit_scale),
                "text_config": {"hidden_size": 128, "num_hidden_layers": 3, "num_attention_heads": 4, "max_position_embeddings": length,
                                "vocab_size": len(tok.encoder), "bos_token_id": tok.sot, "eos_token_id": tok.eot},
                "vision_config": {"hidden_size": 128, "num_hidden_layers": 4, "num_attention_heads": 4, "image_size": size, "patch_size": patch}},

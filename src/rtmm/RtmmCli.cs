@@ -100,7 +100,7 @@ public static class RtmmCli
     /// </summary>
     static bool IsUserError(Exception e) => e is UsageException or FrameSourceException or ReplayFormatException or DiskFullException or ClipOutputException
         or RealtimeMM.Bundle.ModelBundleException or RealtimeMM.Bundle.WorldException or RealtimeMM.Speech.SpeechUnavailableException
-        or RealtimeMM.Speech.AudioFormatException or RealtimeMM.Speech.AudioInputException or RealtimeMM.Search.FrameIndexException or RealtimeMM.Teaching.VocabularyException
+        or RealtimeMM.Speech.AudioFormatException or RealtimeMM.Speech.AudioInputException or RealtimeMM.Search.FrameIndexException or RealtimeMM.Teaching.VocabularyException or RealtimeMM.Clip.ClipBundleException
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
         or NotSupportedException;
 

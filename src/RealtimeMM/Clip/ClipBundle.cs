@@ -58,11 +58,47 @@ public sealed class ClipBundle : IDisposable
     /// <summary>The shared embedding's size (projection_dim).</summary>
     public int Dimensions { get; }
 
+    /// <summary>How sharply similarities become probabilities (CLIP's learnt logit scale: the exponential of config.json's "logit_scale", else 100, the OpenAI models' value).</summary>
+    public float LogitScale { get; private init; } = 100f;
+
+    /// <summary>
+    /// How a name is said to the text model: templates with <c>{0}</c> for the name (and <c>{color}</c>,
+    /// said with each of the world's colors). The bundle's <c>prompts.json</c> (a JSON array) when it has
+    /// one, else CLIP's usual ensemble.
+    /// </summary>
+    public IReadOnlyList<string> PromptTemplates { get; private init; } = DefaultPrompts;
+
+    /// <summary>CLIP's usual prompt ensemble.</summary>
+    public static readonly IReadOnlyList<string> DefaultPrompts = ["a photo of a {0}", "a picture of a {0}", "a {0}", "there is a {0} in the scene"];
+
+    /// <summary>What a patch that shows none of the names is said to be: the bundle's <c>prompts.json</c> "background", else "a photo of the background".</summary>
+    public IReadOnlyList<string> BackgroundPrompts { get; private init; } = ["a photo of the background"];
+
+    /// <summary>prompts.json: {"templates": [...], "background": [...]} (or just the templates' array).</summary>
+    static (IReadOnlyList<string> Templates, IReadOnlyList<string>? Background) Prompts(string path)
+    {
+        if (!File.Exists(path))
+            return (DefaultPrompts, null);
+        using var doc = Json(path);
+        var root = doc.RootElement;
+        var templates = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("templates", out var t) ? t : root;
+        bool Strings(JsonElement e, bool withName) => e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0
+            && e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String && (!withName || x.GetString()!.Contains("{0}")));
+        if (!Strings(templates, withName: true))
+            throw new ClipBundleException(path, "\"templates\" must be a JSON array of prompts, each with {0} where the name goes");
+        IReadOnlyList<string>? background = null;
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("background", out var b))
+            background = Strings(b, withName: false) ? b.EnumerateArray().Select(x => x.GetString()!).ToList()
+                : throw new ClipBundleException(path, "\"background\" must be a JSON array of prompts");
+        return (templates.EnumerateArray().Select(x => x.GetString()!).ToList(), background);
+    }
+
     /// <summary>Where frames are preprocessed: <c>vulkan:NAME</c> or <c>cpu</c>.</summary>
     public string Device => preprocessor.Device;
 
     /// <summary>Loads a bundle; throws <see cref="ClipBundleException"/> naming the file and the problem.</summary>
-    public static ClipBundle Load(string folder, DevicePreference device = DevicePreference.Auto, VulkanDevice? gpu = null, int threads = 0)
+    /// <param name="fit">How frames meet the square input: centre-cropped as CLIP was trained (the default), or stretched so every part of a wide frame is seen (answering where things are).</param>
+    public static ClipBundle Load(string folder, DevicePreference device = DevicePreference.Auto, VulkanDevice? gpu = null, int threads = 0, FitMode fit = FitMode.CenterCrop)
     {
         string Path(string name) => System.IO.Path.Combine(folder, name);
         if (!Directory.Exists(folder))
@@ -82,6 +118,9 @@ public sealed class ClipBundle : IDisposable
         }
         int imageSize = Int(c, "config.json", "vision_config", "image_size"), patch = Int(c, "config.json", "vision_config", "patch_size");
         int hidden = Int(c, "config.json", "vision_config", "hidden_size"), dims = Int(c, "config.json", "projection_dim");
+        // the learnt logit scale lives in the full CLIPModel, not in its encoders: config.json's "logit_scale" (its log, as the
+        // model stores it; written by clip_small.py) when there is one, else 100, what the OpenAI models learnt (logit_scale_init_value is only where training started)
+        float scale = c.TryGetProperty("logit_scale", out var ls) && ls.TryGetSingle(out float l) && float.IsFinite(l) ? MathF.Exp(l) : 100f;
         int length = c.TryGetProperty("text_config", out var tc) && tc.TryGetProperty("max_position_embeddings", out var mp) ? mp.GetInt32() : 77;
         float epsilon = tc.ValueKind == JsonValueKind.Object && c.GetProperty("vision_config").TryGetProperty("layer_norm_eps", out var eps) ? eps.GetSingle() : 1e-5f;
         if (imageSize % patch != 0)
@@ -92,7 +131,7 @@ public sealed class ClipBundle : IDisposable
                 throw new ClipBundleException(Path("preprocessor_config.json"), $"'{name}' must be three numbers (RGB)");
             return new Vector3(a[0].GetSingle(), a[1].GetSingle(), a[2].GetSingle());
         }
-        var spec = new PreprocessSpec { Width = imageSize, Height = imageSize, Fit = FitMode.CenterCrop, Mean = Triple("image_mean"), Std = Triple("image_std") };
+        var spec = new PreprocessSpec { Width = imageSize, Height = imageSize, Fit = fit, Mean = Triple("image_mean"), Std = Triple("image_std") };
         var tokenizer = ClipTokenizer.Load(Path("vocab.json"), Path("merges.txt"), length);
         string textPath = Path(System.IO.Path.Combine("onnx", "text_model.onnx")), visionPath = Path(System.IO.Path.Combine("onnx", "vision_model.onnx"));
         var options = new SessionOptions { IntraOpNumThreads = threads > 0 ? threads : Environment.ProcessorCount, InterOpNumThreads = 1 };
@@ -103,8 +142,9 @@ public sealed class ClipBundle : IDisposable
             t = Session(textPath, options, ["input_ids", "attention_mask"], ["text_embeds", "last_hidden_state"]);
             v = Session(visionPath, options, ["pixel_values"], ["image_embeds", "last_hidden_state"]);
             var (gamma, beta, projection) = HeadOf(visionPath, hidden, dims);
+            var prompts = Prompts(Path("prompts.json"));
             p = Preprocessors.Create(spec, device, gpu);
-            return new ClipBundle(folder, tokenizer, t, v, p, imageSize, patch, hidden, dims, gamma, beta, projection, epsilon);
+            return new ClipBundle(folder, tokenizer, t, v, p, imageSize, patch, hidden, dims, gamma, beta, projection, epsilon) { LogitScale = scale, PromptTemplates = prompts.Templates, BackgroundPrompts = prompts.Background ?? ["a photo of the background"] };
         }
         catch
         {

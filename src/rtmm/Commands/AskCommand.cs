@@ -25,7 +25,8 @@ internal static class AskCommand
         var model = Options.Model();
         var device = Options.Device();
         var vocabulary = TeachCommand.Vocabulary(required: false);
-        var command = new Command("ask", "Answer a question about an image") { image, query, questions, json, model, device, vocabulary };
+        var clip = new Option<string?>("--clip") { Description = "A CLIP-format bundle folder (docs/clip-bundles.md): questions naming the world's classes are answered through it" };
+        var command = new Command("ask", "Answer a question about an image") { image, query, questions, json, model, device, vocabulary, clip };
         command.Validators.Add(r =>
         {
             bool single = r.GetResult(image) is not null || r.GetResult(query) is not null;
@@ -38,8 +39,12 @@ internal static class AskCommand
         {
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
             using var taught = parse.GetValue(vocabulary) is { } names ? TeachCommand.Open(names, parse.GetValue(device), answerer.Bundle.Manifest.World, terminal) : null;
+            using var byName = parse.GetValue(clip) is { } clipFolder
+                ? new RealtimeMM.Clip.ClipAnswerer(RealtimeMM.Clip.ClipBundle.Load(clipFolder, parse.GetValue(device), fit: RealtimeMM.Preprocess.FitMode.Stretch), answerer.Bundle.Manifest.World) : null;
+            if (byName is not null)
+                answerer.AddAnswerer(byName);
             if (taught is not null)
-                answerer.AddAnswerer(taught);
+                answerer.AddAnswerer(taught); // taught names first: they were shown on the user's own camera
             bool asJson = parse.GetValue(json);
             if (parse.GetValue(questions) is { } file)
             {

@@ -85,6 +85,7 @@ public class ClipBundleTests : TestBase
     [TestCase("vocab.json", "vocab.json: not found")]
     [TestCase("vision-renamed", "vision_model.onnx: input 'pixel_values' missing")]
     [TestCase("config", "config.json: missing 'vision_config.patch_size'")]
+    [TestCase("prompts", "prompts.json: \"templates\" must be a JSON array of prompts, each with {0} where the name goes")]
     public void DamagedBundle_NamesTheFileAndProblem(string damage, string expected)
     {
         string copy = Path.Combine(Temp, "clip");
@@ -101,6 +102,9 @@ public class ClipBundleTests : TestBase
                 break;
             case "vision-renamed": // a text model where the vision model should be
                 File.Copy(Path.Combine(copy, "onnx", "text_model.onnx"), Path.Combine(copy, "onnx", "vision_model.onnx"), overwrite: true);
+                break;
+            case "prompts":
+                File.WriteAllText(Path.Combine(copy, "prompts.json"), "{\"templates\": [\"a photo\"]}");
                 break;
             case "config":
                 File.WriteAllText(Path.Combine(copy, "config.json"), File.ReadAllText(Path.Combine(copy, "config.json")).Replace("\"patch_size\"", "\"patch\""));
