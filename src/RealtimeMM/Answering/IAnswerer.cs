@@ -16,6 +16,12 @@ public interface IAnswerer
     /// <summary>Whether it takes this question about this frame (the scene model takes every one).</summary>
     bool CanAnswer(ParsedQuestion question, FrameEncoding frame);
 
+    /// <summary>
+    /// Whether it takes this question about any frame it reads (it names a taught name, say): how a
+    /// text alert or standing question the scene model's words cannot say is accepted before a frame comes.
+    /// </summary>
+    bool Takes(ParsedQuestion question) => false;
+
     /// <summary>Answers questions it said it can take, in order, one answer each.</summary>
     IReadOnlyList<Answer> Answer(FrameEncoding frame, IReadOnlyList<ParsedQuestion> questions);
 }

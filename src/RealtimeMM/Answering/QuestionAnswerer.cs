@@ -109,6 +109,20 @@ public sealed class QuestionAnswerer : IDisposable
         answerers.Insert(0, answerer);
     }
 
+    /// <summary>
+    /// Whether an answerer other than the scene model takes <paramref name="question"/> on the frames it
+    /// reads (<see cref="IAnswerer.Takes"/>): a question about a taught name is accepted although the
+    /// scene model's words cannot say it.
+    /// </summary>
+    public bool AnotherAnswererTakes(string question)
+    {
+        var parsed = normaliser.Interpret(question);
+        var kind = QuestionParser.KindOf(question);
+        if (parsed.Kind == QuestionKind.Unknown && kind != QuestionKind.Unknown)
+            parsed = parsed with { Kind = kind };
+        return answerers.Where(a => a != sceneModel).Any(a => a.Takes(parsed));
+    }
+
     /// <summary>Preprocesses and encodes a frame; answerers that read pixels themselves (<see cref="IFrameReader"/>) read it too.</summary>
     public FrameEncoding Encode(ImageView frame)
     {

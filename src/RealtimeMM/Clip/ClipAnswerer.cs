@@ -65,8 +65,10 @@ public sealed class ClipAnswerer : IAnswerer, IFrameReader, IDisposable
         return Names.Where(n => TaughtNames.Find(words, n) is not null).MaxBy(n => n.Length);
     }
 
-    public bool CanAnswer(ParsedQuestion question, FrameEncoding frame) =>
-        frame.Attached<ClipFrame>(this) is not null && question.Kind switch
+    public bool CanAnswer(ParsedQuestion question, FrameEncoding frame) => frame.Attached<ClipFrame>(this) is not null && Takes(question);
+
+    public bool Takes(ParsedQuestion question) =>
+        question.Kind switch
         {
             QuestionKind.Exist or QuestionKind.Count or QuestionKind.Position or QuestionKind.Color => NameIn(question) is not null,
             QuestionKind.Identify => question.Color is not null || world.Colors.Any(c => QuestionTokenizer.Words(question.Asked).Contains(c)),

@@ -7,7 +7,8 @@ namespace RealtimeMM.Search;
 /// <summary>
 /// Standing text alerts on a stream ("a dog", "a red car"): each frame, the model is asked
 /// "is there TEXT" for every alert in one fusion batch, and the probability of "yes" drives each
-/// alert's <see cref="TextAlert"/>. The cross-attention model decides presence per frame far more
+/// alert's <see cref="TextAlert"/>. A taught name ("a van", with a taught answerer added) is asked of
+/// its answerer, and its confidence in yes or no is the score. The cross-attention model decides presence per frame far more
 /// reliably than the similarity of one pooled image embedding to the text (which ranks frames well
 /// but is diluted when a frame holds several things), so the score is that probability and its
 /// calibrated threshold is the model's own 0.5 boundary, kept apart by hysteresis.
@@ -39,7 +40,7 @@ public sealed class TextAlerts
             throw new ArgumentException("alert text is empty", nameof(text));
         string question = TextSearch.PresenceQuestion(what);
         var unknown = answerer.Bundle.Tokenizer.Encode(question, new long[answerer.Bundle.Manifest.MaxTokens]);
-        if (unknown.Count > 0)
+        if (unknown.Count > 0 && !answerer.AnotherAnswererTakes(question)) // a taught name is watched for by its examples
             throw new ArgumentException($"alert \"{text}\": the model does not know {string.Join(", ", unknown.Distinct().Select(w => $"'{w}'"))}", nameof(text));
         var alert = new TextAlert(what, options);
         alerts.Add((alert, question));
@@ -64,6 +65,8 @@ public sealed class TextAlerts
         return events;
     }
 
-    /// <summary>The model's probability of "yes" (0 when it could not answer).</summary>
-    float Score(Answer answer) => answer.Answered && answer.Probabilities is { } p ? p[yes] : 0f;
+    /// <summary>The model's probability of "yes"; from an answerer without the scene model's answer vocabulary (taught examples, CLIP), its confidence in its yes or no (0 when it could not answer).</summary>
+    float Score(Answer answer) => !answer.Answered ? 0f
+        : answer.Probabilities is { } p ? p[yes]
+        : answer.Text == "yes" ? answer.Confidence : answer.Text == "no" ? 1 - answer.Confidence : 0f;
 }

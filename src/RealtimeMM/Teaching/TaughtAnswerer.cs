@@ -133,9 +133,10 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         return models.Keys.Where(n => TaughtNames.Find(words, n) is not null).MaxBy(n => n.Length);
     }
 
-    public bool CanAnswer(ParsedQuestion question, FrameEncoding frame) =>
-        question.Kind is QuestionKind.Exist or QuestionKind.Count or QuestionKind.Position or QuestionKind.Color
-        && frame.Attached<TaughtFrame>(this) is not null && NameIn(question) is not null;
+    public bool CanAnswer(ParsedQuestion question, FrameEncoding frame) => frame.Attached<TaughtFrame>(this) is not null && Takes(question);
+
+    public bool Takes(ParsedQuestion question) =>
+        question.Kind is QuestionKind.Exist or QuestionKind.Count or QuestionKind.Position or QuestionKind.Color && NameIn(question) is not null;
 
     /// <summary>The things that look like <paramref name="name"/> in an encoded frame, best first (empty when it was not read: nothing was taught when it was encoded).</summary>
     public IReadOnlyList<TaughtInstance> Find(FrameEncoding frame, string name)

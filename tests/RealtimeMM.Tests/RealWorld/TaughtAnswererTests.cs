@@ -179,4 +179,24 @@ public class TaughtAnswererTests : TestBase
         Assert.That(dog.Contains((float)peak.PeakX, (float)peak.PeakY), Is.True, "the score's peak is on the dog");
         Assert.That(falseDogs, Is.LessThanOrEqualTo(mostFalseDogs));
     }
+
+    [Test]
+    public void TextAlert_OnATaughtName_RaisedWhileInViewClearedWhenGone()
+    {
+        // "a van" is not a word of the scene model: the alert is accepted because the taught answerer takes it
+        var alerts = new RealtimeMM.Search.TextAlerts(answerer);
+        alerts.Add("a van", new RealtimeMM.Search.AlertOptions { OnFrames = 3, OffFrames = 3 });
+        Assert.Throws<ArgumentException>(() => alerts.Add("a zeppelin"), "nothing takes an unknown word");
+        var events = new List<(long Frame, bool Raised)>();
+        for (int i = 0; i < 12; i++)
+        {
+            using var m = Footage.Read(Footage.Frames[i % Footage.Frames.Length].File);
+            // frames 0-5 whole (the van parked at the top right), 6-11 their lower half (no van)
+            using var shown = i < 6 ? m.Clone() : new Mat(m, new Rect(0, 288, 768, 288)).Clone();
+            using var encoding = answerer.Encode(shown.AsImageView());
+            events.AddRange(alerts.Update(encoding, i, TimeSpan.FromSeconds(i)).Select(e => (e.FrameIndex, e.Raised)));
+        }
+        TestContext.Out.WriteLine(string.Join(", ", events.Select(e => $"{(e.Raised ? "raised" : "cleared")} at {e.Frame}")));
+        Assert.That(events, Is.EqualTo(new[] { (2L, true), (8L, false) }));
+    }
 }
