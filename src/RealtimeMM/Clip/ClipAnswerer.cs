@@ -92,7 +92,7 @@ public sealed class ClipAnswerer : IAnswerer, IFrameReader, IDisposable
         var sum = new float[clip.Dimensions];
         foreach (var e in embeddings)
             TensorPrimitives.Add(sum, e, sum);
-        TensorPrimitives.Divide(sum, TensorPrimitives.Norm(sum), sum);
+        Features.FeatureMap.Normalise(sum);
         return sum;
     }
 

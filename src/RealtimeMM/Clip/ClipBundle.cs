@@ -240,7 +240,7 @@ public sealed class ClipBundle : IDisposable
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, mask.Length]);
         using var results = this.text.Run(new RunOptions(), ["input_ids", "attention_mask"], [idValue, maskValue], ["text_embeds"]);
         var e = results[0].GetTensorDataAsSpan<float>().ToArray();
-        Unit(e);
+        FeatureMap.Normalise(e);
         return e;
     }
 
@@ -260,7 +260,7 @@ public sealed class ClipBundle : IDisposable
         using var input = OrtValue.CreateTensorValueFromMemory(pixelValues, [1, 3, ImageSize, ImageSize]);
         using var results = vision.Run(new RunOptions(), ["pixel_values"], [input], ["image_embeds", "last_hidden_state"]);
         var embedding = results[0].GetTensorDataAsSpan<float>().ToArray();
-        Unit(embedding);
+        FeatureMap.Normalise(embedding);
         var states = results[1].GetTensorDataAsSpan<float>();
         int patches = Grid * Grid;
         if (states.Length != (patches + 1) * Hidden)
@@ -280,16 +280,9 @@ public sealed class ClipBundle : IDisposable
             var o = dense.AsSpan(p * Dimensions, Dimensions);
             for (int i = 0; i < Hidden; i++)
                 TensorPrimitives.MultiplyAdd(projection.AsSpan(i * Dimensions, Dimensions), normed[i], o, o);
-            Unit(o);
+            FeatureMap.Normalise(o);
         }
         return new ClipImage(embedding, dense, Grid, Grid, Dimensions);
-    }
-
-    static void Unit(Span<float> v)
-    {
-        float n = TensorPrimitives.Norm(v);
-        if (n > 0)
-            TensorPrimitives.Divide(v, n, v);
     }
 
     public void Dispose()

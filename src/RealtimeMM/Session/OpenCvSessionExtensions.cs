@@ -1,3 +1,5 @@
+using RealtimeMM.Frames;
+
 namespace RealtimeMM.Session;
 
 /// <summary>
@@ -11,9 +13,7 @@ public static class OpenCvSessionExtensions
     public static void SubmitFrame(this RealtimeSession session, OpenCvSharp.Mat bgr)
     {
         ArgumentNullException.ThrowIfNull(session);
-        ArgumentNullException.ThrowIfNull(bgr);
-        if (bgr.Type() != OpenCvSharp.MatType.CV_8UC3)
-            throw new ArgumentException($"the Mat is {bgr.Type()}; RealtimeMM takes 8-bit, 3-channel BGR (CV_8UC3)", nameof(bgr));
-        session.SubmitFrame(bgr.Data, bgr.Width, bgr.Height, (int)bgr.Step());
+        var view = bgr.AsImageView(); // checks it is 8-bit, 3-channel BGR
+        session.SubmitFrame(view.Pixels, view.Width, view.Height, view.Stride);
     }
 }
