@@ -64,7 +64,7 @@ public class TaughtAnswererTests : TestBase
             $"is there a van (boxed on it) {van}/{n}; what color is the van '{Footage.VanColor}' {white}/{n}");
         foreach (var l in lines)
             TestContext.Out.WriteLine(l);
-        // issue 24's targets: 95%, 85%, 90%, 90%, 90%. Counting stands under its target (25 of 32): the gate sits at what it scores
+        // issue 24's targets: 95%, 85%, 90%, 90%, 90%. Counting stands under its target (26 of 32): the gate sits just under what it scores
         Assert.That(exist, Is.GreaterThanOrEqualTo(31));
         Assert.That(pointing, Is.GreaterThanOrEqualTo(30));
         Assert.That(van, Is.GreaterThanOrEqualTo(30));
@@ -148,12 +148,12 @@ public class TaughtAnswererTests : TestBase
     }
 
     [TestCase("darknet-dog.jpg", 133, 222, 175, 318, "darknet-person.jpg", 65, 263, 140, 80, 23)]
-    [TestCase("darknet-person.jpg", 65, 263, 140, 80, "darknet-dog.jpg", 133, 222, 175, 318, 32)]
+    [TestCase("darknet-person.jpg", 65, 263, 140, 80, "darknet-dog.jpg", 133, 222, 175, 318, 31)]
     public void DogTaughtOnOnePhoto_IsFoundInTheOther(string teachPhoto, float tx, float ty, float tw, float th, string findPhoto, float fx, float fy, float fw, float fh, int mostFalseDogs)
     {
         // one dog shown, the other dog found (another dog, place and light): the peak is on it. What does not hold yet: the count
         // (2-3: grass and a horse's head pass), and on the street of vtest.avi, where there is no dog, people in dark
-        // clothes pass for the black-and-tan dog in 22 (taught on dog.jpg) and 31 (on person.jpg's small dog) of 32 frames.
+        // clothes pass for the black-and-tan dog in 22 (taught on dog.jpg) and 30 (on person.jpg's small dog) of the 32 test frames.
         // The gate holds that where it is (docs/real-world.md); the second is not solved at all.
         string Photo(string f) => Path.Combine(Tools.RepositoryRoot(), "tests", "data", "real-photos", f);
         using var cross = TaughtAnswerer.Open(null, answerer.Bundle.Manifest.World, new ImageFeatureOptions { Device = DevicePreference.Cpu });

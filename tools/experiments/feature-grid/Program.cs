@@ -1,6 +1,6 @@
 // Which ResNet18 stage and input size point at people in vtest.avi? Prototype: the mean of the
 // feature cells under the three "person" boxes taught on frame 10 (tests/data/real-footage/vtest.json);
-// scored on the six development frames (20-100; the 32 later frames are the test set, never chosen on): pointing game (the most similar cell's centre lies in a
+// scored on the six development frames (20-100; the frames under "frames" are the test set, never chosen on): pointing game (the most similar cell's centre lies in a
 // person's box), the AUC of cell similarity between cells inside people and cells away from them,
 // and milliseconds a frame (preprocessing and network, CPU).
 using System.Diagnostics;

@@ -1,0 +1,225 @@
+// How many people? Counting variants for the taught answerer ("person" from the three boxes of frame 10),
+// compared on the development frames of tests/data/real-footage (never on "frames", the test set).
+// FINE=1 adds stage 2 inside stage 3; BLOBS=T prints each connected region above T; DUMP=DIR draws score maps.
+using System.Text.Json;
+using OpenCvSharp;
+using RealtimeMM.Bundle;
+using RealtimeMM.Features;
+using RealtimeMM.Frames;
+using RealtimeMM.Gpu;
+using RealtimeMM.Teaching;
+
+string dir = args.Length > 0 ? args[0] : "tests/data/real-footage";
+var sets = args.Length > 1 ? args[1].Split(',') : ["development", "development_later"];
+var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "vtest.json"))).RootElement;
+BoxF Box(JsonElement b) => new(b[0].GetSingle(), b[1].GetSingle(), b[2].GetSingle(), b[3].GetSingle());
+
+var world = World.Default;
+using var taught = TaughtAnswerer.Open(null, world, new ImageFeatureOptions { Device = DevicePreference.Cpu });
+foreach (var t in doc.GetProperty("teach").EnumerateArray())
+{
+    using var m = Cv2.ImRead(Path.Combine(dir, t.GetProperty("file").GetString()!));
+    foreach (var b in t.GetProperty("boxes").EnumerateArray())
+        taught.Teach(t.GetProperty("name").GetString()!, m.AsImageView(), Box(b));
+}
+var generic = TaughtMatcher.GenericBackground(3, taught.Features.Channels);
+var model = TaughtMatcher.ModelOf("person", taught.Vocabulary.ExamplesOf("person"), generic);
+
+var frames = new List<(string Set, int Index, int Low, int High, ScoreGrid Grid, BoxF[] People)>();
+foreach (var set in sets)
+    foreach (var f in doc.GetProperty(set).EnumerateArray())
+    {
+        using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
+        var map = taught.Features.Extract(m.AsImageView());
+        var score = new float[map.Rows * map.Columns];
+        TaughtMatcher.Score(map, model, score);
+        var people = f.GetProperty("people").EnumerateArray().Select(Box).ToArray();
+        int partial = f.GetProperty("partial_people").GetArrayLength();
+        frames.Add((set, f.GetProperty("frame").GetInt32(), people.Length, people.Length + partial,
+            new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, score), people));
+    }
+
+void Report(string name, Func<ScoreGrid, int> count, bool detail = false)
+{
+    var line = $"{name,-40}";
+    foreach (var set in sets)
+    {
+        var fs = frames.Where(f => f.Set == set).ToList();
+        int within = 0, exact = 0;
+        var wrong = new List<string>();
+        foreach (var f in fs)
+        {
+            int c = count(f.Grid);
+            if (c >= f.Low - 1 && c <= f.High + 1) within++; else wrong.Add($"{f.Index}:{c}/{f.Low}-{f.High}");
+            if (c >= f.Low && c <= f.High) exact++;
+        }
+        line += $" | {set}: ±1 {within}/{fs.Count} exact {exact}/{fs.Count}";
+        if (detail) line += " [" + string.Join(" ", wrong) + "]";
+    }
+    Console.WriteLine(line);
+}
+
+Report("peaks (shipped)", g => TaughtMatcher.Instances(g, TaughtMatcher.Presence, model.Width, model.Height).Count, true);
+
+// the teaching frame, scored like the others: how much score one person holds
+ScoreGrid teachGrid;
+BoxF[] teachBoxes = doc.GetProperty("teach")[0].GetProperty("boxes").EnumerateArray().Select(Box).ToArray();
+using (var m = Cv2.ImRead(Path.Combine(dir, "vtest-010.jpg")))
+{
+    var map = taught.Features.Extract(m.AsImageView());
+    var score = new float[map.Rows * map.Columns];
+    TaughtMatcher.Score(map, model, score);
+    teachGrid = new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, score);
+}
+double MassIn(ScoreGrid g, BoxF b, float floor)
+{
+    double s = 0;
+    for (int r = 0; r < g.Rows; r++)
+        for (int c = 0; c < g.Columns; c++)
+            if (b.Contains((float)((c + 0.5) * g.CellWidth), (float)((r + 0.5) * g.CellHeight)))
+                s += Math.Max(0, g.Score[r * g.Columns + c] - floor);
+    return s;
+}
+double Mass(ScoreGrid g, float floor) => g.Score.Sum(s => (double)Math.Max(0, s - floor));
+foreach (var floor in new[] { 0f, 0.01f, 0.02f, 0.03f, 0.05f })
+{
+    double unit = teachBoxes.Average(b => MassIn(teachGrid, b, floor));
+    Console.WriteLine($"unit mass at floor {floor}: {unit:F3} (boxes {string.Join(", ", teachBoxes.Select(b => MassIn(teachGrid, b, floor).ToString("F2")))}), frame 10 total {Mass(teachGrid, floor):F2}");
+    Report($"mass/unit floor {floor}", g => (int)Math.Round(Mass(g, floor) / unit), true);
+}
+foreach (var presence in new[] { 0.02f, 0.03f, 0.05f, 0.08f })
+    foreach (var scale in new[] { 0.5, 0.75, 1.0 })
+        Report($"peaks presence {presence} window x{scale}", g => TaughtMatcher.Instances(g, presence, model.Width * scale, model.Height * scale).Count);
+
+if (Environment.GetEnvironmentVariable("DUMP") is { } dump)
+{
+    Directory.CreateDirectory(dump);
+    foreach (var set in sets)
+        foreach (var f in doc.GetProperty(set).EnumerateArray())
+        {
+            int index = f.GetProperty("frame").GetInt32();
+            var g = frames.First(x => x.Set == set && x.Index == index).Grid;
+            using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
+            using var heat = new Mat(g.Rows, g.Columns, MatType.CV_8UC1);
+            for (int r = 0; r < g.Rows; r++)
+                for (int c = 0; c < g.Columns; c++)
+                    heat.Set(r, c, (byte)Math.Clamp(g.Score[r * g.Columns + c] / 0.25f * 255, 0, 255));
+            using var big = new Mat();
+            Cv2.Resize(heat, big, m.Size(), interpolation: InterpolationFlags.Nearest);
+            using var color = new Mat();
+            Cv2.ApplyColorMap(big, color, ColormapTypes.Jet);
+            Cv2.AddWeighted(m, 0.55, color, 0.45, 0, m);
+            foreach (var b in f.GetProperty("people").EnumerateArray().Select(Box))
+                Cv2.Rectangle(m, new Rect((int)b.X, (int)b.Y, (int)b.Width, (int)b.Height), Scalar.White, 1);
+            foreach (var i in TaughtMatcher.Instances(g, TaughtMatcher.Presence, model.Width, model.Height))
+            {
+                Cv2.Circle(m, new Point(i.PeakX * m.Width / g.FrameWidth, i.PeakY * m.Height / g.FrameHeight), 5, Scalar.Black, -1);
+                Cv2.PutText(m, i.Score.ToString("F2"), new Point(i.PeakX * m.Width / g.FrameWidth + 6, i.PeakY * m.Height / g.FrameHeight), HersheyFonts.HersheyPlain, 1, Scalar.White);
+            }
+            Cv2.ImWrite(Path.Combine(dump, $"{set}-{index:000}.jpg"), m);
+        }
+}
+
+List<(int R0, int R1, int C0, int C1, int Cells, float Peak, List<int> Members)> Blobs(ScoreGrid g, float threshold)
+{
+    var label = new int[g.Score.Length];
+    Array.Fill(label, -1);
+    var blobs = new List<(int, int, int, int, int, float, List<int>)>();
+    for (int i = 0; i < g.Score.Length; i++)
+    {
+        if (label[i] >= 0 || g.Score[i] <= threshold) continue;
+        var members = new List<int>();
+        var q = new Queue<int>();
+        q.Enqueue(i); label[i] = blobs.Count;
+        while (q.Count > 0)
+        {
+            int k = q.Dequeue(); members.Add(k);
+            int r = k / g.Columns, c = k % g.Columns;
+            foreach (var (dr, dc) in new[] { (-1, 0), (1, 0), (0, -1), (0, 1) })
+            {
+                int rr = r + dr, cc = c + dc;
+                if (rr < 0 || cc < 0 || rr >= g.Rows || cc >= g.Columns) continue;
+                int kk = rr * g.Columns + cc;
+                if (label[kk] < 0 && g.Score[kk] > threshold) { label[kk] = blobs.Count; q.Enqueue(kk); }
+            }
+        }
+        blobs.Add((members.Min(k => k / g.Columns), members.Max(k => k / g.Columns), members.Min(k => k % g.Columns), members.Max(k => k % g.Columns), members.Count, members.Max(k => g.Score[k]), members));
+    }
+    return blobs;
+}
+if (Environment.GetEnvironmentVariable("BLOBS") is { } bt)
+{
+    float t = float.Parse(bt);
+    foreach (var f in frames)
+    {
+        var g = f.Grid;
+        foreach (var b in Blobs(g, t))
+        {
+            int inside = f.People.Count(p => b.Members.Contains((int)((p.Y + p.Height / 2) / 576 * g.Rows) * g.Columns + (int)((p.X + p.Width / 2) / 768 * g.Columns)));
+            Console.WriteLine($"BLOB {f.Set} {f.Index} w {b.C1 - b.C0 + 1} h {b.R1 - b.R0 + 1} cells {b.Cells} peak {b.Peak:F3} people {inside}");
+        }
+    }
+}
+
+double aspect = model.Width * 40 / (model.Height * 30);
+Console.WriteLine($"example aspect in cells {aspect:F2}");
+foreach (var t in new[] { 0.03f, 0.05f, 0.07f })
+    foreach (var k in new[] { 1.5, 2.0, 2.5, 3.0 })
+        foreach (var mode in new[] { "max", "width", "vcap" })
+            Report($"blobs t{t} k{k} {mode}", g =>
+            {
+                var peaks = TaughtMatcher.Instances(g, TaughtMatcher.Presence, model.Width, model.Height);
+                int n = 0;
+                foreach (var b in Blobs(g, t))
+                {
+                    int w = b.C1 - b.C0 + 1, h = b.R1 - b.R0 + 1;
+                    int p = peaks.Count(i => b.Members.Contains((int)(i.PeakY / g.CellHeight) * g.Columns + (int)(i.PeakX / g.CellWidth)));
+                    int byWidth = Math.Max(1, (int)Math.Floor(w / (aspect * h * k) + 0.5));
+                    n += mode switch { "max" => Math.Max(p, byWidth), "width" => byWidth, _ => Math.Max(Math.Min(p, Math.Max(1, w - 1)), byWidth) };
+                }
+                return n;
+            }, k == 2.0);
+
+// stage 2 (stride 8) as a finer map, gated by stage 3
+if (Environment.GetEnvironmentVariable("FINE") is not null)
+{
+    using var f2 = ImageFeatures.Open(new ImageFeatureOptions { Stage = 2, Device = DevicePreference.Cpu });
+    FeatureMap teach2;
+    using (var m = Cv2.ImRead(Path.Combine(dir, "vtest-010.jpg")))
+        teach2 = f2.Extract(m.AsImageView()).CopyTo(null);
+    var pos2 = teachBoxes.Select(b => teach2.Pool(b)).ToArray();
+    var neg2 = teachBoxes.SelectMany(b => TaughtMatcher.Background(teach2, b, pos2)).ToArray();
+    var model2 = new TaughtMatcher.Model("person", pos2, neg2, model.Width, model.Height);
+    var fine = new Dictionary<(string, int), ScoreGrid>();
+    foreach (var set in sets)
+        foreach (var fr in doc.GetProperty(set).EnumerateArray())
+        {
+            using var m = Cv2.ImRead(Path.Combine(dir, fr.GetProperty("file").GetString()!));
+            var map = f2.Extract(m.AsImageView());
+            var s = new float[map.Rows * map.Columns];
+            TaughtMatcher.Score(map, model2, s);
+            fine[(set, fr.GetProperty("frame").GetInt32())] = new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, s);
+        }
+    var byGrid = frames.ToDictionary(x => x.Grid, x => fine[(x.Set, x.Index)]);
+    // coarse score at a fine cell (nearest coarse cell)
+    float Coarse(ScoreGrid g, ScoreGrid f, int i) => g.Score[(i / f.Columns) * g.Rows / f.Rows * g.Columns + (i % f.Columns) * g.Columns / f.Columns];
+    foreach (var mode in new[] { "fine-gated", "sum", "product" })
+        foreach (var w in new[] { 0.3, 0.5, 0.75, 1.0 })
+            foreach (var pr in new[] { 0.0f, 0.02f, 0.03f, 0.05f })
+                Report($"{mode} win{w} p{pr}", g =>
+                {
+                    var f = byGrid[g];
+                    var s = new float[f.Score.Length];
+                    for (int i = 0; i < s.Length; i++)
+                    {
+                        float c = Coarse(g, f, i);
+                        s[i] = mode switch
+                        {
+                            "fine-gated" => c > TaughtMatcher.Presence ? f.Score[i] : -1,
+                            "sum" => c > TaughtMatcher.Presence ? f.Score[i] + c : -1,
+                            _ => c > TaughtMatcher.Presence ? Math.Max(0, f.Score[i]) * c * 10 : -1,
+                        };
+                    }
+                    return TaughtMatcher.Instances(f with { Score = s }, pr, model.Width * w, model.Height * w).Count;
+                }, w == 0.75 && pr == 0.02f);
+}
