@@ -2,6 +2,7 @@ using RealtimeMM.Frames;
 using RealtimeMM.Answering;
 using RealtimeMM.Bundle;
 using RealtimeMM.Fusion;
+using RealtimeMM.Teaching;
 
 namespace RealtimeMM.Search;
 
@@ -14,6 +15,8 @@ namespace RealtimeMM.Search;
 public sealed class FrameIndexRecorder : IDisposable
 {
     FrameIndexWriter? writer;
+    TaughtIndexWriter? taughtWriter;
+    TaughtAnswerer? taught;
     readonly FrameSampler sampler;
     readonly long frameBase, skipThrough;
     readonly double secondsBase;
@@ -62,6 +65,23 @@ public sealed class FrameIndexRecorder : IDisposable
     /// <summary>Frames stored by this recorder.</summary>
     public long Stored { get; private set; }
 
+    /// <summary>
+    /// Taught names to score on every frame stored (null: none): each such frame's scores go to
+    /// <see cref="TaughtIndex.PathFor"/> beside the index, for text search by taught name. Set it before
+    /// frames are offered; a frame the answerer did not read (nothing taught yet) gets no line. Setting
+    /// it opens that file: <see cref="FrameIndexException"/> when it holds scores of other features.
+    /// </summary>
+    public TaughtAnswerer? Taught
+    {
+        get => taught;
+        set
+        {
+            taughtWriter?.Dispose();
+            taughtWriter = value is null || writer is null ? null : TaughtIndexWriter.Open(TaughtIndex.PathFor(Path), value.Features.Name);
+            taught = value;
+        }
+    }
+
     /// <summary>Why indexing stopped early (a failed write), or null while it runs.</summary>
     public string? Failure { get; private set; }
 
@@ -77,11 +97,13 @@ public sealed class FrameIndexRecorder : IDisposable
     {
         if (writer is null || frameIndex <= skipThrough || !sampler.ShouldStore(frame, secondsBase + seconds))
             return false;
-        var embedding = encode().Embedding;
+        var encoded = encode();
         try
         {
-            writer.Append(frameBase + frameIndex, secondsBase + seconds, embedding);
+            writer.Append(frameBase + frameIndex, secondsBase + seconds, encoded.Embedding);
             Stored++;
+            if (taughtWriter is not null && taught!.Scores(encoded) is { Count: > 0 } scores)
+                taughtWriter.Append(frameBase + frameIndex, secondsBase + seconds, scores);
             return true;
         }
         catch (IOException e)
@@ -96,6 +118,8 @@ public sealed class FrameIndexRecorder : IDisposable
     {
         var w = writer;
         writer = null;
+        taughtWriter?.Dispose();
+        taughtWriter = null;
         try
         {
             w?.Dispose(); // flushes what is pending

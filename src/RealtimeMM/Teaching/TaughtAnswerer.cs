@@ -149,6 +149,22 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         return Scored(taught.Map, model).Found;
     }
 
+    /// <summary>Each taught name's best score on an encoded frame (above <see cref="TaughtMatcher.Presence"/>: found there); empty when the frame was not read.</summary>
+    internal IReadOnlyDictionary<string, float> Scores(FrameEncoding frame)
+    {
+        var map = frame.Attached<TaughtFrame>(this)?.Map;
+        if (map is null)
+            return new Dictionary<string, float>();
+        var score = new float[map.Rows * map.Columns];
+        var scores = new Dictionary<string, float>();
+        foreach (var (name, model) in models)
+        {
+            TaughtMatcher.Score(map, model, score);
+            scores[name] = score.Max();
+        }
+        return scores;
+    }
+
     public IReadOnlyList<Answer> Answer(FrameEncoding frame, IReadOnlyList<ParsedQuestion> questions)
     {
         var taught = frame.Attached<TaughtFrame>(this) ?? throw new InvalidOperationException("the frame was encoded before anything was taught");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -71,7 +70,7 @@ public sealed class TaughtVocabulary
         }
         var lines = Encoding.UTF8.GetString(bytes).Split('\n');
         bool endsWhole = bytes.Length > 0 && bytes[^1] == (byte)'\n';
-        var header = Checked(lines[0]) ?? throw new VocabularyException(path, "its first line (the header) is damaged: the file is left as it is");
+        var header = ChecksummedLines.Checked(lines[0]) ?? throw new VocabularyException(path, "its first line (the header) is damaged: the file is left as it is");
         if (header["format"]?.GetValue<string>() != Format)
             throw new VocabularyException(path, $"not a vocabulary file (format '{header["format"]}', expected '{Format}')");
         int version = header["version"]?.GetValue<int>() ?? 0;
@@ -89,7 +88,7 @@ public sealed class TaughtVocabulary
             string? what = null;
             try
             {
-                var node = Checked(lines[i]);
+                var node = ChecksummedLines.Checked(lines[i]);
                 if (node is null)
                 {
                     what = i == last && !endsWhole ? "cut short (the file ends mid-line)" : "its checksum does not match";
@@ -205,9 +204,9 @@ public sealed class TaughtVocabulary
             keepDamaged = false;
         }
         var text = new StringBuilder();
-        text.Append(Line(new JsonObject { ["format"] = Format, ["version"] = Version, ["features"] = Features, ["channels"] = Channels })).Append('\n');
+        text.Append(ChecksummedLines.Line(new JsonObject { ["format"] = Format, ["version"] = Version, ["features"] = Features, ["channels"] = Channels })).Append('\n');
         foreach (var e in examples)
-            text.Append(Line(NodeOf(e))).Append('\n');
+            text.Append(ChecksummedLines.Line(NodeOf(e))).Append('\n');
         string temp = Path + ".writing";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
@@ -215,33 +214,6 @@ public sealed class TaughtVocabulary
             file.Flush(flushToDisk: true);
         }
         File.Move(temp, Path, overwrite: true);
-    }
-
-    static string Line(JsonObject node)
-    {
-        string json = node.ToJsonString();
-        uint crc = Crc32.HashToUInt32(Encoding.UTF8.GetBytes(json));
-        return json[..^1] + $",\"crc\":\"{crc:x8}\"}}";
-    }
-
-    /// <summary>The line's object when its checksum matches, else null.</summary>
-    static JsonObject? Checked(string line)
-    {
-        const int tail = 18; // ,"crc":"xxxxxxxx"}
-        if (line.Length < tail + 2 || !line.EndsWith("\"}") || !line.AsSpan(line.Length - tail).StartsWith(",\"crc\":\""))
-            return null;
-        string body = line[..^tail] + "}";
-        if (!uint.TryParse(line.AsSpan(line.Length - 10, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint crc)
-            || Crc32.HashToUInt32(Encoding.UTF8.GetBytes(body)) != crc)
-            return null;
-        try
-        {
-            return JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     static string NameIn(string line)

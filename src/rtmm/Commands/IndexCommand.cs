@@ -24,7 +24,8 @@ internal static class IndexCommand
         var json = Options.Json();
         var model = Options.Model();
         var device = Options.Device();
-        var command = new Command("index", "Store image embeddings of sampled frames in an index file for `rtmm search`") { source, output, every, still, change, json, model, device };
+        var vocabulary = TeachCommand.Vocabulary(required: false);
+        var command = new Command("index", "Store image embeddings of sampled frames in an index file for `rtmm search`; with --vocabulary, also each taught name's score (INDEX.taught)") { source, output, every, still, change, json, model, device, vocabulary };
         command.SetGuardedAction(terminal, (parse, cancel) =>
         {
             string spec = parse.GetValue(source)!;
@@ -33,12 +34,16 @@ internal static class IndexCommand
                 throw new UsageException($"--every {sampler.Interval}, --static {sampler.StaticInterval}, --change {sampler.ChangeThreshold}: need 0 <= every <= static and change >= 0");
             using var src = FrameSource.Open(spec);
             using var answerer = QuestionAnswerer.Open(parse.GetValue(model), parse.GetValue(device), warn: terminal.Error.WriteLine);
+            using var taught = parse.GetValue(vocabulary) is { } names ? TeachCommand.Open(names, parse.GetValue(device), answerer.Bundle.Manifest.World, terminal) : null;
+            if (taught is not null)
+                answerer.AddAnswerer(taught);
             string path = parse.GetValue(output) ?? FrameIndex.PathFor(spec);
             long read = 0, stored, total;
             string modelName;
             string? recovered;
             using (var recorder = new FrameIndexRecorder(path, answerer.Bundle, spec, sampler, renumber: false))
             {
+                recorder.Taught = taught;
                 if (recorder.Recovered is { } r)
                     terminal.Error.WriteLine($"{path}: {r}");
                 if (recorder.ResumesAfter >= 0)
@@ -68,11 +73,13 @@ internal static class IndexCommand
             {
                 index = Path.GetFullPath(path), frames_read = read, frames_stored = stored, total_stored = total,
                 bytes = new FileInfo(path).Length, model = modelName, recovered,
+                taught_names = taught is null ? null : TaughtIndex.PathFor(Path.GetFullPath(path)),
             };
             if (parse.GetValue(json))
                 JsonLines.Write(terminal.Out, summary);
             else
-                terminal.Out.WriteLine($"{path}: stored {summary.frames_stored} of {summary.frames_read} frames read ({summary.total_stored} in all, {summary.bytes:N0} bytes)");
+                terminal.Out.WriteLine($"{path}: stored {summary.frames_stored} of {summary.frames_read} frames read ({summary.total_stored} in all, {summary.bytes:N0} bytes)" +
+                    (taught is null ? "" : $"; taught names' scores in {summary.taught_names}"));
             return 0;
         });
         return command;

@@ -61,6 +61,8 @@ internal static class LiveCommand
             // a live source numbers its frames from 0 each run: numbers and times carry on after what the index holds
             using var recorder = parse.GetValue(index) is { } indexPath
                 ? new FrameIndexRecorder(indexPath, answerer.Bundle, parse.GetValue(source)!, null, renumber: true) : null;
+            if (recorder is not null)
+                recorder.Taught = taught; // taught names searchable by text (rtmm search)
             const int MaxFailuresInARow = 30;
             int failuresInARow = 0;
             using var slot = new FrameSlot();

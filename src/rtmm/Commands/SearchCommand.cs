@@ -20,7 +20,8 @@ namespace RealtimeMM.Cli.Commands;
 /// the cross-attention model ("is there TEXT" on each frame) and a hit needs its "yes"; with only
 /// an index, hits are ranked by similarity and need the calibrated match threshold.
 /// <c>--thumbs DIR</c> writes each hit as a PNG with the model's attention over it. Says so when
-/// nothing matches instead of listing arbitrary frames.
+/// nothing matches instead of listing arbitrary frames. A text that names a taught name is searched
+/// by the taught names' scores beside the index (<see cref="TaughtIndex"/>, written with --vocabulary).
 /// </summary>
 internal static class SearchCommand
 {
@@ -55,6 +56,14 @@ internal static class SearchCommand
             if (parse.GetValue(eval))
                 return Evaluate(terminal, index, indexGiven ? index.Header.Source : spec, answerer, search, parse.GetValue(rerank), parse.GetValue(json), cancel);
             string query = parse.GetValue(text) ?? throw new UsageException("--text: say what to look for (or --eval to score the search on a generated clip)");
+            // a taught name ("a van") is searched by the scores the recorder kept beside the index
+            string taughtPath = TaughtIndex.PathFor(indexPath);
+            if (File.Exists(taughtPath) && TaughtIndex.Load(taughtPath) is var taughtIndex && taughtIndex.Find(query, options) is { } byName)
+            {
+                if (taughtIndex.Dropped > 0)
+                    terminal.Error.WriteLine($"warning: {taughtPath}: {taughtIndex.Dropped} damaged line(s) left out");
+                return PrintTaught(terminal, byName, taughtIndex, parse.GetValue(json));
+            }
             var (embedding, problem) = search.Embed(query);
             if (embedding is null)
                 throw new UsageException($"--text \"{query}\": {problem}");
@@ -116,6 +125,28 @@ internal static class SearchCommand
             return 0;
         });
         return command;
+    }
+
+    static int PrintTaught(Terminal terminal, TextSearchResult found, TaughtIndex index, bool asJson)
+    {
+        string query = found.Query;
+        if (!found.Matched)
+        {
+            if (asJson)
+                JsonLines.Write(terminal.Out, new { query, matched = false, reason = found.Reason, best = Round(found.BestScore), frames = index.Entries.Count, answerer = "taught-examples" });
+            else
+                terminal.Out.WriteLine($"{found.Reason} ({index.Entries.Count} frames searched, by taught name)");
+            return 0;
+        }
+        for (int i = 0; i < found.Hits.Count; i++)
+        {
+            var h = found.Hits[i];
+            if (asJson)
+                JsonLines.Write(terminal.Out, new { query, rank = i + 1, frame = h.FrameIndex, seconds = Math.Round(h.Seconds, 3), score = Round(h.Score), answerer = "taught-examples" });
+            else
+                terminal.Out.WriteLine($"{i + 1,2}. {h.Seconds,9:F2} s  frame {h.FrameIndex,-7} taught-name score {h.Score:F3}");
+        }
+        return 0;
     }
 
     /// <summary>
