@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RealtimeMM.Answering;
 using RealtimeMM.Features;
 using RealtimeMM.Frames;
+using RealtimeMM.Search;
 using RealtimeMM.Teaching;
 
 namespace RealtimeMM.Session;
@@ -22,6 +23,24 @@ public sealed partial class RealtimeSession
             options.Logger.LogWarning("RealtimeMM: vocabulary {Path}: dropped {Dropped}; the damaged file is kept as .damaged at the next change", options.VocabularyPath, d);
         answerer.AddAnswerer(taught);
         return taught;
+    }
+
+    /// <summary>The frame index recorder of <see cref="RealtimeSessionOptions.IndexPath"/> (null: none); with taught names, their scores are recorded beside it for text search.</summary>
+    static FrameIndexRecorder? OpenIndex(QuestionAnswerer answerer, RealtimeSessionOptions options, TaughtAnswerer? taught)
+    {
+        if (options.IndexPath is not { } path)
+            return null;
+        var index = new FrameIndexRecorder(path, answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})", options.IndexSampling, renumber: true);
+        try
+        {
+            index.Taught = taught;
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The names taught by example and their examples; null when teaching is off.</summary>

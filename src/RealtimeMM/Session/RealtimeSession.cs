@@ -49,19 +49,7 @@ public sealed partial class RealtimeSession : IAsyncDisposable, IDisposable
         this.taught = taught;
         log = options.Logger;
         // first: an index that cannot be opened throws before anything else is made
-        if (options.IndexPath is { } path)
-        {
-            index = new FrameIndexRecorder(path, answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})", options.IndexSampling, renumber: true);
-            try
-            {
-                index.Taught = taught; // taught names are searchable by text too (TaughtIndex)
-            }
-            catch
-            {
-                index.Dispose();
-                throw;
-            }
-        }
+        index = OpenIndex(answerer, options, taught);
         standing = new StandingQuestions(answerer, options.Smoothing);
         // on a GPU the overlay is drawn by the Vulkan renderer on the answerer's device; on the CPU paths, in C#
         overlay = answerer.VulkanDevice is { } gpu ? new VulkanOverlayRenderer(gpu, new OverlaySpec()) : new CpuOverlayRenderer(new OverlaySpec());

@@ -6,6 +6,7 @@ using RealtimeMM.Features;
 using RealtimeMM.Frames;
 using RealtimeMM.Gpu;
 using RealtimeMM.Search;
+using RealtimeMM.Session;
 using RealtimeMM.Teaching;
 using RealtimeMM.Tests.Cli;
 
@@ -59,6 +60,38 @@ public class TaughtSearchTests : TestBase
         Assert.That(apart.Hits, Has.Count.EqualTo(2), "frame 8 (40 s) is within 12 s of a better hit");
         Assert.That(apart.Hits.Select(h => h.FrameIndex), Does.Not.Contain(8L));
         Assert.That(names.Find("a red car"), Is.Null, "not a taught name: the embeddings answer it");
+        foreach (var (m, _) in frames)
+            m.Dispose();
+    }
+
+    [Test]
+    public async Task Session_WithIndexAndVocabulary_RecordsTaughtNamesForSearch()
+    {
+        string index = Path.Combine(Temp, "session.rtmmidx");
+        var options = new RealtimeSessionOptions
+        {
+            Device = DevicePreference.Cpu, VocabularyPath = Path.Combine(Temp, "names.vocab"), IndexPath = index,
+            IndexSampling = new FrameSampler { Interval = 0, StaticInterval = 0 },
+        };
+        var frames = Frames(2);
+        await using (var session = RealtimeSession.Create(options))
+        {
+            using (var m = Footage.Read(Footage.Teach[1].File))
+            {
+                session.SubmitFrame(m);
+                await session.AskAsync("is there a car").WaitAsync(TimeSpan.FromSeconds(30));
+                session.TeachFromLatest("van", Footage.Teach[1].Boxes[0]);
+            }
+            foreach (var (m, _) in frames)
+            {
+                session.SubmitFrame(m);
+                await session.AskAsync("is there a van").WaitAsync(TimeSpan.FromSeconds(30)); // the frame is processed (and offered to the index)
+            }
+        }
+        var names = TaughtIndex.Load(TaughtIndex.PathFor(index));
+        Assert.That((FrameIndex.Load(index).Count, names.Entries.Count), Is.EqualTo((frames.Count + 1, frames.Count)), "every frame indexed; a line for each after the van was taught");
+        var found = names.Find("van", new SearchOptions { MinGapSeconds = 0, Top = 10 })!;
+        Assert.That(found.Hits, Has.Count.EqualTo(frames.Count(f => f.Van)), "the street frames, not the grass");
         foreach (var (m, _) in frames)
             m.Dispose();
     }

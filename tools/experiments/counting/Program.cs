@@ -15,7 +15,10 @@ var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "vtest.json"))).
 BoxF Box(JsonElement b) => new(b[0].GetSingle(), b[1].GetSingle(), b[2].GetSingle(), b[3].GetSingle());
 
 var world = World.Default;
-using var taught = TaughtAnswerer.Open(null, world, new ImageFeatureOptions { Device = DevicePreference.Cpu });
+// SIZE=WxH: the features at another input size (default 640x480)
+var size = (Environment.GetEnvironmentVariable("SIZE") ?? "640x480").Split('x').Select(int.Parse).ToArray();
+using var taught = TaughtAnswerer.Open(null, world, new ImageFeatureOptions { Device = DevicePreference.Cpu, Width = size[0], Height = size[1] });
+Console.WriteLine($"features {taught.Features.Name}: {taught.Features.Columns}x{taught.Features.Rows} cells");
 foreach (var t in doc.GetProperty("teach").EnumerateArray())
 {
     using var m = Cv2.ImRead(Path.Combine(dir, t.GetProperty("file").GetString()!));
@@ -161,7 +164,7 @@ if (Environment.GetEnvironmentVariable("BLOBS") is { } bt)
     }
 }
 
-double aspect = model.Width * 40 / (model.Height * 30);
+double aspect = model.Width * taught.Features.Columns / (model.Height * taught.Features.Rows);
 Console.WriteLine($"example aspect in cells {aspect:F2}");
 foreach (var t in new[] { 0.03f, 0.05f, 0.07f })
     foreach (var k in new[] { 1.5, 2.0, 2.5, 3.0 })
