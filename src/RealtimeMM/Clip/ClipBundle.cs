@@ -21,6 +21,9 @@ namespace RealtimeMM.Clip;
 public sealed class ClipBundle : IDisposable
 {
     readonly InferenceSession text, vision;
+    // held for the bundle's life: a RunOptions passed inline as `new RunOptions()` is unreachable once Run has read its
+    // native handle, so optimised code lets its finalizer free the handle mid-run (it crashed the test host, session 16)
+    readonly RunOptions runOptions = new();
     readonly IPreprocessor preprocessor;
     readonly float[] pixels;
     readonly float[] gamma, beta, projection; // the vision model's final layer norm and projection, for the patch tokens
@@ -238,7 +241,7 @@ public sealed class ClipBundle : IDisposable
         var (ids, mask) = Tokenizer.Encode(text);
         using var idValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [1, mask.Length]);
-        using var results = this.text.Run(new RunOptions(), ["input_ids", "attention_mask"], [idValue, maskValue], ["text_embeds"]);
+        using var results = this.text.Run(runOptions, ["input_ids", "attention_mask"], [idValue, maskValue], ["text_embeds"]);
         var e = results[0].GetTensorDataAsSpan<float>().ToArray();
         FeatureMap.Normalise(e);
         return e;
@@ -258,7 +261,7 @@ public sealed class ClipBundle : IDisposable
         if (pixelValues.Length != 3 * ImageSize * ImageSize)
             throw new ArgumentException($"pixel values hold {pixelValues.Length} numbers; the model takes 3x{ImageSize}x{ImageSize}", nameof(pixelValues));
         using var input = OrtValue.CreateTensorValueFromMemory(pixelValues, [1, 3, ImageSize, ImageSize]);
-        using var results = vision.Run(new RunOptions(), ["pixel_values"], [input], ["image_embeds", "last_hidden_state"]);
+        using var results = vision.Run(runOptions, ["pixel_values"], [input], ["image_embeds", "last_hidden_state"]);
         var embedding = results[0].GetTensorDataAsSpan<float>().ToArray();
         FeatureMap.Normalise(embedding);
         var states = results[1].GetTensorDataAsSpan<float>();
@@ -289,6 +292,7 @@ public sealed class ClipBundle : IDisposable
     {
         text.Dispose();
         vision.Dispose();
+        runOptions.Dispose();
         preprocessor.Dispose();
     }
 }
