@@ -40,7 +40,8 @@ public sealed class FramePump : IDisposable
         this.policy = policy ?? new ReconnectPolicy();
         live = isLive;
         OnEvent = onEvent;
-        loop = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning);
+        // the default scheduler, not the caller's (an Orleans grain's would be held by this loop for ever)
+        loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     Action<FramePumpEvent>? OnEvent { get; }

@@ -31,7 +31,17 @@ public abstract class FrameSourceBase : IFrameSource
         lastTimestamp = frame.Timestamp;
         nextIndex++;
         if (pacing == Pacing.RealTime && !Info.IsLive)
-            WaitUntilDue(frame.Timestamp, cancellationToken);
+        {
+            try
+            {
+                WaitUntilDue(frame.Timestamp, cancellationToken);
+            }
+            catch
+            {
+                frame.Dispose(); // cancelled while the frame waited for its time: it is nobody's
+                throw;
+            }
+        }
         return frame;
     }
 

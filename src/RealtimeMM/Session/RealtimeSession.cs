@@ -55,7 +55,9 @@ public sealed partial class RealtimeSession : IAsyncDisposable, IDisposable
         overlay = answerer.VulkanDevice is { } gpu ? new VulkanOverlayRenderer(gpu, new OverlaySpec()) : new CpuOverlayRenderer(new OverlaySpec());
         // Unwrap: StartNew of an async method returns the task of starting it, which completes at its first await;
         // Dispose must wait for the loop itself (else it could free the model and the newest frame under a frame in progress)
-        worker = Task.Factory.StartNew(Run, TaskCreationOptions.LongRunning).Unwrap();
+        // on the default scheduler, whatever scheduler the caller runs on (an Orleans grain, a UI loop): a long-running loop
+        // started on the caller's scheduler would hold it for ever
+        worker = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>Loads the model and starts the worker. Throws <see cref="ModelBundleException"/> for a bad bundle path.</summary>

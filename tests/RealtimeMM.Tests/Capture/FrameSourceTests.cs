@@ -72,6 +72,17 @@ public class FrameSourceTests : TestBase
         Assert.That(clock.Elapsed.TotalMilliseconds, Is.GreaterThanOrEqualTo(290));
     }
 
+    [Test]
+    public void Read_RealTimePacing_CancelledWhileAFrameWaits_DisposesIt()
+    {
+        // the frame is decoded, then waits for its time: cancelled there, it must not leak (TestBase counts live frames)
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 10, fps: 2);
+        using var source = FrameSource.Open(clip, new FrameSourceOptions { Pacing = Pacing.RealTime });
+        source.Read()!.Dispose();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        Assert.That(() => source.Read(cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+    }
+
     // ---- bad input: each names the source and the problem, typed exception
 
     [Test]

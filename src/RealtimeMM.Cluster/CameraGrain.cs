@@ -1,0 +1,106 @@
+using Orleans.Runtime;
+
+namespace RealtimeMM.Cluster;
+
+/// <summary>A camera's registration, kept in grain storage: it outlives the activation and the silo.</summary>
+[GenerateSerializer]
+public sealed class CameraRegistration
+{
+    [Id(0)] public CameraSpec? Spec { get; set; }
+}
+
+/// <summary>
+/// The camera grain: starts its <see cref="CameraPipeline"/> where it is activated (from its stored
+/// registration when it comes back after a deactivation or a lost silo) and keeps itself active while
+/// the camera runs. Questions and health interleave with each other (they only read the pipeline).
+/// </summary>
+internal sealed class CameraGrain(
+    [PersistentState("camera", CameraGrain.StorageName)] IPersistentState<CameraRegistration> registration,
+    CameraOptions options) : Grain, ICameraGrain
+{
+    /// <summary>The grain storage provider the registrations live in.</summary>
+    public const string StorageName = "cameras";
+
+    CameraPipeline? pipeline;
+    IGrainTimer? keepAlive;
+
+    string Id => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (registration.RecordExists && registration.State.Spec is { } spec)
+            await Run(spec);
+        await base.OnActivateAsync(cancellationToken);
+    }
+
+    async Task Run(CameraSpec spec)
+    {
+        // the model loads off the grain's scheduler (seconds), and the pipeline's threads start on the default one
+        string id = Id;
+        pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options));
+        // a running camera stays active: the timer's ticks keep the activation alive
+        keepAlive ??= this.RegisterGrainTimer(_ => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)) { KeepAlive = true });
+    }
+
+    async Task StopPipeline()
+    {
+        keepAlive?.Dispose();
+        keepAlive = null;
+        if (pipeline is { } p)
+        {
+            pipeline = null;
+            await p.DisposeAsync();
+        }
+    }
+
+    public async Task<CameraHealth> Start(CameraSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (string.IsNullOrWhiteSpace(spec.Source))
+            throw new CameraException(Id, "the source is empty");
+        if (spec.StandingQuestions.Any(string.IsNullOrWhiteSpace))
+            throw new CameraException(Id, "a standing question is empty");
+        await StopPipeline();
+        registration.State = new CameraRegistration { Spec = spec };
+        await registration.WriteStateAsync();
+        await Run(spec);
+        return Running().Health(RuntimeIdentity);
+    }
+
+    public async Task Remove()
+    {
+        await StopPipeline();
+        if (registration.RecordExists)
+            await registration.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    CameraPipeline Running() => pipeline ?? throw new CameraException(Id, "no such camera (not registered, or removed)");
+
+    public Task<CameraHealth> Health() => Task.FromResult(Running().Health(RuntimeIdentity));
+
+    public async Task<CameraAnswer> Ask(string question)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(question);
+        return CameraAnswer.From(Id, await Running().Ask(question));
+    }
+
+    public async Task AddStandingQuestion(string question)
+    {
+        if (string.IsNullOrWhiteSpace(question))
+            throw new CameraException(Id, "the standing question is empty");
+        var p = Running();
+        p.AddStanding(question);
+        registration.State = new CameraRegistration { Spec = p.Spec with { StandingQuestions = [.. p.Spec.StandingQuestions.Append(question).Distinct()] } };
+        await registration.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<CameraAnswer>> Standing() =>
+        Task.FromResult<IReadOnlyList<CameraAnswer>>(Running().Standing().Select(a => CameraAnswer.From(Id, a)).ToList());
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await StopPipeline();
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+}

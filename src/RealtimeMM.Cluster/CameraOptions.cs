@@ -1,0 +1,18 @@
+using RealtimeMM.Gpu;
+
+namespace RealtimeMM.Cluster;
+
+/// <summary>How a silo runs its cameras: the model bundle and device each camera's session uses.</summary>
+public sealed record CameraOptions
+{
+    /// <summary>The model bundle folder; null: the bundled default.</summary>
+    public string? ModelFolder { get; init; }
+
+    public DevicePreference Device { get; init; } = DevicePreference.Auto;
+
+    /// <summary>Inference threads per camera; null: the session's default.</summary>
+    public int? InferenceThreads { get; init; }
+
+    /// <summary>How long a question waits for the camera's next frame before it fails.</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using RealtimeMM.Answering;
+using RealtimeMM.Capture;
+using RealtimeMM.Frames;
+using RealtimeMM.Session;
+using RealtimeMM.Sources;
+
+namespace RealtimeMM.Cluster;
+
+/// <summary>
+/// One camera, running where it is: its source read by a <see cref="FramePump"/> (live sources and
+/// looping recordings reconnect with backoff, for ever) into a <see cref="RealtimeSession"/> that
+/// answers its standing questions about every frame it processes (the latest frame wins). Thread-safe.
+/// </summary>
+internal sealed class CameraPipeline : IAsyncDisposable
+{
+    readonly string camera;
+    readonly CameraOptions options;
+    readonly RealtimeSession session;
+    readonly FrameSlot slot = new();
+    readonly FramePump pump;
+    readonly Task feeder;
+    readonly ConcurrentDictionary<string, Answer> standing = new(StringComparer.Ordinal);
+    readonly Lock gate = new();
+    readonly Queue<(long Ticks, long Processed)> rate = new();
+    string state = "starting";
+    string? lastError;
+
+    CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session)
+    {
+        this.camera = camera;
+        this.options = options;
+        this.session = session;
+        Spec = spec;
+        foreach (var q in spec.StandingQuestions)
+            AddStanding(q);
+        session.Answered += (_, a) =>
+        {
+            if (standing.ContainsKey(a.Query))
+                standing[a.Query] = a;
+        };
+        bool live = spec.Loop || FrameSource.Classify(spec.Source) is FrameSourceKind.Camera or FrameSourceKind.Stream;
+        pump = new FramePump(() => FrameSource.Open(spec.Source, new FrameSourceOptions { Pacing = Pacing.RealTime }), spec.Source, live, slot,
+            new ReconnectPolicy { MaxAttempts = null }, OnEvent);
+        feeder = Task.Run(Feed);
+    }
+
+    public CameraSpec Spec { get; }
+
+    /// <summary>Opens the camera's session (the model loads here) and starts reading its source.</summary>
+    public static CameraPipeline Start(string camera, CameraSpec spec, CameraOptions options)
+    {
+        var sessionOptions = new RealtimeSessionOptions { ModelFolder = options.ModelFolder, Device = options.Device };
+        if (options.InferenceThreads is int threads)
+            sessionOptions = sessionOptions with { InferenceThreads = threads };
+        var session = RealtimeSession.Create(sessionOptions);
+        try
+        {
+            return new CameraPipeline(camera, spec, options, session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    void OnEvent(FramePumpEvent e)
+    {
+        lock (gate)
+        {
+            switch (e.Kind)
+            {
+                case FramePumpEventKind.Connected:
+                    state = "running";
+                    break;
+                case FramePumpEventKind.Reconnecting:
+                    state = "reconnecting";
+                    lastError = e.Error?.Message ?? lastError;
+                    break;
+                case FramePumpEventKind.Dropped:
+                    lastError = e.Error?.Message;
+                    break;
+                case FramePumpEventKind.Ended:
+                    state = "ended";
+                    break;
+                case FramePumpEventKind.Failed:
+                    state = "failed";
+                    lastError = e.Error?.Message;
+                    break;
+            }
+        }
+    }
+
+    async Task Feed()
+    {
+        try
+        {
+            while (await slot.TakeAsync() is { } frame)
+                using (frame)
+                    session.SubmitFrame(frame.Pixels, frame.Width, frame.Height, frame.Stride);
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            lock (gate)
+            {
+                state = "failed";
+                lastError = e.Message;
+            }
+        }
+    }
+
+    public void AddStanding(string question)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(question);
+        if (standing.TryAdd(question, null!))
+            session.AddStandingQuestion(question);
+    }
+
+    /// <summary>The latest answer to each standing question that has one.</summary>
+    public IReadOnlyList<Answer> Standing() => standing.Values.Where(a => a is not null).ToList();
+
+    /// <summary>Answers about the next frame processed; <see cref="CameraException"/> when the source has ended or failed, or no frame comes in time.</summary>
+    public async Task<Answer> Ask(string question)
+    {
+        ThrowIfOver();
+        var asked = session.AskAsync(question);
+        var done = await Task.WhenAny(asked, Task.Delay(options.AskTimeout));
+        if (done != asked)
+        {
+            ThrowIfOver();
+            throw new CameraException(camera, $"no frame in {options.AskTimeout.TotalSeconds:F0} s to answer '{question}' (state {State})");
+        }
+        try
+        {
+            return await asked;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new CameraException(camera, $"stopped while '{question}' waited for a frame");
+        }
+    }
+
+    void ThrowIfOver()
+    {
+        lock (gate)
+            if (state is "ended" or "failed")
+                throw new CameraException(camera, state == "ended" ? $"its source {Spec.Source} ended" : $"its source failed: {lastError}");
+    }
+
+    string State
+    {
+        get
+        {
+            lock (gate)
+                return state;
+        }
+    }
+
+    public CameraHealth Health(string silo)
+    {
+        var stats = session.Stats;
+        double perSecond;
+        lock (gate)
+        {
+            long now = Stopwatch.GetTimestamp();
+            rate.Enqueue((now, stats.FramesProcessed));
+            while (rate.Count > 2 && Stopwatch.GetElapsedTime(rate.Peek().Ticks, now) > TimeSpan.FromSeconds(5))
+                rate.Dequeue();
+            var (t0, p0) = rate.Peek();
+            double seconds = Stopwatch.GetElapsedTime(t0, now).TotalSeconds;
+            perSecond = seconds > 0 ? (stats.FramesProcessed - p0) / seconds : 0;
+            return new CameraHealth
+            {
+                Camera = camera, Source = Spec.Source, State = state, FramesCaptured = pump.FramesCaptured, FramesProcessed = stats.FramesProcessed,
+                ProcessedPerSecond = Math.Round(perSecond, 2), LastError = lastError, Reconnects = pump.Reconnects, Silo = silo,
+            };
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        pump.Dispose();
+        slot.Complete();
+        await feeder;
+        await session.DisposeAsync();
+        slot.Dispose();
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+
+namespace RealtimeMM.Cluster;
+
+/// <summary>Adds RealtimeMM's cameras to a silo.</summary>
+public static class CameraSiloExtensions
+{
+    /// <summary>
+    /// Lets the silo run camera grains with <paramref name="options"/>. The silo also needs a grain
+    /// storage provider named <see cref="CameraGrain.StorageName"/> ("cameras") for the registrations
+    /// (memory storage for tests; Redis in a cluster).
+    /// </summary>
+    public static ISiloBuilder AddCameras(this ISiloBuilder builder, CameraOptions? options = null)
+    {
+        builder.Services.AddSingleton(options ?? new CameraOptions());
+        return builder;
+    }
+
+    /// <summary>The name of the grain storage provider that keeps camera registrations.</summary>
+    public const string StorageName = CameraGrain.StorageName;
+}

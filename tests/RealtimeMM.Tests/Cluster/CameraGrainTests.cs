@@ -1,0 +1,140 @@
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using RealtimeMM.Answering;
+using RealtimeMM.Cluster;
+using RealtimeMM.Gpu;
+using RealtimeMM.Replay;
+using RealtimeMM.Scenes;
+
+namespace RealtimeMM.Tests.Cluster;
+
+/// <summary>Camera grains in Orleans' in-process test cluster (one silo, memory storage): issue 25's first slice.</summary>
+[NonParallelizable]
+public class CameraGrainTests : TestBase
+{
+    TestCluster cluster = null!;
+
+    sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) =>
+            silo.AddMemoryGrainStorage(CameraSiloExtensions.StorageName).AddCameras(new CameraOptions { Device = DevicePreference.Cpu, InferenceThreads = 1, AskTimeout = TimeSpan.FromSeconds(20) });
+    }
+
+    [OneTimeSetUp]
+    public async Task StartCluster()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<Silo>();
+        cluster = builder.Build();
+        await cluster.DeployAsync();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopCluster()
+    {
+        if (cluster is not null)
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>A clip of one generated scene held still for <paramref name="seconds"/> (at 10 frames a second), and the scene.</summary>
+    string StillClip(string name, int seed, double seconds, out SceneFrame scene)
+    {
+        scene = SceneGenerator.Render(seed, 0);
+        using var writer = ClipWriter.Create(Path.Combine(Temp, name), ClipWriter.DefaultFormat, 10, $"still scene {seed}");
+        for (int i = 0; i < seconds * 10; i++)
+        {
+            var ts = TimeSpan.FromSeconds(i / 10.0);
+            using var frame = scene.ToFrame(i, ts);
+            writer.Append(frame, scene.ToTruth(i, ts));
+        }
+        return writer.Complete();
+    }
+
+    [Test]
+    public async Task Camera_AnswersAsTheSdkDoesInProcess_StandingQuestionsAndHealth()
+    {
+        string clip = StillClip("gate", seed: 2, seconds: 4, out var scene);
+        var questions = scene.Questions.Take(6).ToList();
+        var camera = cluster.GrainFactory.GetGrain<ICameraGrain>("gate");
+        var started = await camera.Start(new CameraSpec { Source = clip, Loop = true, StandingQuestions = [questions[0].Question] });
+        Assert.That((started.Camera, started.Source), Is.EqualTo(("gate", clip)));
+
+        using var local = QuestionAnswerer.Open(device: DevicePreference.Cpu);
+        using var frame = scene.ToFrame(0, TimeSpan.Zero);
+        int right = 0;
+        foreach (var q in questions)
+        {
+            var a = await camera.Ask(q.Question);
+            var here = local.Ask(frame, q.Question);
+            TestContext.Out.WriteLine($"{q.Question}: cluster '{a.Text}' ({a.Confidence:F2}, {a.Answerer}), in process '{here.Text}', truth '{q.Answer}'");
+            Assert.That((a.Camera, a.Question, a.Text, a.Answerer), Is.EqualTo(("gate", q.Question, here.Text, here.Answerer)), "the same answer as the SDK in process");
+            Assert.That(a.Confidence, Is.EqualTo(here.Confidence).Within(1e-4));
+            right += a.Text == q.Answer ? 1 : 0;
+        }
+        Assert.That(right, Is.GreaterThanOrEqualTo(questions.Count - 1), "the model is right on ~99% of its own scenes");
+
+        await camera.AddStandingQuestion(questions[1].Question);
+        await Task.Delay(1500);
+        var standing = await camera.Standing();
+        Assert.That(standing.Select(s => s.Question), Is.EquivalentTo(new[] { questions[0].Question, questions[1].Question }));
+        var health = await camera.Health();
+        TestContext.Out.WriteLine($"health: {health}");
+        Assert.That(health.State, Is.EqualTo("running"));
+        Assert.That(health.FramesProcessed, Is.GreaterThan(0));
+        Assert.That(health.FramesCaptured, Is.GreaterThanOrEqualTo(health.FramesProcessed));
+        Assert.That(health.ProcessedPerSecond, Is.GreaterThan(0));
+
+        await Task.Delay(4000); // past the clip's end: it loops
+        Assert.That((await camera.Health()).Reconnects, Is.GreaterThanOrEqualTo(1), "the recording started again");
+        Assert.That((await camera.Ask(questions[0].Question)).Text, Is.EqualTo(local.Ask(frame, questions[0].Question).Text));
+        await camera.Remove();
+    }
+
+    [Test]
+    public async Task UnknownOrRemovedCamera_OneLineNamingIt()
+    {
+        var nobody = cluster.GrainFactory.GetGrain<ICameraGrain>("nobody");
+        var e = Assert.ThrowsAsync<CameraException>(() => nobody.Ask("is there a car"));
+        Assert.That(e!.Message, Is.EqualTo("camera 'nobody': no such camera (not registered, or removed)"));
+        Assert.ThrowsAsync<CameraException>(() => nobody.Health());
+        var empty = Assert.ThrowsAsync<CameraException>(() => nobody.Start(new CameraSpec { Source = " " }));
+        Assert.That(empty!.Message, Is.EqualTo("camera 'nobody': the source is empty"));
+    }
+
+    [Test]
+    public async Task RecordingThatEnds_SaysSo_WhenAsked()
+    {
+        string clip = StillClip("short", seed: 4, seconds: 1, out _);
+        var camera = cluster.GrainFactory.GetGrain<ICameraGrain>("short");
+        await camera.Start(new CameraSpec { Source = clip });
+        for (int i = 0; i < 100 && (await camera.Health()).State != "ended"; i++)
+            await Task.Delay(100);
+        Assert.That((await camera.Health()).State, Is.EqualTo("ended"));
+        var e = Assert.ThrowsAsync<CameraException>(() => camera.Ask("is there a car"));
+        Assert.That(e!.Message, Is.EqualTo($"camera 'short': its source {clip} ended"));
+        await camera.Remove();
+    }
+
+    [Test]
+    public async Task SourceThatCannotBeOpened_StaysRegistered_ReportsAndRetries()
+    {
+        // a stream nobody serves: the camera is registered, says why it has no frames, and keeps trying with backoff
+        var camera = cluster.GrainFactory.GetGrain<ICameraGrain>("dead");
+        await camera.Start(new CameraSpec { Source = "http://127.0.0.1:9/live.ts" });
+        CameraHealth health = await camera.Health();
+        for (int i = 0; i < 100 && health.LastError is null; i++)
+        {
+            await Task.Delay(100);
+            health = await camera.Health();
+        }
+        TestContext.Out.WriteLine($"health: {health}");
+        Assert.That(health.State, Is.EqualTo("reconnecting"));
+        Assert.That(health.LastError, Does.Contain("127.0.0.1:9"));
+        Assert.That(health.FramesCaptured, Is.Zero);
+        await camera.Remove();
+        Assert.ThrowsAsync<CameraException>(() => camera.Health());
+    }
+}
