@@ -63,6 +63,7 @@ internal sealed class CameraGrain(
         await StopPipeline();
         registration.State = new CameraRegistration { Spec = spec };
         await registration.WriteStateAsync();
+        await GrainFactory.GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).Add(Id);
         await Run(spec);
         return Running().Health(RuntimeIdentity);
     }
@@ -72,6 +73,7 @@ internal sealed class CameraGrain(
         await StopPipeline();
         if (registration.RecordExists)
             await registration.ClearStateAsync();
+        await GrainFactory.GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).Remove(Id);
         DeactivateOnIdle();
     }
 

@@ -15,4 +15,7 @@ public sealed record CameraOptions
 
     /// <summary>How long a question waits for the camera's next frame before it fails.</summary>
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the camera directory calls every registered camera, which starts again any camera whose silo was lost.</summary>
+    public TimeSpan ReviveInterval { get; init; } = TimeSpan.FromSeconds(2);
 }

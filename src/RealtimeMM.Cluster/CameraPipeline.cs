@@ -26,6 +26,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     readonly Queue<(long Ticks, long Processed)> rate = new();
     string state = "starting";
     string? lastError;
+    readonly bool loopsRecording;
 
     CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session)
     {
@@ -40,7 +41,9 @@ internal sealed class CameraPipeline : IAsyncDisposable
             if (standing.ContainsKey(a.Query))
                 standing[a.Query] = a;
         };
-        bool live = spec.Loop || FrameSource.Classify(spec.Source) is FrameSourceKind.Camera or FrameSourceKind.Stream;
+        bool live = FrameSource.Classify(spec.Source) is FrameSourceKind.Camera or FrameSourceKind.Stream;
+        loopsRecording = spec.Loop && !live;
+        live |= spec.Loop;
         pump = new FramePump(() => FrameSource.Open(spec.Source, new FrameSourceOptions { Pacing = Pacing.RealTime }), spec.Source, live, slot,
             new ReconnectPolicy { MaxAttempts = null }, OnEvent);
         feeder = Task.Run(Feed);
@@ -70,6 +73,9 @@ internal sealed class CameraPipeline : IAsyncDisposable
     {
         lock (gate)
         {
+            // a looping recording "drops" at its end and opens again: that is no problem to report
+            if (loopsRecording && e.Kind is FramePumpEventKind.Dropped or FramePumpEventKind.Reconnecting && e.Error is FrameSourceException { Problem: "the source closed the connection" })
+                return;
             switch (e.Kind)
             {
                 case FramePumpEventKind.Connected:

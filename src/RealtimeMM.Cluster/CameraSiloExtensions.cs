@@ -14,6 +14,8 @@ public static class CameraSiloExtensions
     public static ISiloBuilder AddCameras(this ISiloBuilder builder, CameraOptions? options = null)
     {
         builder.Services.AddSingleton(options ?? new CameraOptions());
+        // the directory starts the registered cameras (from storage) when a silo comes up
+        builder.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).List());
         return builder;
     }
 

@@ -39,6 +39,8 @@ public static class RtmmCli
             SearchCommand.Create(terminal),
             AlertsCommand.Create(terminal),
             TeachCommand.Create(terminal),
+            ServeCommand.Create(terminal),
+            ClusterCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = terminal.Out, Error = terminal.Error };
         var parsed = root.Parse(args);
@@ -101,6 +103,7 @@ public static class RtmmCli
     static bool IsUserError(Exception e) => e is UsageException or FrameSourceException or ReplayFormatException or DiskFullException or ClipOutputException
         or RealtimeMM.Bundle.ModelBundleException or RealtimeMM.Bundle.WorldException or RealtimeMM.Speech.SpeechUnavailableException
         or RealtimeMM.Speech.AudioFormatException or RealtimeMM.Speech.AudioInputException or RealtimeMM.Search.FrameIndexException or RealtimeMM.Teaching.VocabularyException or RealtimeMM.Clip.ClipBundleException
+        or RealtimeMM.Cluster.CameraException or RealtimeMM.Cluster.CameraClusterException
         or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
         or NotSupportedException;
 

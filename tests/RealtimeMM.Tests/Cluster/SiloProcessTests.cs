@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using RealtimeMM.Cluster;
+using RealtimeMM.Tests.Cli;
+
+namespace RealtimeMM.Tests.Cluster;
+
+/// <summary>
+/// The camera cluster as it runs: a loopback redis-server (Debian's, installed by tools/setup; started
+/// here, stopped after), silos as `rtmm serve` processes, `rtmm cluster` as the client. Registrations
+/// outlive a silo: a SIGKILLed silo's camera serves again from the other silo.
+/// </summary>
+[NonParallelizable]
+public class SiloProcessTests : TestBase
+{
+    Process? redis;
+    string redisAddress = "";
+    readonly List<Process> silos = [];
+    static string RtmmPath => Path.Combine(AppContext.BaseDirectory, "rtmm");
+
+    static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    [SetUp]
+    public void StartRedis()
+    {
+        int port = FreePort();
+        redisAddress = $"127.0.0.1:{port}";
+        redis = Process.Start(new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                CameraCluster.CheckRedis(redisAddress);
+                break;
+            }
+            catch (CameraClusterException) when (clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    [TearDown]
+    public void StopAll()
+    {
+        foreach (var s in silos)
+        {
+            if (!s.HasExited)
+                s.Kill(entireProcessTree: true);
+            s.WaitForExit(10_000);
+            s.Dispose();
+        }
+        if (redis is { HasExited: false })
+            redis.Kill();
+        redis?.WaitForExit(5000);
+        redis?.Dispose();
+    }
+
+    Process Silo(string cluster, int siloPort, int gatewayPort)
+    {
+        var p = Process.Start(new ProcessStartInfo(RtmmPath, $"serve --redis {redisAddress} --cluster {cluster} --silo-port {siloPort} --gateway-port {gatewayPort} --device Cpu --threads 1")
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        silos.Add(p);
+        var up = p.StandardOutput.ReadLineAsync();
+        Assert.That(up.Wait(TimeSpan.FromSeconds(60)), Is.True, "the silo says it is up");
+        Assert.That(up.Result, Does.StartWith($"rtmm serve: silo up in cluster '{cluster}'"), p.HasExited ? p.StandardError.ReadToEnd() : "");
+        return p;
+    }
+
+    Rtmm.Result Cluster(string cluster, params string[] args) => Rtmm.Run(["cluster", "--redis", redisAddress, "--cluster", cluster, .. args]);
+
+    [Test]
+    public void SiloKilled_ItsCameraServesAgainFromTheOther_RegistrationOutlivesIt()
+    {
+        var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 30, fps: 10, options: new RealtimeMM.Scenes.SceneOptions());
+        var first = Silo("kill", FreePort(), FreePort());
+        var added = Cluster("kill", "add", "gate", "--source", clip, "--loop", "--ask", "how many cars are there", "--json");
+        Assert.That(added.ExitCode, Is.Zero, added.ToString());
+        var asked = Cluster("kill", "ask", "gate", "--query", "is there a car");
+        Assert.That(asked.ExitCode, Is.Zero, asked.ToString());
+        Assert.That(asked.Out, Does.StartWith("gate: is there a car? "));
+        var second = Silo("kill", FreePort(), FreePort());
+
+        first.Kill(); // SIGKILL: no goodbye to the cluster
+        var clock = Stopwatch.StartNew();
+        Rtmm.Result list;
+        do
+        {
+            Thread.Sleep(500);
+            list = Cluster("kill", "list", "--json");
+        }
+        while (!(list.ExitCode == 0 && list.Out.Contains("\"state\":\"running\"") && list.Out.Contains("\"frames_processed\":") && !list.Out.Contains("\"frames_processed\":0,"))
+            && clock.Elapsed < TimeSpan.FromSeconds(60));
+        TestContext.Out.WriteLine($"serving again {clock.Elapsed.TotalSeconds:F1} s after the SIGKILL: {list.Out.Trim()}");
+        Assert.That(list.ExitCode, Is.Zero, list.ToString());
+        Assert.That(list.Out, Does.Contain("\"camera\":\"gate\"").And.Contain("\"state\":\"running\""), "the camera came back on the silo that is up");
+        Assert.That(second.HasExited, Is.False);
+        var again = Cluster("kill", "ask", "gate", "--query", "is there a car");
+        Assert.That(again.ExitCode, Is.Zero, again.ToString());
+
+        var removed = Cluster("kill", "remove", "gate");
+        Assert.That((removed.ExitCode, removed.Out.Trim()), Is.EqualTo((0, "removed gate")));
+        var gone = Cluster("kill", "ask", "gate", "--query", "is there a car");
+        Assert.That((gone.ExitCode, gone.Error.Trim()), Is.EqualTo((1, "rtmm: camera 'gate': no such camera (not registered, or removed)")));
+    }
+
+    [Test]
+    public void RedisUnreachable_OneLineNamingTheAddress()
+    {
+        int port = FreePort(); // nobody listens there
+        var served = Rtmm.Run("serve", "--redis", $"127.0.0.1:{port}", "--device", "Cpu");
+        Assert.That(served.ExitCode, Is.EqualTo(1));
+        Assert.That(served.Error.Trim(), Does.StartWith($"rtmm: redis 127.0.0.1:{port}: unreachable ("));
+        var listed = Rtmm.Run("cluster", "--redis", $"127.0.0.1:{port}", "list");
+        Assert.That(listed.ExitCode, Is.EqualTo(1));
+        Assert.That(listed.ErrorLines, Has.Length.EqualTo(1));
+    }
+}
