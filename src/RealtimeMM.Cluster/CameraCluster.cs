@@ -16,6 +16,7 @@ public static class CameraCluster
         var redis = ConfigurationOptions.Parse(cluster.Redis);
         return silo.UseRedisClustering(o => o.ConfigurationOptions = redis)
             .AddRedisGrainStorage(CameraSiloExtensions.StorageName, o => o.ConfigurationOptions = redis)
+            .AddRedisGrainStorage("PubSubStore", o => o.ConfigurationOptions = redis)
             .Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = cluster.ClusterId;
@@ -40,6 +41,7 @@ public static class CameraCluster
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client => client.UseRedisClustering(o => o.ConfigurationOptions = redis)
+            .AddCameraAlerts()
             .Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = cluster.ClusterId;

@@ -37,9 +37,19 @@ internal sealed class CameraGrain(
     {
         // the model loads off the grain's scheduler (seconds), and the pipeline's threads start on the default one
         string id = Id;
-        pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options));
-        // a running camera stays active: the timer's ticks keep the activation alive
-        keepAlive ??= this.RegisterGrainTimer(_ => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)) { KeepAlive = true });
+        string silo = RuntimeIdentity;
+        pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options, silo));
+        // a running camera stays active (the timer keeps the activation alive) and its alerts go out on the stream, in order
+        keepAlive ??= this.RegisterGrainTimer(PublishAlerts, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)) { KeepAlive = true });
+    }
+
+    async Task PublishAlerts(CancellationToken cancellationToken)
+    {
+        if (pipeline is not { } p || p.Spec.Alerts.Count == 0)
+            return;
+        var stream = CameraAlerts.Stream(this.GetStreamProvider(CameraAlerts.Provider));
+        foreach (var alert in p.TakeAlerts())
+            await stream.OnNextAsync(alert);
     }
 
     async Task StopPipeline()

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using RealtimeMM.Answering;
 using RealtimeMM.Capture;
 using RealtimeMM.Frames;
+using RealtimeMM.Search;
 using RealtimeMM.Session;
 using RealtimeMM.Sources;
 
@@ -22,25 +23,43 @@ internal sealed class CameraPipeline : IAsyncDisposable
     readonly FramePump pump;
     readonly Task feeder;
     readonly ConcurrentDictionary<string, Answer> standing = new(StringComparer.Ordinal);
+    readonly Dictionary<string, TextAlert> alerts = new(StringComparer.Ordinal); // by its presence question; read on the session's worker only after start
+    readonly ConcurrentQueue<CameraAlert> raised = new();
+    readonly string silo;
     readonly Lock gate = new();
     readonly Queue<(long Ticks, long Processed)> rate = new();
     string state = "starting";
     string? lastError;
     readonly bool loopsRecording;
 
-    CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session)
+    CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session, string silo)
     {
         this.camera = camera;
+        this.silo = silo;
         this.options = options;
         this.session = session;
         Spec = spec;
         foreach (var q in spec.StandingQuestions)
             AddStanding(q);
+        foreach (var text in spec.Alerts)
+        {
+            var alert = new TextAlert(text);
+            alerts[TextSearch.PresenceQuestion(alert.Text)] = alert;
+        }
         session.Answered += (_, a) =>
         {
             if (standing.ContainsKey(a.Query))
                 standing[a.Query] = a;
+            if (alerts.TryGetValue(a.Query, out var alert))
+            {
+                // the probability of "yes": the answer's confidence in its yes or no
+                float score = !a.Answered ? 0f : a.Text == "yes" ? a.Confidence : a.Text == "no" ? 1 - a.Confidence : 0f;
+                if (alert.Update(score) is { } up)
+                    raised.Enqueue(new CameraAlert { Camera = camera, Text = alert.Text, Raised = up, Score = score, At = DateTimeOffset.UtcNow, Silo = silo });
+            }
         };
+        foreach (var question in alerts.Keys)
+            session.AddStandingQuestion(question);
         bool live = FrameSource.Classify(spec.Source) is FrameSourceKind.Camera or FrameSourceKind.Stream;
         loopsRecording = spec.Loop && !live;
         live |= spec.Loop;
@@ -52,7 +71,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     public CameraSpec Spec { get; }
 
     /// <summary>Opens the camera's session (the model loads here) and starts reading its source.</summary>
-    public static CameraPipeline Start(string camera, CameraSpec spec, CameraOptions options)
+    public static CameraPipeline Start(string camera, CameraSpec spec, CameraOptions options, string silo)
     {
         var sessionOptions = new RealtimeSessionOptions { ModelFolder = options.ModelFolder, Device = options.Device };
         if (options.InferenceThreads is int threads)
@@ -60,7 +79,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
         var session = RealtimeSession.Create(sessionOptions);
         try
         {
-            return new CameraPipeline(camera, spec, options, session);
+            return new CameraPipeline(camera, spec, options, session, silo);
         }
         catch
         {
@@ -122,6 +141,15 @@ internal sealed class CameraPipeline : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
         if (standing.TryAdd(question, null!))
             session.AddStandingQuestion(question);
+    }
+
+    /// <summary>Alerts raised or cleared since the last call, oldest first.</summary>
+    public List<CameraAlert> TakeAlerts()
+    {
+        var list = new List<CameraAlert>();
+        while (raised.TryDequeue(out var a))
+            list.Add(a);
+        return list;
     }
 
     /// <summary>The latest answer to each standing question that has one.</summary>

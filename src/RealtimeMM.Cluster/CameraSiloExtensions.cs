@@ -7,13 +7,15 @@ namespace RealtimeMM.Cluster;
 public static class CameraSiloExtensions
 {
     /// <summary>
-    /// Lets the silo run camera grains with <paramref name="options"/>. The silo also needs a grain
-    /// storage provider named <see cref="CameraGrain.StorageName"/> ("cameras") for the registrations
-    /// (memory storage for tests; Redis in a cluster).
+    /// Lets the silo run camera grains with <paramref name="options"/>, and adds the alert stream
+    /// (<see cref="CameraAlerts"/>). The silo also needs grain storage providers named
+    /// <see cref="CameraGrain.StorageName"/> ("cameras") for the registrations and "PubSubStore" for
+    /// the stream's subscriptions (memory storage for tests; Redis in a cluster).
     /// </summary>
     public static ISiloBuilder AddCameras(this ISiloBuilder builder, CameraOptions? options = null)
     {
         builder.Services.AddSingleton(options ?? new CameraOptions());
+        builder.AddCameraAlerts();
         // the directory starts the registered cameras (from storage) when a silo comes up
         builder.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).List());
         return builder;

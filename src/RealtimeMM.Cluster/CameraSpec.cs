@@ -12,4 +12,7 @@ public sealed record CameraSpec
 
     /// <summary>Questions answered about every frame processed (<see cref="ICameraGrain.Standing"/>).</summary>
     [Id(2)] public IReadOnlyList<string> StandingQuestions { get; init; } = [];
+
+    /// <summary>What to raise an alert for ("a red car"): raised when it comes into view, cleared when it leaves, published to <see cref="CameraAlerts"/>.</summary>
+    [Id(3)] public IReadOnlyList<string> Alerts { get; init; } = [];
 }

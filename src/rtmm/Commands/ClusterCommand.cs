@@ -29,12 +29,13 @@ internal static class ClusterCommand
         var source = new Option<string>("--source") { Description = "Camera, stream URL, video file, clip or image folder", Required = true };
         var loop = new Option<bool>("--loop") { Description = "A recording starts again at its end" };
         var ask = new Option<string[]>("--ask") { Description = "A standing question (repeatable)" };
-        var add = new Command("add", "Register a camera and start it on the cluster") { id, source, loop, ask };
+        var alert = new Option<string[]>("--alert") { Description = "Raise an alert when this comes into view, e.g. \"a red car\" (repeatable; rtmm cluster watch prints them)" };
+        var add = new Command("add", "Register a camera and start it on the cluster") { id, source, loop, ask, alert };
         add.SetGuardedAction(terminal, (parse, cancel) => Run(terminal, Cluster(parse), cancel, async client =>
         {
             var health = await client.GetGrain<ICameraGrain>(parse.GetValue(id)!).Start(new CameraSpec
             {
-                Source = parse.GetValue(source)!, Loop = parse.GetValue(loop), StandingQuestions = parse.GetValue(ask) ?? [],
+                Source = parse.GetValue(source)!, Loop = parse.GetValue(loop), StandingQuestions = parse.GetValue(ask) ?? [], Alerts = parse.GetValue(alert) ?? [],
             });
             Print(terminal, parse.GetValue(json), health);
         }));
@@ -70,19 +71,74 @@ internal static class ClusterCommand
             }
         }));
 
-        var askId = new Argument<string>("camera") { Description = "The camera's id" };
-        var query = new Option<string>("--query") { Description = "The question", Required = true };
-        var askCommand = new Command("ask", "Ask a camera about its next frame") { askId, query };
+        var askId = new Argument<string?>("camera") { Description = "The camera's id (or --all)", Arity = ArgumentArity.ZeroOrOne };
+        var query = new Option<string>("--query") { Description = "The question; with --all, \"which camera sees a red car\" lists the cameras that do", Required = true };
+        var all = new Option<bool>("--all") { Description = "Ask every camera of the cluster at once" };
+        var askCommand = new Command("ask", "Ask a camera (or --all) about its next frame") { askId, query, all };
+        askCommand.Validators.Add(r =>
+        {
+            if (r.GetValue(all) == (r.GetValue(askId) is not null))
+                r.AddError("give a camera id, or --all");
+        });
         askCommand.SetGuardedAction(terminal, (parse, cancel) => Run(terminal, Cluster(parse), cancel, async client =>
         {
-            var a = await client.GetGrain<ICameraGrain>(parse.GetValue(askId)!).Ask(parse.GetValue(query)!);
-            if (parse.GetValue(json))
-                JsonLines.Write(terminal.Out, new { camera = a.Camera, query = a.Question, answer = a.Text, confidence = Math.Round(a.Confidence, 4), kind = a.Kind, answerer = a.Answerer, reason = a.Reason });
-            else
-                terminal.Out.WriteLine($"{a.Camera}: {a.Question}? {a.Text} ({a.Confidence:F2}, {a.Answerer})");
+            bool asJson = parse.GetValue(json);
+            string q = parse.GetValue(query)!;
+            if (parse.GetValue(all))
+            {
+                var replies = await CameraQuestions.AskAllAsync(client, q);
+                foreach (var r in replies)
+                {
+                    if (r.Answer is { } a)
+                        PrintAnswer(terminal, asJson, a);
+                    else if (asJson)
+                        JsonLines.Write(terminal.Out, new { camera = r.Camera, error = r.Problem });
+                    else
+                        terminal.Out.WriteLine($"{r.Camera}: {r.Problem}");
+                }
+                if (CameraQuestions.Presence(q) is not null)
+                {
+                    var seeing = CameraQuestions.Seeing(replies).ToList();
+                    if (asJson)
+                        JsonLines.Write(terminal.Out, new { query = q, cameras = seeing });
+                    else
+                        terminal.Out.WriteLine(seeing.Count == 0 ? "no camera does" : string.Join(", ", seeing));
+                }
+                return;
+            }
+            PrintAnswer(terminal, asJson, await client.GetGrain<ICameraGrain>(parse.GetValue(askId)!).Ask(q));
+        }));
+
+        var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
+        var watch = new Command("watch", "Print every camera's alerts as they are raised and cleared") { seconds };
+        watch.SetGuardedAction(terminal, (parse, cancel) => Run(terminal, Cluster(parse), cancel, async client =>
+        {
+            bool asJson = parse.GetValue(json);
+            var gate = new object();
+            var subscription = await CameraAlerts.SubscribeAsync(client, a =>
+            {
+                lock (gate)
+                {
+                    if (asJson)
+                        JsonLines.Write(terminal.Out, new { camera = a.Camera, alert = a.Text, raised = a.Raised, score = Math.Round(a.Score, 4), at = a.At, silo = a.Silo });
+                    else
+                        terminal.Out.WriteLine($"{a.At:HH:mm:ss.fff} {a.Camera}: '{a.Text}' {(a.Raised ? "raised" : "cleared")} ({a.Score:F2})");
+                    terminal.Out.Flush();
+                }
+                return Task.CompletedTask;
+            });
+            try
+            {
+                await Task.Delay(parse.GetValue(seconds) is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, cancel);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await subscription.UnsubscribeAsync();
         }));
 
         command.Subcommands.Add(add);
+        command.Subcommands.Add(watch);
         command.Subcommands.Add(remove);
         command.Subcommands.Add(list);
         command.Subcommands.Add(askCommand);
@@ -106,6 +162,14 @@ internal static class ClusterCommand
             host.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
         return 0;
+    }
+
+    static void PrintAnswer(Terminal terminal, bool asJson, CameraAnswer a)
+    {
+        if (asJson)
+            JsonLines.Write(terminal.Out, new { camera = a.Camera, query = a.Question, answer = a.Text, confidence = Math.Round(a.Confidence, 4), kind = a.Kind, answerer = a.Answerer, reason = a.Reason });
+        else
+            terminal.Out.WriteLine($"{a.Camera}: {a.Question}? {a.Text} ({a.Confidence:F2}, {a.Answerer})");
     }
 
     static void Print(Terminal terminal, bool asJson, CameraHealth h)

@@ -17,7 +17,13 @@ public class CameraGrainTests : TestBase
     sealed class Silo : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo) =>
-            silo.AddMemoryGrainStorage(CameraSiloExtensions.StorageName).AddCameras(new CameraOptions { Device = DevicePreference.Cpu, InferenceThreads = 1, AskTimeout = TimeSpan.FromSeconds(20) });
+            silo.AddMemoryGrainStorage(CameraSiloExtensions.StorageName).AddMemoryGrainStorage("PubSubStore")
+                .AddCameras(new CameraOptions { Device = DevicePreference.Cpu, InferenceThreads = 1, AskTimeout = TimeSpan.FromSeconds(20) });
+    }
+
+    sealed class Client : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) => client.AddCameraAlerts();
     }
 
     [OneTimeSetUp]
@@ -25,6 +31,7 @@ public class CameraGrainTests : TestBase
     {
         var builder = new TestClusterBuilder(1);
         builder.AddSiloBuilderConfigurator<Silo>();
+        builder.AddClientBuilderConfigurator<Client>();
         cluster = builder.Build();
         await cluster.DeployAsync();
     }
@@ -46,6 +53,22 @@ public class CameraGrainTests : TestBase
         using var writer = ClipWriter.Create(Path.Combine(Temp, name), ClipWriter.DefaultFormat, 10, $"still scene {seed}");
         for (int i = 0; i < seconds * 10; i++)
         {
+            var ts = TimeSpan.FromSeconds(i / 10.0);
+            using var frame = scene.ToFrame(i, ts);
+            writer.Append(frame, scene.ToTruth(i, ts));
+        }
+        return writer.Complete();
+    }
+
+    /// <summary>A clip of 2 s of a scene without a car, 4 s with one, 4 s without (10 frames a second).</summary>
+    internal static string CarComesAndGoes(string folder)
+    {
+        var withCar = Enumerable.Range(0, 50).Select(i => SceneGenerator.Render(300 + i, 0)).First(s => s.Objects.Any(o => o.Class == "car") && !s.PartlyVisibleClasses.Contains("car"));
+        var withoutCar = Enumerable.Range(0, 50).Select(i => SceneGenerator.Render(400 + i, 0)).First(s => s.Objects.All(o => o.Class != "car") && !s.PartlyVisibleClasses.Contains("car"));
+        using var writer = ClipWriter.Create(folder, ClipWriter.DefaultFormat, 10, "a car comes and goes");
+        for (int i = 0; i < 100; i++)
+        {
+            var scene = i is >= 20 and < 60 ? withCar : withoutCar;
             var ts = TimeSpan.FromSeconds(i / 10.0);
             using var frame = scene.ToFrame(i, ts);
             writer.Append(frame, scene.ToTruth(i, ts));
@@ -90,6 +113,51 @@ public class CameraGrainTests : TestBase
         await Task.Delay(4000); // past the clip's end: it loops
         Assert.That((await camera.Health()).Reconnects, Is.GreaterThanOrEqualTo(1), "the recording started again");
         Assert.That((await camera.Ask(questions[0].Question)).Text, Is.EqualTo(local.Ask(frame, questions[0].Question).Text));
+        await camera.Remove();
+    }
+
+    [Test]
+    public async Task WhichCameraSees_AsksEveryCamera_ListsThoseThatDo()
+    {
+        // two cameras, one with a car in view and one without (generated scenes, the truth known)
+        var withCar = Enumerable.Range(0, 50).Select(i => (Seed: 100 + i, Scene: SceneGenerator.Render(100 + i, 0))).First(x => x.Scene.Objects.Any(o => o.Class == "car") && !x.Scene.PartlyVisibleClasses.Contains("car"));
+        var withoutCar = Enumerable.Range(0, 50).Select(i => (Seed: 200 + i, Scene: SceneGenerator.Render(200 + i, 0))).First(x => x.Scene.Objects.All(o => o.Class != "car") && !x.Scene.PartlyVisibleClasses.Contains("car"));
+        var street = cluster.GrainFactory.GetGrain<ICameraGrain>("street");
+        var yard = cluster.GrainFactory.GetGrain<ICameraGrain>("yard");
+        await street.Start(new CameraSpec { Source = StillClip("street", withCar.Seed, 3, out _), Loop = true });
+        await yard.Start(new CameraSpec { Source = StillClip("yard", withoutCar.Seed, 3, out _), Loop = true });
+        var replies = await CameraQuestions.AskAllAsync(cluster.GrainFactory, "which camera sees a car?");
+        foreach (var r in replies)
+            TestContext.Out.WriteLine($"{r.Camera}: {r.Answer?.Question} -> {r.Answer?.Text} ({r.Answer?.Confidence:F2}) {r.Problem}");
+        Assert.That(replies.Select(r => r.Camera), Is.SupersetOf(new[] { "street", "yard" }));
+        Assert.That(replies.Where(r => r.Camera is "street" or "yard").Select(r => r.Answer!.Question), Is.All.EqualTo("is there a car"));
+        Assert.That(CameraQuestions.Seeing(replies), Is.EqualTo(new[] { "street" }));
+        Assert.That(CameraQuestions.Presence("what color is the car"), Is.Null, "other questions are asked as they are");
+        await street.Remove();
+        await yard.Remove();
+    }
+
+    [Test]
+    public async Task Alert_RaisedWhenItComesIntoView_ClearedWhenItLeaves_ReachesTheSubscriber()
+    {
+        string clip = CarComesAndGoes(Path.Combine(Temp, "lot"));
+        var received = new System.Collections.Concurrent.ConcurrentQueue<CameraAlert>();
+        var subscription = await CameraAlerts.SubscribeAsync(cluster.Client, a =>
+        {
+            received.Enqueue(a);
+            return Task.CompletedTask;
+        });
+        var camera = cluster.GrainFactory.GetGrain<ICameraGrain>("lot");
+        await camera.Start(new CameraSpec { Source = clip, Alerts = ["a car"] });
+        for (int i = 0; i < 200 && (await camera.Health()).State != "ended"; i++)
+            await Task.Delay(100);
+        await Task.Delay(1000); // the last alerts go out on the grain's next tick
+        await subscription.UnsubscribeAsync();
+        var alerts = received.Where(a => a.Camera == "lot").ToList();
+        foreach (var a in alerts)
+            TestContext.Out.WriteLine($"{a.At:HH:mm:ss.fff} {a.Camera} '{a.Text}' {(a.Raised ? "raised" : "cleared")} ({a.Score:F2}) on {a.Silo}");
+        Assert.That(alerts.Select(a => (a.Text, a.Raised)), Is.EqualTo(new[] { ("a car", true), ("a car", false) }), "raised once when the car came, cleared once when it left");
+        Assert.That(alerts[1].At - alerts[0].At, Is.GreaterThan(TimeSpan.FromSeconds(2)).And.LessThan(TimeSpan.FromSeconds(6)), "about the 4 s the car was in view");
         await camera.Remove();
     }
 

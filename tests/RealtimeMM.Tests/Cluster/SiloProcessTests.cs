@@ -58,6 +58,7 @@ public class SiloProcessTests : TestBase
             s.WaitForExit(10_000);
             s.Dispose();
         }
+        silos.Clear();
         if (redis is { HasExited: false })
             redis.Kill();
         redis?.WaitForExit(5000);
@@ -110,6 +111,24 @@ public class SiloProcessTests : TestBase
         Assert.That((removed.ExitCode, removed.Out.Trim()), Is.EqualTo((0, "removed gate")));
         var gone = Cluster("kill", "ask", "gate", "--query", "is there a car");
         Assert.That((gone.ExitCode, gone.Error.Trim()), Is.EqualTo((1, "rtmm: camera 'gate': no such camera (not registered, or removed)")));
+    }
+
+    [Test]
+    public async Task Alerts_ReachAWatcherInAnotherProcess()
+    {
+        string clip = CameraGrainTests.CarComesAndGoes(Path.Combine(Temp, "lot"));
+        Silo("alerts", FreePort(), FreePort());
+        // the watcher is this process, the camera runs in the silo process
+        var watching = Task.Run(() => Cluster("alerts", "watch", "--seconds", "20", "--json"));
+        Thread.Sleep(3000); // subscribed before the car comes
+        var added = Cluster("alerts", "add", "lot", "--source", clip, "--alert", "a car");
+        Assert.That(added.ExitCode, Is.Zero, added.ToString());
+        var watched = await watching;
+        TestContext.Out.WriteLine(watched.Out);
+        Assert.That(watched.ExitCode, Is.Zero, watched.ToString());
+        var alerts = watched.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (e.GetProperty("camera").GetString(), e.GetProperty("alert").GetString(), e.GetProperty("raised").GetBoolean())).ToList();
+        Assert.That(alerts, Is.EqualTo(new[] { ("lot", "a car", true), ("lot", "a car", false) }));
     }
 
     [Test]

@@ -1,0 +1,31 @@
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace RealtimeMM.Cluster;
+
+/// <summary>
+/// Where camera alerts go: one Orleans stream (provider <see cref="Provider"/>, namespace "alerts",
+/// key "all") that every camera publishes to and any client or grain subscribes to, wherever it runs.
+/// </summary>
+public static class CameraAlerts
+{
+    /// <summary>The stream provider's name (memory streams; their subscriptions in the grain storage "PubSubStore").</summary>
+    public const string Provider = "cameras";
+
+    /// <summary>The stream of every camera's alerts.</summary>
+    public static IAsyncStream<CameraAlert> Stream(IStreamProvider provider) => provider.GetStream<CameraAlert>(StreamId.Create("alerts", "all"));
+
+    /// <summary>The stream, from a client of the cluster.</summary>
+    public static IAsyncStream<CameraAlert> Stream(IClusterClient client) => Stream(client.GetStreamProvider(Provider));
+
+    /// <summary>Subscribes <paramref name="onAlert"/> to every camera's alerts; dispose the handle (await its UnsubscribeAsync) to stop.</summary>
+    public static Task<StreamSubscriptionHandle<CameraAlert>> SubscribeAsync(IClusterClient client, Func<CameraAlert, Task> onAlert) =>
+        Stream(client).SubscribeAsync((alert, _) => onAlert(alert));
+
+    /// <summary>Adds the alert stream to a silo (its subscriptions need a grain storage provider named "PubSubStore").</summary>
+    public static ISiloBuilder AddCameraAlerts(this ISiloBuilder silo) => silo.AddMemoryStreams(Provider);
+
+    /// <summary>Adds the alert stream to a client.</summary>
+    public static IClientBuilder AddCameraAlerts(this IClientBuilder client) => client.AddMemoryStreams(Provider);
+}
