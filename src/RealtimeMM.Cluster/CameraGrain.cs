@@ -7,6 +7,9 @@ namespace RealtimeMM.Cluster;
 public sealed class CameraRegistration
 {
     [Id(0)] public CameraSpec? Spec { get; set; }
+
+    /// <summary>The alerts raised and not yet cleared: a camera that moves to another silo starts with them present, so it does not raise them again.</summary>
+    [Id(1)] public List<string> PresentAlerts { get; set; } = [];
 }
 
 /// <summary>
@@ -38,7 +41,8 @@ internal sealed class CameraGrain(
         // the model loads off the grain's scheduler (seconds), and the pipeline's threads start on the default one
         string id = Id;
         string silo = RuntimeIdentity;
-        pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options, silo));
+        var present = registration.State.PresentAlerts.ToHashSet(StringComparer.Ordinal);
+        pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options, silo, present));
         // a running camera stays active (the timer keeps the activation alive) and its alerts go out on the stream, in order
         keepAlive ??= this.RegisterGrainTimer(PublishAlerts, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)) { KeepAlive = true });
     }
@@ -47,9 +51,18 @@ internal sealed class CameraGrain(
     {
         if (pipeline is not { } p || p.Spec.Alerts.Count == 0)
             return;
+        var alerts = p.TakeAlerts();
+        if (alerts.Count == 0)
+            return;
         var stream = CameraAlerts.Stream(this.GetStreamProvider(CameraAlerts.Provider));
-        foreach (var alert in p.TakeAlerts())
+        foreach (var alert in alerts)
+        {
             await stream.OnNextAsync(alert);
+            registration.State.PresentAlerts.Remove(alert.Text);
+            if (alert.Raised)
+                registration.State.PresentAlerts.Add(alert.Text);
+        }
+        await registration.WriteStateAsync(); // which alerts are up travels with the camera
     }
 
     async Task StopPipeline()
@@ -103,7 +116,7 @@ internal sealed class CameraGrain(
             throw new CameraException(Id, "the standing question is empty");
         var p = Running();
         p.AddStanding(question);
-        registration.State = new CameraRegistration { Spec = p.Spec with { StandingQuestions = [.. p.Spec.StandingQuestions.Append(question).Distinct()] } };
+        registration.State.Spec = p.Spec with { StandingQuestions = [.. p.Spec.StandingQuestions.Append(question).Distinct()] };
         await registration.WriteStateAsync();
     }
 

@@ -32,7 +32,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     string? lastError;
     readonly bool loopsRecording;
 
-    CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session, string silo)
+    CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session, string silo, IReadOnlySet<string> presentAlerts)
     {
         this.camera = camera;
         this.silo = silo;
@@ -43,7 +43,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
             AddStanding(q);
         foreach (var text in spec.Alerts)
         {
-            var alert = new TextAlert(text);
+            var alert = new TextAlert(text, present: presentAlerts.Contains(text));
             alerts[TextSearch.PresenceQuestion(alert.Text)] = alert;
         }
         session.Answered += (_, a) =>
@@ -71,7 +71,8 @@ internal sealed class CameraPipeline : IAsyncDisposable
     public CameraSpec Spec { get; }
 
     /// <summary>Opens the camera's session (the model loads here) and starts reading its source.</summary>
-    public static CameraPipeline Start(string camera, CameraSpec spec, CameraOptions options, string silo)
+    /// <param name="presentAlerts">Alerts that were up where the camera ran before (they start present).</param>
+    public static CameraPipeline Start(string camera, CameraSpec spec, CameraOptions options, string silo, IReadOnlySet<string> presentAlerts)
     {
         var sessionOptions = new RealtimeSessionOptions { ModelFolder = options.ModelFolder, Device = options.Device };
         if (options.InferenceThreads is int threads)
@@ -79,7 +80,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
         var session = RealtimeSession.Create(sessionOptions);
         try
         {
-            return new CameraPipeline(camera, spec, options, session, silo);
+            return new CameraPipeline(camera, spec, options, session, silo, presentAlerts);
         }
         catch
         {

@@ -16,8 +16,9 @@ public static class CameraSiloExtensions
     {
         builder.Services.AddSingleton(options ?? new CameraOptions());
         builder.AddCameraAlerts();
-        // the directory starts the registered cameras (from storage) when a silo comes up
-        builder.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).List());
+        // the directory starts the registered cameras (from storage); every silo keeps it active, so it
+        // comes back on a silo that is up when the one it ran on is lost
+        builder.Services.AddHostedService<CameraDirectoryKeeper>();
         return builder;
     }
 

@@ -9,12 +9,17 @@ public sealed class TextAlert
 {
     int run;
 
-    public TextAlert(string text, AlertOptions? options = null)
+    /// <param name="present">
+    /// Start present: for an alert carried over from before (a camera that moved to another machine),
+    /// so a thing that stayed in view is not raised again; it clears when it leaves.
+    /// </param>
+    public TextAlert(string text, AlertOptions? options = null, bool present = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(text);
         Options = options ?? new AlertOptions();
         Options.Validate();
         Text = text;
+        Present = present;
     }
 
     public string Text { get; }

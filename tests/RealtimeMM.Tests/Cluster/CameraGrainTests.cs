@@ -47,10 +47,13 @@ public class CameraGrainTests : TestBase
     }
 
     /// <summary>A clip of one generated scene held still for <paramref name="seconds"/> (at 10 frames a second), and the scene.</summary>
-    string StillClip(string name, int seed, double seconds, out SceneFrame scene)
+    string StillClip(string name, int seed, double seconds, out SceneFrame scene) => StillClipIn(Path.Combine(Temp, name), seed, seconds, out scene);
+
+    /// <summary>As <see cref="StillClip"/>, into <paramref name="folder"/>.</summary>
+    internal static string StillClipIn(string folder, int seed, double seconds, out SceneFrame scene)
     {
         scene = SceneGenerator.Render(seed, 0);
-        using var writer = ClipWriter.Create(Path.Combine(Temp, name), ClipWriter.DefaultFormat, 10, $"still scene {seed}");
+        using var writer = ClipWriter.Create(folder, ClipWriter.DefaultFormat, 10, $"still scene {seed}");
         for (int i = 0; i < seconds * 10; i++)
         {
             var ts = TimeSpan.FromSeconds(i / 10.0);
@@ -61,9 +64,13 @@ public class CameraGrainTests : TestBase
     }
 
     /// <summary>A clip of 2 s of a scene without a car, 4 s with one, 4 s without (10 frames a second).</summary>
+    /// <summary>The seed of the first generated scene from <paramref name="from"/> on with a car wholly in view.</summary>
+    internal static int SceneWithACar(int from) =>
+        Enumerable.Range(from, 50).First(i => SceneGenerator.Render(i, 0) is var s && s.Objects.Any(o => o.Class == "car") && !s.PartlyVisibleClasses.Contains("car"));
+
     internal static string CarComesAndGoes(string folder)
     {
-        var withCar = Enumerable.Range(0, 50).Select(i => SceneGenerator.Render(300 + i, 0)).First(s => s.Objects.Any(o => o.Class == "car") && !s.PartlyVisibleClasses.Contains("car"));
+        var withCar = SceneGenerator.Render(SceneWithACar(300), 0);
         var withoutCar = Enumerable.Range(0, 50).Select(i => SceneGenerator.Render(400 + i, 0)).First(s => s.Objects.All(o => o.Class != "car") && !s.PartlyVisibleClasses.Contains("car"));
         using var writer = ClipWriter.Create(folder, ClipWriter.DefaultFormat, 10, "a car comes and goes");
         for (int i = 0; i < 100; i++)

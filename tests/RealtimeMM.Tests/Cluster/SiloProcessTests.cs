@@ -132,6 +132,44 @@ public class SiloProcessTests : TestBase
     }
 
     [Test]
+    public async Task SiloKilled_AnAlertThatStaysInView_IsNotRaisedAgainAfterTheMove()
+    {
+        // a car always in view: its alert is raised once; the camera's silo is killed, the camera moves to the
+        // other silo with the alert still up (kept in its registration), and the car is not raised a second time
+        string clip = CameraGrainTests.StillClipIn(Path.Combine(Temp, "car"), CameraGrainTests.SceneWithACar(300), 3, out _);
+        int[] siloPorts = [FreePort(), FreePort()];
+        var processes = siloPorts.Select(p => Silo("move", p, FreePort())).ToArray();
+        var watching = Task.Run(() => Cluster("move", "watch", "--seconds", "35", "--json"));
+        Thread.Sleep(3000); // subscribed before the camera starts
+        var added = Cluster("move", "add", "lot", "--source", clip, "--loop", "--alert", "a car");
+        Assert.That(added.ExitCode, Is.Zero, added.ToString());
+        Thread.Sleep(4000); // raised within a second or so
+        string CameraSilo() => System.Text.Json.JsonDocument.Parse(Cluster("move", "list", "--json").Out).RootElement.GetProperty("silo").GetString()!;
+        string before = CameraSilo();
+        int victim = Array.FindIndex(siloPorts, p => before.Contains($":{p}:"));
+        Assert.That(victim, Is.GreaterThanOrEqualTo(0), before);
+        processes[victim].Kill();
+        var clock = Stopwatch.StartNew();
+        Rtmm.Result list;
+        do
+        {
+            Thread.Sleep(500);
+            list = Cluster("move", "list", "--json");
+        }
+        while (!(list.ExitCode == 0 && list.Out.Contains("\"state\":\"running\"") && !list.Out.Contains($":{siloPorts[victim]}:") && !list.Out.Contains("\"frames_processed\":0,"))
+            && clock.Elapsed < TimeSpan.FromSeconds(30));
+        TestContext.Out.WriteLine($"moved {clock.Elapsed.TotalSeconds:F1} s after the SIGKILL: {list.Out.Trim()}");
+        Thread.Sleep(3000); // frames with the car on the new silo: a fresh alert would be raised within three
+        var watched = await watching;
+        TestContext.Out.WriteLine(watched.Out);
+        var alerts = watched.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (e.GetProperty("alert").GetString(), e.GetProperty("raised").GetBoolean(), e.GetProperty("silo").GetString())).ToList();
+        Assert.That(list.Out, Does.Contain("\"state\":\"running\"").And.Not.Contain($":{siloPorts[victim]}:"), "the camera runs on the other silo");
+        Assert.That(alerts.Select(a => (a.Item1, a.Item2)), Is.EqualTo(new[] { ("a car", true) }), "raised once, not again after the move, never cleared");
+        Assert.That(alerts[0].Item3, Is.EqualTo(before));
+    }
+
+    [Test]
     public void RedisUnreachable_OneLineNamingTheAddress()
     {
         int port = FreePort(); // nobody listens there
