@@ -63,6 +63,29 @@ public static class CameraCluster
     /// <summary>The client's grain factory.</summary>
     public static IClusterClient Client(this IHost host) => host.Services.GetRequiredService<IClusterClient>();
 
+    /// <summary>
+    /// Claims the cluster for one model bundle: the first silo writes its model's name and fingerprint
+    /// to Redis (key <c>rtmm-cameras:CLUSTER:model</c>); a silo with another bundle is refused with both
+    /// names, since cameras move between silos and their answers and alerts must not change with the
+    /// silo. To change a cluster's model, stop its silos and delete the key.
+    /// </summary>
+    public static void ClaimModel(CameraClusterOptions cluster, string model, string fingerprint)
+    {
+        CheckRedis(cluster.Redis);
+        using var connection = ConnectionMultiplexer.Connect(cluster.Redis);
+        var db = connection.GetDatabase();
+        string key = $"rtmm-cameras:{cluster.ClusterId}:model", mine = $"{model} {fingerprint}";
+        if (db.StringSet(key, mine, when: When.NotExists))
+            return;
+        string theirs = db.StringGet(key).ToString();
+        if (theirs != mine)
+        {
+            int space = theirs.LastIndexOf(' ');
+            string name = space > 0 ? theirs[..space] : theirs, print = space > 0 ? theirs[(space + 1)..] : "?";
+            throw new CameraClusterException($"cluster '{cluster.ClusterId}' runs model '{name}' ({print}), this silo has '{model}' ({fingerprint}): refused (to change the cluster's model, stop its silos and delete the Redis key {key})");
+        }
+    }
+
     /// <summary>Throws <see cref="CameraClusterException"/> naming <paramref name="address"/> when no Redis answers there within two seconds.</summary>
     public static void CheckRedis(string address)
     {

@@ -9,7 +9,8 @@ namespace RealtimeMM.Cli.Commands;
 /// <summary>
 /// <c>rtmm serve</c>: runs a silo of a camera cluster (Orleans, membership and camera registrations in
 /// Redis) until Ctrl+C or SIGTERM, which stop it gracefully. The cameras registered in the cluster start
-/// on the silos that are up. Redis unreachable at start: one line naming the address, exit 1.
+/// on the silos that are up. Redis unreachable at start: one line naming the address, exit 1; a silo
+/// with another model bundle than the cluster's: refused with both names, exit 1.
 /// </summary>
 internal static class ServeCommand
 {
@@ -36,6 +37,9 @@ internal static class ServeCommand
                 Redis = parse.GetValue(redis)!, ClusterId = parse.GetValue(cluster)!, Address = ip, SiloPort = parse.GetValue(siloPort), GatewayPort = parse.GetValue(gatewayPort),
             };
             CameraCluster.CheckRedis(options.Redis);
+            // every silo of a cluster runs the same model: cameras move between them
+            using (var bundle = RealtimeMM.Bundle.ModelBundle.Load(parse.GetValue(model) ?? RealtimeMM.Bundle.ModelBundle.DefaultFolder))
+                CameraCluster.ClaimModel(options, bundle.Manifest.Name, RealtimeMM.Search.FrameIndexHeader.FingerprintOf(bundle));
             var cameras = new CameraOptions { ModelFolder = parse.GetValue(model), Device = parse.GetValue(device), InferenceThreads = parse.GetValue(threads) };
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.ClearProviders();

@@ -170,6 +170,17 @@ public class SiloProcessTests : TestBase
     }
 
     [Test]
+    public void SiloWithAnotherModel_IsRefusedWithBothNames()
+    {
+        Silo("models", FreePort(), FreePort()); // the shipped model claims the cluster
+        string four = Path.Combine(Tools.RepositoryRoot(), "models", "rtmm-four");
+        var refused = Rtmm.Run("serve", "--redis", redisAddress, "--cluster", "models", "--model", four, "--device", "Cpu", "--silo-port", FreePort().ToString(), "--gateway-port", FreePort().ToString());
+        Assert.That(refused.ExitCode, Is.EqualTo(1), refused.ToString());
+        Assert.That(refused.ErrorLines, Has.Length.EqualTo(1));
+        Assert.That(refused.Error, Does.Contain("cluster 'models' runs model 'rtmm-tiny'").And.Contain("this silo has 'rtmm-four'").And.Contain("refused"));
+    }
+
+    [Test]
     public void RedisUnreachable_OneLineNamingTheAddress()
     {
         int port = FreePort(); // nobody listens there
