@@ -22,7 +22,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     readonly FrameSlot slot = new();
     readonly FramePump pump;
     readonly Task feeder;
-    readonly ConcurrentDictionary<string, Answer> standing = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Answer?> standing = new(StringComparer.Ordinal); // null until first answered
     readonly Dictionary<string, TextAlert> alerts = new(StringComparer.Ordinal); // by its presence question; read on the session's worker only after start
     readonly ConcurrentQueue<CameraAlert> raised = new();
     readonly string silo;
@@ -140,7 +140,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     public void AddStanding(string question)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
-        if (standing.TryAdd(question, null!))
+        if (standing.TryAdd(question, null))
             session.AddStandingQuestion(question);
     }
 
@@ -154,7 +154,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     }
 
     /// <summary>The latest answer to each standing question that has one.</summary>
-    public IReadOnlyList<Answer> Standing() => standing.Values.Where(a => a is not null).ToList();
+    public IReadOnlyList<Answer> Standing() => standing.Values.OfType<Answer>().ToList();
 
     /// <summary>Answers about the next frame processed; <see cref="CameraException"/> when the source has ended or failed, or no frame comes in time.</summary>
     public async Task<Answer> Ask(string question)

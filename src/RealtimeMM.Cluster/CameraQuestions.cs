@@ -37,7 +37,7 @@ public static partial class CameraQuestions
     public static string? Presence(string question)
     {
         var m = WhichCamera().Match(question.Trim());
-        return m.Success ? $"is there {m.Groups["what"].Value.TrimEnd('?', ' ')}" : null;
+        return m.Success ? Search.TextSearch.PresenceQuestion(m.Groups["what"].Value.TrimEnd('?', ' ')) : null;
     }
 
     /// <summary>The cameras whose answer was yes.</summary>

@@ -130,23 +130,14 @@ public sealed class EmbeddingStore
         return q;
     }
 
-    bool InRange(int row, SearchOptions o) => !(o.From is { } f && seconds[row] < f) && !(o.To is { } t && seconds[row] > t);
+    bool InRange(int row, SearchOptions o) => o.InRange(seconds[row]);
 
     /// <summary>Exact scores for the candidates, best first, each at least MinGapSeconds from every better hit kept.</summary>
     List<SearchHit> Finish(float[] q, List<int> rows, SearchOptions options)
     {
         var scored = rows.Select(r => new SearchHit(r, frames[r], seconds[r], TensorPrimitives.Dot(exact.AsSpan(r * Dimensions, Dimensions), q)))
             .OrderByDescending(h => h.Score).ThenBy(h => h.Row);
-        var hits = new List<SearchHit>();
-        foreach (var h in scored)
-        {
-            if (options.MinGapSeconds > 0 && hits.Any(k => Math.Abs(k.Seconds - h.Seconds) < options.MinGapSeconds))
-                continue;
-            hits.Add(h);
-            if (hits.Count == options.Top)
-                break;
-        }
-        return hits;
+        return options.KeepApart(scored);
     }
 
     /// <summary>Dot product of an int8 row with the int16-widened query.</summary>

@@ -18,6 +18,24 @@ public sealed record SearchOptions
     /// </summary>
     public double MinGapSeconds { get; init; } = 2;
 
+    /// <summary>Whether a frame at <paramref name="seconds"/> lies in the time range.</summary>
+    internal bool InRange(double seconds) => !(From is { } f && seconds < f) && !(To is { } t && seconds > t);
+
+    /// <summary>The first <see cref="Top"/> hits of <paramref name="bestFirst"/>, each at least <see cref="MinGapSeconds"/> from every better hit kept.</summary>
+    internal List<SearchHit> KeepApart(IEnumerable<SearchHit> bestFirst)
+    {
+        var hits = new List<SearchHit>();
+        foreach (var h in bestFirst)
+        {
+            if (MinGapSeconds > 0 && hits.Any(k => Math.Abs(k.Seconds - h.Seconds) < MinGapSeconds))
+                continue;
+            hits.Add(h);
+            if (hits.Count == Top)
+                break;
+        }
+        return hits;
+    }
+
     internal void Validate()
     {
         if (Top < 1 || Top > 10_000)

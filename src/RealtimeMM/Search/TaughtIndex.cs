@@ -121,21 +121,13 @@ public sealed class TaughtIndex
         if (NameIn(text) is not { } name)
             return null;
         var scored = Entries.Select((e, row) => (Entry: e, Row: row))
-            .Where(x => x.Entry.Scores.ContainsKey(name) && !(options.From is { } f && x.Entry.Seconds < f) && !(options.To is { } t && x.Entry.Seconds > t))
+            .Where(x => x.Entry.Scores.ContainsKey(name) && options.InRange(x.Entry.Seconds))
             .Select(x => new SearchHit(x.Row, x.Entry.FrameIndex, x.Entry.Seconds, x.Entry.Scores[name]))
             .OrderByDescending(h => h.Score).ThenBy(h => h.Row).ToList();
         if (scored.Count == 0)
             return new(text, [], false, float.NaN, Threshold, $"no frame in the time range was scored for '{name}'");
         float best = scored[0].Score;
-        var hits = new List<SearchHit>();
-        foreach (var h in scored)
-        {
-            if (h.Score <= Threshold || hits.Count == options.Top)
-                break;
-            if (options.MinGapSeconds > 0 && hits.Any(k => Math.Abs(k.Seconds - h.Seconds) < options.MinGapSeconds))
-                continue;
-            hits.Add(h);
-        }
+        var hits = options.KeepApart(scored.TakeWhile(h => h.Score > Threshold));
         return hits.Count == 0
             ? new(text, [], false, best, Threshold, $"no frame shows the taught '{name}' (best score {best.ToString("F3", CultureInfo.InvariantCulture)}, found needs above {Threshold.ToString("F2", CultureInfo.InvariantCulture)})")
             : new(text, hits, true, best, Threshold, null);
