@@ -30,7 +30,8 @@ public static class CameraCluster
                 o.NumMissedProbesLimit = 2;
                 o.NumVotesForDeathDeclaration = 1;
             })
-            .AddCameras(cameras);
+            .AddCameras(cameras)
+            .AddCameraIndexes(cluster.Redis, cluster.ClusterId);
     }
 
     /// <summary>Starts a client of the cluster (stop the host to disconnect); its grain factory reaches every camera.</summary>

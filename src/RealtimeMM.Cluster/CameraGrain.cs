@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 
 namespace RealtimeMM.Cluster;
@@ -19,8 +20,11 @@ public sealed class CameraRegistration
 /// </summary>
 internal sealed class CameraGrain(
     [PersistentState("camera", CameraGrain.StorageName)] IPersistentState<CameraRegistration> registration,
-    CameraOptions options) : Grain, ICameraGrain
+    CameraOptions options,
+    IServiceProvider services) : Grain, ICameraGrain
 {
+    readonly CameraIndexStore? indexes = services.GetService<CameraIndexStore>();
+
     /// <summary>The grain storage provider the registrations live in.</summary>
     public const string StorageName = "cameras";
 
@@ -42,7 +46,7 @@ internal sealed class CameraGrain(
         string id = Id;
         string silo = RuntimeIdentity;
         var present = registration.State.PresentAlerts.ToHashSet(StringComparer.Ordinal);
-        pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options, silo, present));
+        pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options, silo, present, indexes));
         // a running camera stays active (the timer keeps the activation alive) and its alerts go out on the stream, in order
         keepAlive ??= this.RegisterGrainTimer(PublishAlerts, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)) { KeepAlive = true });
     }
@@ -97,6 +101,8 @@ internal sealed class CameraGrain(
         if (registration.RecordExists)
             await registration.ClearStateAsync();
         await GrainFactory.GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).Remove(Id);
+        if (indexes is not null)
+            await indexes.DeleteAsync(Id); // its history goes with the camera
         DeactivateOnIdle();
     }
 
@@ -118,6 +124,14 @@ internal sealed class CameraGrain(
         p.AddStanding(question);
         registration.State.Spec = p.Spec with { StandingQuestions = [.. p.Spec.StandingQuestions.Append(question).Distinct()] };
         await registration.WriteStateAsync();
+    }
+
+    public Task<CameraSearchResult> Search(string text, CameraSearchOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            throw new CameraException(Id, "the search text is empty");
+        ArgumentNullException.ThrowIfNull(options);
+        return Task.FromResult(Running().Search(text, options));
     }
 
     public Task<IReadOnlyList<CameraAnswer>> Standing() =>

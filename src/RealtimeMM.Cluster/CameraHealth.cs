@@ -25,4 +25,14 @@ public sealed record CameraHealth
 
     /// <summary>The silo the camera runs on (its capture and model are there).</summary>
     [Id(8)] public required string Silo { get; init; }
+
+    /// <summary>Frames the camera's index holds here (0: no index), and of them those Redis has for good.</summary>
+    [Id(9)] public long IndexFrames { get; init; }
+    [Id(10)] public long IndexFlushed { get; init; }
+
+    /// <summary>Frames left out of the index because Redis was away longer than an hour's frames could wait.</summary>
+    [Id(11)] public long IndexDropped { get; init; }
+
+    /// <summary>Why the last write of the index to Redis failed (null when the last one worked).</summary>
+    [Id(12)] public string? IndexError { get; init; }
 }

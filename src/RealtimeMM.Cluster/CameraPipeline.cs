@@ -31,9 +31,14 @@ internal sealed class CameraPipeline : IAsyncDisposable
     string state = "starting";
     string? lastError;
     readonly bool loopsRecording;
+    readonly CameraIndex? index;
+    readonly Lock searchGate = new();
+    TextSearch? textSearch;
+    bool disposed;
 
-    CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session, string silo, IReadOnlySet<string> presentAlerts)
+    CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session, string silo, IReadOnlySet<string> presentAlerts, CameraIndex? index)
     {
+        this.index = index;
         this.camera = camera;
         this.silo = silo;
         this.options = options;
@@ -72,21 +77,47 @@ internal sealed class CameraPipeline : IAsyncDisposable
 
     /// <summary>Opens the camera's session (the model loads here) and starts reading its source.</summary>
     /// <param name="presentAlerts">Alerts that were up where the camera ran before (they start present).</param>
-    public static CameraPipeline Start(string camera, CameraSpec spec, CameraOptions options, string silo, IReadOnlySet<string> presentAlerts)
+    /// <param name="indexes">Where the camera's frame index goes (null: none).</param>
+    public static CameraPipeline Start(string camera, CameraSpec spec, CameraOptions options, string silo, IReadOnlySet<string> presentAlerts, CameraIndexStore? indexes)
     {
-        var sessionOptions = new RealtimeSessionOptions { ModelFolder = options.ModelFolder, Device = options.Device };
+        CameraIndex? index = null;
+        var sessionOptions = new RealtimeSessionOptions
+        {
+            ModelFolder = options.ModelFolder, Device = options.Device, IndexSampling = options.IndexSampling,
+            IndexWriter = indexes is null ? null : header => index = indexes.Open(camera, header),
+        };
         if (options.InferenceThreads is int threads)
             sessionOptions = sessionOptions with { InferenceThreads = threads };
         var session = RealtimeSession.Create(sessionOptions);
         try
         {
-            return new CameraPipeline(camera, spec, options, session, silo, presentAlerts);
+            return new CameraPipeline(camera, spec, options, session, silo, presentAlerts, index);
         }
         catch
         {
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Searches the camera's index (the frames it stored, in memory here, in Redis for good) for <paramref name="text"/>.</summary>
+    public CameraSearchResult Search(string text, CameraSearchOptions options)
+    {
+        if (index is null)
+            return new CameraSearchResult { Camera = camera, Problem = "the camera keeps no index (its silo has no CameraIndexStore)" };
+        TextSearchResult found;
+        lock (searchGate)
+        {
+            if (disposed)
+                throw new CameraException(camera, "stopped while it was searched");
+            textSearch ??= session.CreateTextSearch();
+            found = index.Find(textSearch, text, options.ToSearchOptions());
+        }
+        return new CameraSearchResult
+        {
+            Camera = camera, Problem = found.Reason, Threshold = found.Threshold, Best = found.BestScore,
+            Hits = found.Hits.Select(h => new CameraSearchHit { Camera = camera, Frame = h.FrameIndex, At = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(h.Seconds * 1000)), Score = h.Score }).ToList(),
+        };
     }
 
     void OnEvent(FramePumpEvent e)
@@ -210,12 +241,15 @@ internal sealed class CameraPipeline : IAsyncDisposable
             {
                 Camera = camera, Source = Spec.Source, State = state, FramesCaptured = pump.FramesCaptured, FramesProcessed = stats.FramesProcessed,
                 ProcessedPerSecond = Math.Round(perSecond, 2), LastError = lastError, Reconnects = pump.Reconnects, Silo = silo,
+                IndexFrames = index?.Count ?? 0, IndexFlushed = index?.Flushed ?? 0, IndexDropped = index?.Dropped ?? 0, IndexError = index?.LastError,
             };
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        lock (searchGate)
+            disposed = true;
         pump.Dispose();
         slot.Complete();
         await feeder;

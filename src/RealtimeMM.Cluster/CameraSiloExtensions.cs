@@ -22,6 +22,17 @@ public static class CameraSiloExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Keeps every camera's frame index in Redis at <paramref name="redis"/> under the cluster's keys
+    /// (<see cref="CameraIndexStore"/>): searchable with <see cref="CameraSearch"/>, and found again
+    /// when a camera moves to another silo. Without it cameras keep no index.
+    /// </summary>
+    public static ISiloBuilder AddCameraIndexes(this ISiloBuilder builder, string redis, string clusterId, TimeSpan? retention = null)
+    {
+        builder.Services.AddSingleton(new CameraIndexStore(redis, clusterId, retention));
+        return builder;
+    }
+
     /// <summary>The name of the grain storage provider that keeps camera registrations.</summary>
     public const string StorageName = CameraGrain.StorageName;
 }

@@ -31,6 +31,11 @@ public interface ICameraGrain : IGrainWithStringKey
     [Alias("AddStandingQuestion")]
     Task AddStandingQuestion(string question);
 
+    /// <summary>Searches the camera's frame index for frames that show <paramref name="text"/> (see <see cref="CameraSearch"/>).</summary>
+    [Alias("Search")]
+    [AlwaysInterleave]
+    Task<CameraSearchResult> Search(string text, CameraSearchOptions options);
+
     /// <summary>The latest answer to each standing question.</summary>
     [Alias("Standing")]
     [AlwaysInterleave]

@@ -5,7 +5,8 @@ internal readonly record struct EncodedText(float[] States, float[] Mask, float[
 
 /// <summary>
 /// The bundle's text encoder behind a cache of the last <see cref="Size"/> distinct texts: a stream
-/// asks the same questions frame after frame, and each is encoded once.
+/// asks the same questions frame after frame, and each is encoded once. Thread-safe (one text at a
+/// time: the session's worker and a text search beside it share the encoder's buffers).
 /// </summary>
 internal sealed class TextEncoderCache(ModelBundle bundle)
 {
@@ -15,6 +16,12 @@ internal sealed class TextEncoderCache(ModelBundle bundle)
 
     /// <summary>The encoding of <paramref name="text"/>; null when it has more words than the encoder reads.</summary>
     public EncodedText? For(string text)
+    {
+        lock (cache)
+            return Encode(text);
+    }
+
+    EncodedText? Encode(string text)
     {
         if (cache.TryGetValue(text, out var hit))
             return hit;

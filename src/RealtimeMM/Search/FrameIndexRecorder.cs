@@ -14,12 +14,13 @@ namespace RealtimeMM.Search;
 /// </summary>
 public sealed class FrameIndexRecorder : IDisposable
 {
-    FrameIndexWriter? writer;
+    IFrameIndexWriter? writer;
     TaughtIndexWriter? taughtWriter;
     TaughtAnswerer? taught;
     readonly FrameSampler sampler;
     readonly long frameBase, skipThrough;
     readonly double secondsBase;
+    long flushedAtClose;
 
     /// <param name="path">The index file; an existing one of the same model is continued.</param>
     /// <param name="source">What the frames come from (stored in the header; a clip or file lets <c>rtmm search</c> re-rank and draw thumbnails).</param>
@@ -29,8 +30,16 @@ public sealed class FrameIndexRecorder : IDisposable
     /// what the file holds. False for a clip or file: frames keep their own numbers, and those stored already are skipped.
     /// </param>
     public FrameIndexRecorder(string path, ModelBundle bundle, string source, FrameSampler? sampling, bool renumber)
+        : this(FrameIndexWriter.Open(path, FrameIndexHeader.For(bundle, source)), path, sampling, renumber)
     {
-        writer = FrameIndexWriter.Open(path, FrameIndexHeader.For(bundle, source));
+    }
+
+    /// <summary>A recorder that appends to <paramref name="writer"/> (owned: disposed with the recorder).</summary>
+    /// <param name="name">The index as messages name it (a file path, a Redis key).</param>
+    public FrameIndexRecorder(IFrameIndexWriter writer, string name, FrameSampler? sampling, bool renumber)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        this.writer = writer;
         sampler = sampling?.Fresh() ?? new FrameSampler();
         if (renumber)
         {
@@ -41,13 +50,14 @@ public sealed class FrameIndexRecorder : IDisposable
         }
         else
             skipThrough = writer.LastFrame;
-        Path = path;
-        Recovered = writer.Recovered;
+        Path = name;
+        Recovered = (writer as FrameIndexWriter)?.Recovered;
         Model = writer.Header.Model;
         StoredBefore = writer.Count;
         ResumesAfter = writer.LastFrame;
     }
 
+    /// <summary>The index file (or, for another writer, the name it was given).</summary>
     public string Path { get; }
 
     /// <summary>What reopening found and cut off (a torn tail), or null.</summary>
@@ -76,11 +86,16 @@ public sealed class FrameIndexRecorder : IDisposable
         get => taught;
         set
         {
+            if (value is not null && writer is not null and not FrameIndexWriter)
+                throw new NotSupportedException($"{Path}: taught-name scores are recorded beside an index file only");
             taughtWriter?.Dispose();
             taughtWriter = value is null || writer is null ? null : TaughtIndexWriter.Open(TaughtIndex.PathFor(Path), value.Features.Name);
             taught = value;
         }
     }
+
+    /// <summary>Records stored for good so far (flushed to disk or to the store), those of earlier runs included.</summary>
+    public long Flushed => writer?.Flushed ?? flushedAtClose;
 
     /// <summary>Why indexing stopped early (a failed write), or null while it runs.</summary>
     public string? Failure { get; private set; }
@@ -118,16 +133,19 @@ public sealed class FrameIndexRecorder : IDisposable
     {
         var w = writer;
         writer = null;
+        if (w is null)
+            return;
         taughtWriter?.Dispose();
         taughtWriter = null;
         try
         {
-            w?.Dispose(); // flushes what is pending
+            w.Dispose(); // flushes what is pending
         }
         catch (IOException e)
         {
             Failure ??= $"{Path}: the last frames could not be written ({e.Message})";
         }
+        flushedAtClose = w.Flushed;
     }
 
     public void Dispose() => Close();

@@ -8,7 +8,7 @@ namespace RealtimeMM.Search;
 /// damages what was: reopening finds every flushed record, cuts off a torn one at the end
 /// (<see cref="Recovered"/> says what went) and appends after it. Not thread-safe: one writer per file.
 /// </summary>
-public sealed class FrameIndexWriter : IDisposable
+public sealed class FrameIndexWriter : IFrameIndexWriter
 {
     readonly FileStream stream;
     readonly byte[] pending;

@@ -25,12 +25,22 @@ public sealed partial class RealtimeSession
         return taught;
     }
 
-    /// <summary>The frame index recorder of <see cref="RealtimeSessionOptions.IndexPath"/> (null: none); with taught names, their scores are recorded beside it for text search.</summary>
+    /// <summary>The frame index recorder of <see cref="RealtimeSessionOptions.IndexPath"/> or <see cref="RealtimeSessionOptions.IndexWriter"/> (null: none); with taught names, their scores are recorded beside an index file for text search.</summary>
     static FrameIndexRecorder? OpenIndex(QuestionAnswerer answerer, RealtimeSessionOptions options, TaughtAnswerer? taught)
     {
+        string source = $"RealtimeSession ({Environment.ProcessPath})";
+        if (options.IndexPath is not null && options.IndexWriter is not null)
+            throw new ArgumentException("set IndexPath or IndexWriter, not both", nameof(options));
+        FrameIndexRecorder index;
+        if (options.IndexWriter is { } open)
+        {
+            var writer = open(FrameIndexHeader.For(answerer.Bundle, source)) ?? throw new ArgumentException("IndexWriter returned null", nameof(options));
+            index = new FrameIndexRecorder(writer, writer.Header.Source, options.IndexSampling, renumber: true);
+            return index; // taught-name scores are kept beside index files only
+        }
         if (options.IndexPath is not { } path)
             return null;
-        var index = new FrameIndexRecorder(path, answerer.Bundle, $"RealtimeSession ({Environment.ProcessPath})", options.IndexSampling, renumber: true);
+        index = new FrameIndexRecorder(path, answerer.Bundle, source, options.IndexSampling, renumber: true);
         try
         {
             index.Taught = taught;

@@ -31,6 +31,13 @@ public sealed record RealtimeSessionOptions
     /// </summary>
     public string? IndexPath { get; init; }
 
+    /// <summary>
+    /// Opens the store the session's index goes to instead of a file (the camera cluster's Redis), given the
+    /// header for the session's model; the session owns and disposes what it returns. Not with <see cref="IndexPath"/>.
+    /// Numbers and times carry on after what the store holds, as for a file.
+    /// </summary>
+    public Func<FrameIndexHeader, IFrameIndexWriter>? IndexWriter { get; init; }
+
     /// <summary>Which processed frames the index keeps (its settings are copied); null: <see cref="FrameSampler"/>'s defaults.</summary>
     public FrameSampler? IndexSampling { get; init; }
 

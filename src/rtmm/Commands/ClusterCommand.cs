@@ -5,14 +5,14 @@ using RealtimeMM.Cluster;
 namespace RealtimeMM.Cli.Commands;
 
 /// <summary>
-/// <c>rtmm cluster add|remove|list|ask</c>: a client of a camera cluster (<c>rtmm serve</c>): register a
+/// <c>rtmm cluster add|remove|list|ask|search|watch</c>: a client of a camera cluster (<c>rtmm serve</c>): register a
 /// camera by its source, list the cameras with their health, ask one a question, remove one.
 /// </summary>
 internal static class ClusterCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var command = new Command("cluster", "Cameras of a cluster started with rtmm serve: add, remove, list, ask");
+        var command = new Command("cluster", "Cameras of a cluster started with rtmm serve: add, remove, list, ask, search, watch");
         var redis = ServeCommand.Redis();
         var clusterId = ServeCommand.ClusterId();
         var json = Options.Json();
@@ -137,7 +137,42 @@ internal static class ClusterCommand
             await subscription.UnsubscribeAsync();
         }));
 
+        var text = new Option<string>("--text") { Description = "What to look for, e.g. \"a red car\"", Required = true };
+        var top = new Option<int>("--top") { Description = "Hits to print, best first, over all cameras", DefaultValueFactory = _ => 5 };
+        var since = new Option<double?>("--minutes") { Description = "Only frames of the last N minutes (default: all the index holds, an hour)" };
+        var gap = new Option<double>("--gap") { Description = "A camera's hits closer than this many seconds to a better one of it are left out", DefaultValueFactory = _ => 2 };
+        var search = new Command("search", "Search every camera's frame index for a text; hits name their camera and time") { text, top, since, gap };
+        search.SetGuardedAction(terminal, (parse, cancel) => Run(terminal, Cluster(parse), cancel, async client =>
+        {
+            bool asJson = parse.GetValue(json);
+            var options = new CameraSearchOptions
+            {
+                Top = parse.GetValue(top), MinGapSeconds = parse.GetValue(gap),
+                From = parse.GetValue(since) is { } m ? DateTimeOffset.UtcNow.AddMinutes(-m) : null,
+            };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var found = await CameraSearch.SearchAllAsync(client, parse.GetValue(text)!, options);
+            double ms = clock.Elapsed.TotalMilliseconds;
+            int rank = 0;
+            foreach (var h in found.Hits)
+            {
+                rank++;
+                if (asJson)
+                    JsonLines.Write(terminal.Out, new { rank, camera = h.Camera, frame = h.Frame, at = h.At, similarity = Math.Round(h.Score, 4) });
+                else
+                    terminal.Out.WriteLine($"{rank,3}. {h.Camera} {h.At.ToLocalTime():yyyy-MM-dd HH:mm:ss.f} frame {h.Frame} ({h.Score:F3})");
+            }
+            foreach (var r in found.Cameras.Where(r => r.Hits.Count == 0))
+                if (asJson)
+                    JsonLines.Write(terminal.Out, new { camera = r.Camera, problem = r.Problem });
+                else
+                    terminal.Out.WriteLine($"{r.Camera}: {r.Problem}");
+            if (!asJson)
+                terminal.Out.WriteLine($"{found.Hits.Count} hit(s) from {found.Cameras.Count} camera(s) in {ms:F0} ms");
+        }));
+
         command.Subcommands.Add(add);
+        command.Subcommands.Add(search);
         command.Subcommands.Add(watch);
         command.Subcommands.Add(remove);
         command.Subcommands.Add(list);
@@ -179,8 +214,9 @@ internal static class ClusterCommand
             {
                 camera = h.Camera, source = h.Source, state = h.State, frames_captured = h.FramesCaptured, frames_processed = h.FramesProcessed,
                 processed_per_second = h.ProcessedPerSecond, reconnects = h.Reconnects, last_error = h.LastError, silo = h.Silo,
+                index_frames = h.IndexFrames, index_flushed = h.IndexFlushed, index_dropped = h.IndexDropped, index_error = h.IndexError,
             });
         else
-            terminal.Out.WriteLine($"{h.Camera}: {h.State}, {h.FramesProcessed} of {h.FramesCaptured} frames processed ({h.ProcessedPerSecond:F1}/s), {h.Reconnects} reconnects on {h.Silo}{(h.LastError is null ? "" : $"; last error: {h.LastError}")}");
+            terminal.Out.WriteLine($"{h.Camera}: {h.State}, {h.FramesProcessed} of {h.FramesCaptured} frames processed ({h.ProcessedPerSecond:F1}/s), {h.Reconnects} reconnects on {h.Silo}, {h.IndexFrames} frames indexed{(h.IndexError is null ? "" : $" (index: {h.IndexError})")}{(h.LastError is null ? "" : $"; last error: {h.LastError}")}");
     }
 }

@@ -21,30 +21,11 @@ public class CameraGrainTests : TestBase
                 .AddCameras(new CameraOptions { Device = DevicePreference.Cpu, InferenceThreads = 1, AskTimeout = TimeSpan.FromSeconds(20) });
     }
 
-    sealed class Client : IClientBuilderConfigurator
-    {
-        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) => client.AddCameraAlerts();
-    }
-
     [OneTimeSetUp]
-    public async Task StartCluster()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<Silo>();
-        builder.AddClientBuilderConfigurator<Client>();
-        cluster = builder.Build();
-        await cluster.DeployAsync();
-    }
+    public async Task StartCluster() => cluster = await TestClusters.StartAsync<Silo>();
 
     [OneTimeTearDown]
-    public async Task StopCluster()
-    {
-        if (cluster is not null)
-        {
-            await cluster.StopAllSilosAsync();
-            await cluster.DisposeAsync();
-        }
-    }
+    public Task StopCluster() => TestClusters.StopAsync(cluster);
 
     /// <summary>A clip of one generated scene held still for <paramref name="seconds"/> (at 10 frames a second), and the scene.</summary>
     string StillClip(string name, int seed, double seconds, out SceneFrame scene) => StillClipIn(Path.Combine(Temp, name), seed, seconds, out scene);

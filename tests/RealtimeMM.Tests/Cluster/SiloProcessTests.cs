@@ -14,38 +14,18 @@ namespace RealtimeMM.Tests.Cluster;
 [NonParallelizable]
 public class SiloProcessTests : TestBase
 {
-    Process? redis;
+    LoopbackRedis? redis;
     string redisAddress = "";
     readonly List<Process> silos = [];
     static string RtmmPath => Path.Combine(AppContext.BaseDirectory, "rtmm");
 
-    static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    static int FreePort() => LoopbackRedis.FreePort();
 
     [SetUp]
     public void StartRedis()
     {
-        int port = FreePort();
-        redisAddress = $"127.0.0.1:{port}";
-        redis = Process.Start(new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                CameraCluster.CheckRedis(redisAddress);
-                break;
-            }
-            catch (CameraClusterException) when (clock.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                Thread.Sleep(100);
-            }
-        }
+        redis = new LoopbackRedis();
+        redisAddress = redis.Address;
     }
 
     [TearDown]
@@ -59,9 +39,6 @@ public class SiloProcessTests : TestBase
             s.Dispose();
         }
         silos.Clear();
-        if (redis is { HasExited: false })
-            redis.Kill();
-        redis?.WaitForExit(5000);
         redis?.Dispose();
     }
 
@@ -79,7 +56,7 @@ public class SiloProcessTests : TestBase
     Rtmm.Result Cluster(string cluster, params string[] args) => Rtmm.Run(["cluster", "--redis", redisAddress, "--cluster", cluster, .. args]);
 
     [Test]
-    public void SiloKilled_ItsCameraServesAgainFromTheOther_RegistrationOutlivesIt()
+    public void SiloKilled_ItsCameraServesAgainFromTheOther_RegistrationAndFlushedIndexOutliveIt()
     {
         var (clip, _) = Clips.Write(Path.Combine(Temp, "clip"), frames: 30, fps: 10, options: new RealtimeMM.Scenes.SceneOptions());
         var first = Silo("kill", FreePort(), FreePort());
@@ -89,9 +66,16 @@ public class SiloProcessTests : TestBase
         Assert.That(asked.ExitCode, Is.Zero, asked.ToString());
         Assert.That(asked.Out, Does.StartWith("gate: is there a car? "));
         var second = Silo("kill", FreePort(), FreePort());
+        // the camera's index goes to Redis as it runs: wait for a few flushed frames, then read what Redis holds
+        using var indexes = new CameraIndexStore(redisAddress, "kill");
+        var clock = Stopwatch.StartNew();
+        while (indexes.Read("gate", 128).Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(30))
+            Thread.Sleep(250);
+        var flushed = indexes.Read("gate", 128);
+        Assert.That(flushed, Has.Count.GreaterThanOrEqualTo(2), "frames indexed (a frame a 10 s while the picture hardly changes) and flushed to Redis");
 
         first.Kill(); // SIGKILL: no goodbye to the cluster
-        var clock = Stopwatch.StartNew();
+        clock.Restart();
         Rtmm.Result list;
         do
         {
@@ -106,6 +90,16 @@ public class SiloProcessTests : TestBase
         Assert.That(second.HasExited, Is.False);
         var again = Cluster("kill", "ask", "gate", "--query", "is there a car");
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
+        // every index record flushed before the kill is still there, and the camera searches them where it runs now
+        var after = indexes.Read("gate", 128);
+        Assert.That(after.Take(flushed.Count).Select(f => (f.FrameIndex, f.Seconds)), Is.EqualTo(flushed.Select(f => (f.FrameIndex, f.Seconds))), "0 flushed records lost");
+        Assert.That(after.Select(f => f.FrameIndex), Is.Unique.And.Ordered.Ascending);
+        var health = System.Text.Json.JsonDocument.Parse(list.Out).RootElement;
+        Assert.That(health.GetProperty("index_frames").GetInt64(), Is.GreaterThanOrEqualTo(flushed.Count), "the moved camera read its index back from Redis");
+        var searched = Cluster("kill", "search", "--text", "a car", "--gap", "0", "--json");
+        TestContext.Out.WriteLine(searched.Out);
+        Assert.That(searched.ExitCode, Is.Zero, searched.ToString());
+        Assert.That(searched.Out, Does.Contain("\"camera\":\"gate\""), "the camera answers the search, with hits or why it has none");
 
         var removed = Cluster("kill", "remove", "gate");
         Assert.That((removed.ExitCode, removed.Out.Trim()), Is.EqualTo((0, "removed gate")));
