@@ -5,8 +5,9 @@ using Orleans.Streams;
 namespace RealtimeMM.Cluster;
 
 /// <summary>
-/// Where camera alerts go: one Orleans stream (provider <see cref="Provider"/>, namespace "alerts",
-/// key "all") that every camera publishes to and any client or grain subscribes to, wherever it runs.
+/// Where camera alerts and standing answers go: Orleans streams (provider <see cref="Provider"/>,
+/// namespaces "alerts" and "answers", key "all") that every camera publishes to and any client or grain
+/// subscribes to, wherever it runs.
 /// </summary>
 public static class CameraAlerts
 {
@@ -22,6 +23,13 @@ public static class CameraAlerts
     /// <summary>Subscribes <paramref name="onAlert"/> to every camera's alerts; dispose the handle (await its UnsubscribeAsync) to stop.</summary>
     public static Task<StreamSubscriptionHandle<CameraAlert>> SubscribeAsync(IClusterClient client, Func<CameraAlert, Task> onAlert) =>
         Stream(client).SubscribeAsync((alert, _) => onAlert(alert));
+
+    /// <summary>The stream of every camera's standing answers (namespace "answers", key "all"): each camera's new answers in batches, oldest first, about four times a second.</summary>
+    public static IAsyncStream<CameraAnswerBatch> AnswerStream(IStreamProvider provider) => provider.GetStream<CameraAnswerBatch>(StreamId.Create("answers", "all"));
+
+    /// <summary>Subscribes <paramref name="onAnswers"/> to every camera's standing answers.</summary>
+    public static Task<StreamSubscriptionHandle<CameraAnswerBatch>> SubscribeAnswersAsync(IClusterClient client, Func<CameraAnswerBatch, Task> onAnswers) =>
+        AnswerStream(client.GetStreamProvider(Provider)).SubscribeAsync((batch, _) => onAnswers(batch));
 
     /// <summary>Adds the alert stream to a silo (its subscriptions need a grain storage provider named "PubSubStore").</summary>
     public static ISiloBuilder AddCameraAlerts(this ISiloBuilder silo) => silo.AddMemoryStreams(Provider);

@@ -47,13 +47,23 @@ internal sealed class CameraGrain(
         string silo = RuntimeIdentity;
         var present = registration.State.PresentAlerts.ToHashSet(StringComparer.Ordinal);
         pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options, silo, present, indexes));
-        // a running camera stays active (the timer keeps the activation alive) and its alerts go out on the stream, in order
-        keepAlive ??= this.RegisterGrainTimer(PublishAlerts, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)) { KeepAlive = true });
+        // a running camera stays active (the timer keeps the activation alive); its standing answers and alerts go out on the streams, in order
+        keepAlive ??= this.RegisterGrainTimer(Publish, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)) { KeepAlive = true });
     }
 
-    async Task PublishAlerts(CancellationToken cancellationToken)
+    async Task Publish(CancellationToken cancellationToken)
     {
-        if (pipeline is not { } p || p.Spec.Alerts.Count == 0)
+        if (pipeline is not { } p)
+            return;
+        var (answers, skipped) = p.TakeAnswers();
+        if (answers.Count > 0 || skipped > 0)
+            await CameraAlerts.AnswerStream(this.GetStreamProvider(CameraAlerts.Provider)).OnNextAsync(new CameraAnswerBatch { Camera = Id, Answers = answers, Skipped = skipped });
+        await PublishAlerts(p);
+    }
+
+    async Task PublishAlerts(CameraPipeline p)
+    {
+        if (p.Spec.Alerts.Count == 0)
             return;
         var alerts = p.TakeAlerts();
         if (alerts.Count == 0)

@@ -25,6 +25,8 @@ internal sealed class CameraPipeline : IAsyncDisposable
     readonly ConcurrentDictionary<string, Answer?> standing = new(StringComparer.Ordinal); // null until first answered
     readonly Dictionary<string, TextAlert> alerts = new(StringComparer.Ordinal); // by its presence question; read on the session's worker only after start
     readonly ConcurrentQueue<CameraAlert> raised = new();
+    readonly ConcurrentQueue<CameraAnswer> answers = new();
+    long answersSkipped;
     readonly string silo;
     readonly Lock gate = new();
     readonly Queue<(long Ticks, long Processed)> rate = new();
@@ -54,7 +56,13 @@ internal sealed class CameraPipeline : IAsyncDisposable
         session.Answered += (_, a) =>
         {
             if (standing.ContainsKey(a.Query))
+            {
                 standing[a.Query] = a;
+                if (answers.Count < MaxQueuedAnswers)
+                    answers.Enqueue(CameraAnswer.From(camera, a));
+                else
+                    Interlocked.Increment(ref answersSkipped);
+            }
             if (alerts.TryGetValue(a.Query, out var alert))
             {
                 // the probability of "yes": the answer's confidence in its yes or no
@@ -182,6 +190,17 @@ internal sealed class CameraPipeline : IAsyncDisposable
         while (raised.TryDequeue(out var a))
             list.Add(a);
         return list;
+    }
+
+    const int MaxQueuedAnswers = 4096;
+
+    /// <summary>The standing answers given since the last call, oldest first, and how many were left out since (more than <see cref="MaxQueuedAnswers"/> waited).</summary>
+    public (List<CameraAnswer> Answers, long Skipped) TakeAnswers()
+    {
+        var list = new List<CameraAnswer>();
+        while (answers.TryDequeue(out var a))
+            list.Add(a);
+        return (list, Interlocked.Exchange(ref answersSkipped, 0));
     }
 
     /// <summary>The latest answer to each standing question that has one.</summary>

@@ -37,6 +37,12 @@ public sealed record Answer(string Query, string Text, float Confidence, string 
     /// <summary>Where the things the answer is about are, one box each in frame pixels (taught examples find them); null when the answerer does not box things.</summary>
     public IReadOnlyList<RealtimeMM.Features.BoxF>? Boxes { get; init; }
 
+    /// <summary>The number of the frame the answer is about, in the order frames were submitted to the session (null outside a session).</summary>
+    public long? Frame { get; init; }
+
+    /// <summary>From the frame's submission to the session to this answer (waiting for the worker, encoding, answering); null outside a session.</summary>
+    public TimeSpan? Latency { get; init; }
+
     /// <summary>The frame does not look like the scenes the answerer knows, so it did not answer (<see cref="Reason"/> says why).</summary>
     public bool OutOfWorld { get; init; }
 

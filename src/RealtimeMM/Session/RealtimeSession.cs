@@ -272,6 +272,7 @@ public sealed partial class RealtimeSession : IAsyncDisposable, IDisposable
         IReadOnlyList<Answer> standingAnswers;
         lock (standingGate)
             standingAnswers = standing.Questions.Count > 0 ? standing.Update(encoded) : [];
+        (asked, standingAnswers) = (Array.ConvertAll(asked, a => Stamped(a, frame)), standingAnswers.Select(a => Stamped(a, frame)).ToList());
         lock (latestGate)
         {
             latest?.Dispose();
@@ -291,17 +292,6 @@ public sealed partial class RealtimeSession : IAsyncDisposable, IDisposable
             published.Writer.TryWrite(a);
             Answered?.Invoke(this, a);
         }
-    }
-
-    /// <summary>Appends a sampled frame's embedding to the index; a write that fails (disk full) stops the indexing, not the session.</summary>
-    void Index(Frame frame, FrameEncoding encoded)
-    {
-        if (index is null || index.Failure is not null)
-            return;
-        if (index.Offer(frame, frame.Index, frame.Timestamp.TotalSeconds - startSeconds, encoded))
-            Interlocked.Increment(ref indexed);
-        else if (index.Failure is { } why)
-            log.LogError("RealtimeMM: {Failure}; the session goes on", why); // once: later frames return above
     }
 
     void FailWaiting(Exception e)

@@ -110,7 +110,8 @@ internal static class ClusterCommand
         }));
 
         var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
-        var watch = new Command("watch", "Print every camera's alerts as they are raised and cleared") { seconds };
+        var withAnswers = new Option<bool>("--answers") { Description = "Also print every camera's standing answers as they come" };
+        var watch = new Command("watch", "Print every camera's alerts as they are raised and cleared (and, with --answers, its standing answers)") { seconds, withAnswers };
         watch.SetGuardedAction(terminal, (parse, cancel) => Run(terminal, Cluster(parse), cancel, async client =>
         {
             bool asJson = parse.GetValue(json);
@@ -127,6 +128,21 @@ internal static class ClusterCommand
                 }
                 return Task.CompletedTask;
             });
+            var answers = !parse.GetValue(withAnswers) ? null : await CameraAlerts.SubscribeAnswersAsync(client, batch =>
+            {
+                lock (gate)
+                {
+                    foreach (var a in batch.Answers)
+                        if (asJson)
+                            JsonLines.Write(terminal.Out, new { camera = a.Camera, query = a.Question, answer = a.Text, confidence = Math.Round(a.Confidence, 4), frame = a.Frame, latency_ms = a.LatencyMs is { } ms ? Math.Round(ms, 1) : (double?)null, at = a.At });
+                        else
+                            terminal.Out.WriteLine($"{a.At:HH:mm:ss.fff} {a.Camera}: {a.Question}? {a.Text} ({a.Confidence:F2}; frame {a.Frame}, {a.LatencyMs:F0} ms)");
+                    if (batch.Skipped > 0)
+                        terminal.Out.WriteLine(asJson ? $"{{\"camera\":\"{batch.Camera}\",\"skipped\":{batch.Skipped}}}" : $"{batch.Camera}: {batch.Skipped} answers skipped");
+                    terminal.Out.Flush();
+                }
+                return Task.CompletedTask;
+            });
             try
             {
                 await Task.Delay(parse.GetValue(seconds) is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, cancel);
@@ -135,6 +151,8 @@ internal static class ClusterCommand
             {
             }
             await subscription.UnsubscribeAsync();
+            if (answers is not null)
+                await answers.UnsubscribeAsync();
         }));
 
         var text = new Option<string>("--text") { Description = "What to look for, e.g. \"a red car\"", Required = true };

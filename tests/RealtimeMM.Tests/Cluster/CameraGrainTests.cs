@@ -150,6 +150,43 @@ public class CameraGrainTests : TestBase
     }
 
     [Test]
+    public async Task StandingAnswers_ReachASubscriber_InOrder_WithTheirFrameAndLatency()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<CameraAnswer>();
+        var subscription = await CameraAlerts.SubscribeAnswersAsync(cluster.Client, batch =>
+        {
+            foreach (var a in batch.Answers)
+                received.Enqueue(a);
+            return Task.CompletedTask;
+        });
+        string clip = StillClip("porch", seed: 6, seconds: 3, out var scene);
+        var questions = scene.Questions.Take(2).Select(q => q.Question).ToList();
+        var camera = cluster.GrainFactory.GetGrain<ICameraGrain>("porch");
+        await camera.Start(new CameraSpec { Source = clip, Loop = true, StandingQuestions = questions });
+        await Task.Delay(3000);
+        var health = await camera.Health();
+        await camera.Remove();
+        await Task.Delay(500);
+        await subscription.UnsubscribeAsync();
+        var mine = received.Where(a => a.Camera == "porch").ToList();
+        TestContext.Out.WriteLine($"{mine.Count} standing answers received; {health.FramesProcessed} frames processed; latency p50 {Percentile(mine, 0.5):F0} ms, max {mine.Max(a => a.LatencyMs):F0} ms");
+        foreach (var q in questions)
+        {
+            var answers = mine.Where(a => a.Question == q).ToList();
+            Assert.That(answers.Count, Is.GreaterThanOrEqualTo(health.FramesProcessed - 3), $"'{q}': an answer for every frame processed");
+            Assert.That(answers.Select(a => a.Frame), Is.Ordered.Ascending.And.Unique, "in order, one per frame");
+            Assert.That(answers.Select(a => a.Text).Distinct().Count(), Is.EqualTo(1), "a still scene: the same answer every frame");
+        }
+        Assert.That(mine.Select(a => a.LatencyMs), Is.All.GreaterThan(0).And.All.LessThan(5000));
+    }
+
+    static double Percentile(IReadOnlyList<CameraAnswer> answers, double p)
+    {
+        var sorted = answers.Select(a => a.LatencyMs ?? double.NaN).Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, p * sorted.Length)];
+    }
+
+    [Test]
     public async Task UnknownOrRemovedCamera_OneLineNamingIt()
     {
         var nobody = cluster.GrainFactory.GetGrain<ICameraGrain>("nobody");
