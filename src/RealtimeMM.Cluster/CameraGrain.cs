@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace RealtimeMM.Cluster;
@@ -17,7 +18,11 @@ public sealed class CameraRegistration
 /// The camera grain: starts its <see cref="CameraPipeline"/> where it is activated (from its stored
 /// registration when it comes back after a deactivation or a lost silo) and keeps itself active while
 /// the camera runs. Questions and health interleave with each other (they only read the pipeline).
+/// A camera starts on the silo with the fewest activations (Orleans' activation-count placement), so the
+/// cameras spread evenly over the silos: with random placement, two silos sharing a machine served
+/// their cameras 2x apart under overload (<c>rtmm bench cluster</c>, docs/cluster.md).
 /// </summary>
+[ActivationCountBasedPlacement]
 internal sealed class CameraGrain(
     [PersistentState("camera", CameraGrain.StorageName)] IPersistentState<CameraRegistration> registration,
     CameraOptions options,

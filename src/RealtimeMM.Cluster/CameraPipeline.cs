@@ -37,6 +37,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     readonly Lock searchGate = new();
     TextSearch? textSearch;
     bool disposed;
+    int outstandingAsks;
 
     CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session, string silo, IReadOnlySet<string> presentAlerts, CameraIndex? index)
     {
@@ -209,6 +210,19 @@ internal sealed class CameraPipeline : IAsyncDisposable
     /// <summary>Answers about the next frame processed; <see cref="CameraException"/> when the source has ended or failed, or no frame comes in time.</summary>
     public async Task<Answer> Ask(string question)
     {
+        Interlocked.Increment(ref outstandingAsks);
+        try
+        {
+            return await AskNext(question);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref outstandingAsks);
+        }
+    }
+
+    async Task<Answer> AskNext(string question)
+    {
         ThrowIfOver();
         var asked = session.AskAsync(question);
         var done = await Task.WhenAny(asked, Task.Delay(options.AskTimeout));
@@ -265,8 +279,16 @@ internal sealed class CameraPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the camera. A graceful stop (a silo shutting down, the camera removed or restarted) first lets
+    /// the questions that wait for the next frame have it, for as long as a question may wait: no answer
+    /// promised to a caller is dropped while the source still sends frames.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        var clock = Stopwatch.StartNew();
+        while (Volatile.Read(ref outstandingAsks) > 0 && clock.Elapsed < options.AskTimeout && State is not ("ended" or "failed"))
+            await Task.Delay(10).ConfigureAwait(false);
         lock (searchGate)
             disposed = true;
         pump.Dispose();

@@ -193,7 +193,7 @@ internal static class BenchCommand
             terminal.Out.WriteLine($"  the scene model answers {s.Fps / t.Fps:F2}x as many frames a second");
             return 0;
         });
-        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report, search, gameloop, speech, taught };
+        return new Command("bench", "Benchmarks: every path timed in one run on this machine") { preprocess, fusion, report, search, gameloop, speech, taught, ClusterBenchCommand.Create(terminal) };
     }
 
     static double? NullIfNaN(double d) => double.IsNaN(d) ? null : d;

@@ -186,6 +186,45 @@ public class CameraGrainTests : TestBase
         return sorted.Length == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Length - 1, p * sorted.Length)];
     }
 
+    /// <summary>A clip of one scene with a car, a frame every 2 s (a question waits up to 2 s for its frame).</summary>
+    internal static string SlowClipIn(string folder)
+    {
+        var scene = SceneGenerator.Render(SceneWithACar(300), 0);
+        using var writer = ClipWriter.Create(folder, ClipWriter.DefaultFormat, 0.5, "a frame every 2 s");
+        for (int i = 0; i < 10; i++)
+        {
+            var ts = TimeSpan.FromSeconds(i * 2.0);
+            using var frame = scene.ToFrame(i, ts);
+            writer.Append(frame, scene.ToTruth(i, ts));
+        }
+        return writer.Complete();
+    }
+
+    [Test]
+    public async Task RemovedOrRestarted_WhileAQuestionWaitsForAFrame_TheQuestionIsAnsweredFirst()
+    {
+        // Remove and Start may run while a question waits for the next frame (questions interleave): the camera
+        // stops only once the question has its frame, so no answer promised to a caller is dropped
+        var camera = cluster.GrainFactory.GetGrain<ICameraGrain>("slow");
+        var spec = new CameraSpec { Source = SlowClipIn(Path.Combine(Temp, "slow")), Loop = true };
+        await camera.Start(spec);
+        await camera.Ask("is there a car"); // the first frame is in: the next comes 2 s later
+        var asked = camera.Ask("is there a car");
+        await Task.Delay(300);
+        Assert.That(asked.IsCompleted, Is.False, "the question waits for the next frame");
+        await camera.Start(spec); // a restart
+        Assert.That((await asked).Text, Is.EqualTo("yes"), "answered, not 'stopped while it waited'");
+
+        await camera.Ask("is there a car");
+        asked = camera.Ask("is there a car");
+        await Task.Delay(300);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await camera.Remove();
+        TestContext.Out.WriteLine($"removed {clock.Elapsed.TotalSeconds:F1} s after the call (the question had its frame first)");
+        Assert.That(asked.IsCompletedSuccessfully, Is.True);
+        Assert.That((await asked).Text, Is.EqualTo("yes"));
+    }
+
     [Test]
     public async Task UnknownOrRemovedCamera_OneLineNamingIt()
     {

@@ -164,6 +164,125 @@ public class SiloProcessTests : TestBase
     }
 
     [Test]
+    public async Task GracefulStop_AQuestionWaitingForAFrame_IsAnswered_TheCameraMoves()
+    {
+        // a camera that sends a frame every 2 s: a question waits up to 2 s for its frame (Orleans lets the running
+        // call finish before it deactivates the camera; the camera's own drain covers Remove and restarts, CameraGrainTests)
+        string clip = CameraGrainTests.SlowClipIn(Path.Combine(Temp, "slow"));
+        int[] siloPorts = [FreePort(), FreePort()];
+        var processes = siloPorts.Select(p => Silo("drain", p, FreePort())).ToArray();
+        using var host = await CameraCluster.ConnectAsync(new CameraClusterOptions { Redis = redisAddress, ClusterId = "drain" });
+        var gate = host.Client().GetGrain<ICameraGrain>("gate");
+        var started = await gate.Start(new CameraSpec { Source = clip, Loop = true });
+        int victim = Array.FindIndex(siloPorts, p => started.Silo.Contains($":{p}:"));
+        Assert.That(victim, Is.GreaterThanOrEqualTo(0), started.Silo);
+        await gate.Ask("is there a car"); // the first frame is in: the next comes 2 s later
+
+        var asked = gate.Ask("is there a car");
+        await Task.Delay(300);
+        Assert.That(asked.IsCompleted, Is.False, "the question waits for the next frame");
+        var clock = Stopwatch.StartNew();
+        Process.Start("kill", $"-TERM {processes[victim].Id}")!.WaitForExit(); // a graceful stop of the camera's silo
+        var answer = await asked;
+        TestContext.Out.WriteLine($"answered {clock.Elapsed.TotalSeconds:F1} s after the SIGTERM: {answer.Text} ({answer.Confidence:F2}), frame {answer.Frame}");
+        Assert.That(answer.Text, Is.EqualTo("yes"), "the promised answer came, not an error");
+        Assert.That(processes[victim].WaitForExit(30_000), Is.True, "the silo stopped");
+        Assert.That(processes[victim].ExitCode, Is.Zero);
+
+        // the camera starts again on the silo that is up
+        CameraHealth? moved = null;
+        clock.Restart();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            try
+            {
+                moved = await gate.Health();
+                if (!moved.Silo.Contains($":{siloPorts[victim]}:") && moved.FramesProcessed > 0)
+                    break;
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or CameraException)
+            {
+            }
+            await Task.Delay(250);
+        }
+        TestContext.Out.WriteLine($"moved {clock.Elapsed.TotalSeconds:F1} s after the stop: {moved}");
+        Assert.That(moved?.Silo, Does.Contain($":{siloPorts[1 - victim]}:"));
+        Assert.That((await gate.Ask("is there a car")).Text, Is.EqualTo("yes"));
+        await gate.Remove();
+    }
+
+    [Test]
+    public async Task RedisLostMidRun_SilosServeWhatTheyHold_NewCamerasRefused_AllBackWhenItIs()
+    {
+        // Redis with an append-only file, so the one started again finds the membership table and registrations
+        redis!.Dispose();
+        string folder = Path.Combine(Temp, "redis");
+        redis = new LoopbackRedis(folder);
+        redisAddress = redis.Address;
+        var clip = CameraGrainTests.StillClipIn(Path.Combine(Temp, "still"), CameraGrainTests.SceneWithACar(300), 3, out _);
+        Silo("lost", FreePort(), FreePort());
+        using var host = await CameraCluster.ConnectAsync(new CameraClusterOptions { Redis = redisAddress, ClusterId = "lost" });
+        var gate = host.Client().GetGrain<ICameraGrain>("gate");
+        await gate.Start(new CameraSpec { Source = clip, Loop = true });
+        Assert.That((await gate.Ask("is there a car")).Text, Is.EqualTo("yes"));
+
+        redis.Kill();
+        try
+        {
+            await Task.Delay(3000);
+            // what the silo holds goes on: the running camera answers, its health reads
+            var clock = Stopwatch.StartNew();
+            int answered = 0;
+            while (clock.Elapsed < TimeSpan.FromSeconds(8))
+            {
+                answered += (await gate.Ask("is there a car")).Text == "yes" ? 1 : 0;
+                await Task.Delay(250);
+            }
+            var health = await gate.Health();
+            TestContext.Out.WriteLine($"Redis away 11 s: {answered} answers; {health}");
+            Assert.That(answered, Is.GreaterThanOrEqualTo(10));
+            Assert.That(health.State, Is.EqualTo("running"));
+            Assert.That(health.IndexError, Does.StartWith("redis: "), "the index says it cannot write");
+            // what needs Redis is refused: a new camera's registration cannot be stored, a new client cannot find the cluster
+            var starting = host.Client().GetGrain<ICameraGrain>("yard").Start(new CameraSpec { Source = clip });
+            Assert.That(await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(40))), Is.SameAs(starting), "refused, not left hanging");
+            TestContext.Out.WriteLine($"a new camera while Redis is away: {starting.Exception?.InnerException?.GetType().Name}: {starting.Exception?.InnerException?.Message.Split('\n')[0]}");
+            Assert.That(starting.IsFaulted, Is.True);
+            var refused = Cluster("lost", "add", "dock", "--source", clip);
+            TestContext.Out.WriteLine($"add while Redis is away: exit {refused.ExitCode}: {refused.Error.Trim()}");
+            Assert.That(refused.ExitCode, Is.EqualTo(1));
+            Assert.That(refused.ErrorLines, Has.Length.EqualTo(1));
+            Assert.That(refused.Error, Does.Contain("redis"));
+        }
+        finally
+        {
+            redis.Start();
+        }
+        // Redis is back: the silo goes on where it was, a camera can be added, the index catches up
+        var back = Stopwatch.StartNew();
+        Rtmm.Result added;
+        do
+        {
+            added = Cluster("lost", "add", "dock", "--source", clip, "--loop");
+        }
+        while (added.ExitCode != 0 && back.Elapsed < TimeSpan.FromSeconds(30));
+        TestContext.Out.WriteLine($"added {back.Elapsed.TotalSeconds:F1} s after Redis came back: {added.Out.Trim()}");
+        Assert.That(added.ExitCode, Is.Zero, added.ToString());
+        CameraHealth after;
+        back.Restart();
+        do
+        {
+            await Task.Delay(500);
+            after = await gate.Health();
+        }
+        while ((after.IndexError is not null || after.IndexFlushed < after.IndexFrames - 16) && back.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.That(after.IndexError, Is.Null, after.ToString());
+        Assert.That(after.IndexDropped, Is.Zero);
+        var listed = Cluster("lost", "list", "--json");
+        Assert.That(listed.Out, Does.Contain("\"camera\":\"gate\"").And.Contain("\"camera\":\"dock\""));
+    }
+
+    [Test]
     public void SiloWithAnotherModel_IsRefusedWithBothNames()
     {
         Silo("models", FreePort(), FreePort()); // the shipped model claims the cluster
