@@ -15,6 +15,8 @@ public sealed class CameraDirectoryState
 internal sealed class CameraDirectoryGrain(
     [PersistentState("directory", CameraGrain.StorageName)] IPersistentState<CameraDirectoryState> state, CameraOptions options) : Grain, ICameraDirectoryGrain
 {
+    readonly Dictionary<string, string> silos = new(StringComparer.Ordinal); // where each camera last said it runs (not stored: the rounds rebuild it)
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         this.RegisterGrainTimer(Revive, new GrainTimerCreationOptions(TimeSpan.Zero, options.ReviveInterval) { KeepAlive = true, Interleave = true });
@@ -23,17 +25,22 @@ internal sealed class CameraDirectoryGrain(
 
     async Task Revive(CancellationToken cancellationToken)
     {
-        foreach (var id in state.State.Cameras.ToList())
+        // all at once: the cameras of a lost silo load their models side by side on the silos that are up
+        var ids = state.State.Cameras.ToList();
+        var healths = await Task.WhenAll(ids.Select(async id =>
         {
             try
             {
-                await GrainFactory.GetGrain<ICameraGrain>(id).Health();
+                return await GrainFactory.GetGrain<ICameraGrain>(id).Health();
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
-                // a camera that cannot start says why in its own health; the next round tries again
+                return null; // a camera that cannot start says why in its own health; the next round tries again
             }
-        }
+        }));
+        for (int i = 0; i < ids.Count; i++)
+            if (healths[i] is { } h && state.State.Cameras.Contains(ids[i]))
+                silos[ids[i]] = h.Silo;
     }
 
     public async Task Add(string camera)
@@ -42,8 +49,19 @@ internal sealed class CameraDirectoryGrain(
             await state.WriteStateAsync();
     }
 
+    public Task Placed(string camera, string silo)
+    {
+        if (state.State.Cameras.Contains(camera))
+            silos[camera] = silo;
+        return Task.CompletedTask;
+    }
+
+    public Task<Dictionary<string, int>> CamerasBySilo() =>
+        Task.FromResult(silos.Where(kv => state.State.Cameras.Contains(kv.Key)).GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Count()));
+
     public async Task Remove(string camera)
     {
+        silos.Remove(camera);
         if (state.State.Cameras.Remove(camera))
             await state.WriteStateAsync();
     }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Placement;
 using Orleans.Runtime;
 
 namespace RealtimeMM.Cluster;
@@ -18,11 +17,9 @@ public sealed class CameraRegistration
 /// The camera grain: starts its <see cref="CameraPipeline"/> where it is activated (from its stored
 /// registration when it comes back after a deactivation or a lost silo) and keeps itself active while
 /// the camera runs. Questions and health interleave with each other (they only read the pipeline).
-/// A camera starts on the silo with the fewest activations (Orleans' activation-count placement), so the
-/// cameras spread evenly over the silos: with random placement, two silos sharing a machine served
-/// their cameras 2x apart under overload (<c>rtmm bench cluster</c>, docs/cluster.md).
+/// A camera starts on the silo that runs the fewest cameras (<see cref="CameraPlacement"/>).
 /// </summary>
-[ActivationCountBasedPlacement]
+[CameraPlacement]
 internal sealed class CameraGrain(
     [PersistentState("camera", CameraGrain.StorageName)] IPersistentState<CameraRegistration> registration,
     CameraOptions options,
@@ -52,6 +49,7 @@ internal sealed class CameraGrain(
         string silo = RuntimeIdentity;
         var present = registration.State.PresentAlerts.ToHashSet(StringComparer.Ordinal);
         pipeline = await Task.Run(() => CameraPipeline.Start(id, spec, options, silo, present, indexes));
+        await GrainFactory.GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).Placed(id, silo); // where cameras run: the next one goes where fewest do
         // a running camera stays active (the timer keeps the activation alive); its standing answers and alerts go out on the streams, in order
         keepAlive ??= this.RegisterGrainTimer(Publish, new GrainTimerCreationOptions(TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)) { KeepAlive = true });
     }

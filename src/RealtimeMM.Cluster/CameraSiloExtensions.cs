@@ -15,6 +15,7 @@ public static class CameraSiloExtensions
     public static ISiloBuilder AddCameras(this ISiloBuilder builder, CameraOptions? options = null)
     {
         builder.Services.AddSingleton(options ?? new CameraOptions());
+        builder.AddPlacementDirector<CameraPlacement, CameraPlacementDirector>();
         builder.AddCameraAlerts();
         // the directory starts the registered cameras (from storage); every silo keeps it active, so it
         // comes back on a silo that is up when the one it ran on is lost

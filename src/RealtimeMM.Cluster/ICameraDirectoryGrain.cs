@@ -13,6 +13,16 @@ public interface ICameraDirectoryGrain : IGrainWithStringKey
     [Alias("Remove")]
     Task Remove(string camera);
 
+    /// <summary>A camera says it runs on <paramref name="silo"/> (its silo's address, as Orleans writes it).</summary>
+    [Alias("Placed")]
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task Placed(string camera, string silo);
+
+    /// <summary>How many registered cameras run on each silo, as last reported (by the cameras when they start, and by the directory's rounds).</summary>
+    [Alias("CamerasBySilo")]
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<Dictionary<string, int>> CamerasBySilo();
+
     /// <summary>Every registered camera's id, sorted.</summary>
     [Alias("List")]
     [Orleans.Concurrency.AlwaysInterleave]

@@ -29,7 +29,7 @@ internal static class ClusterBench
 
     public sealed record Settings(int[] Cameras, int[] Silos, double WarmupSeconds, double Seconds, double SoakMinutes, int Threads, DevicePreference Device, string Out);
 
-    public sealed record Run(string Name, int Silos, int Cameras, double OfferedFps, double Seconds, double CapturedPerSecond, double ProcessedPerSecond,
+    public sealed record Run(string Name, int Silos, int Cameras, string Split, double OfferedFps, double Seconds, double CapturedPerSecond, double ProcessedPerSecond,
         double MostServed, double LeastServed, double AnsweredShare, long Dropped, double LatencyP50Ms, double LatencyP95Ms, long Answers, double MemoryPerCameraMb,
         double SiloMemoryMb, IReadOnlyList<(double Minutes, double Mb)> Memory)
     {
@@ -43,7 +43,10 @@ internal static class ClusterBench
         public double DecodeShare(double framesPerSecond) => framesPerSecond * DecodeMs / 1000 / Environment.ProcessorCount;
     }
 
-    public sealed record Report(Baseline Baseline, IReadOnlyList<Run> Scale, IReadOnlyList<Run> Targets, IReadOnlyList<SearchRun> Searches, string Clip);
+    public sealed record Report(Baseline Baseline, IReadOnlyList<Run> Scale, IReadOnlyList<Run> Targets, IReadOnlyList<SearchRun> Searches, IReadOnlyList<FailoverRun> Failovers, string Clip);
+
+    /// <summary>A silo SIGKILLed under cameras: how long each of its cameras took to process frames again on the other silo.</summary>
+    public sealed record FailoverRun(int Silos, int Cameras, int OnKilledSilo, double MedianSeconds, double MaxSeconds);
 
     /// <summary>Text searches over every camera's index (each filled with an hour at the default sampling) while the cameras run.</summary>
     public sealed record SearchRun(int Silos, int Cameras, int FramesPerCamera, int Searches, double P50Ms, double P95Ms, double MaxMs, double HitsPerSearch);
@@ -63,6 +66,7 @@ internal static class ClusterBench
         var scale = new List<Run>();
         var targets = new List<Run>();
         var searches = new List<SearchRun>();
+        var failovers = new List<FailoverRun>();
         var (hour, texts, header) = AnHourOfEmbeddings(clip30, s.Device, progress);
         foreach (int silos in s.Silos)
         {
@@ -76,9 +80,11 @@ internal static class ClusterBench
             targets.Add(RunCameras($"16 x {over:F2} fps (160% of the baseline)", client, processes, clipOver, over, 16, s.SoakMinutes > 0 ? s.SoakMinutes * 60 : s.Seconds,
                 s.SoakMinutes > 0 ? 10 : 0, s.WarmupSeconds, progress));
             searches.Add(RunSearches(client, processes, redis.Address, cluster, clipUnder, hour, texts, header, progress));
+            if (silos >= 2)
+                failovers.Add(RunFailover(client, processes, clipUnder, 8, progress)); // last: it kills a silo
             host.StopAsync().GetAwaiter().GetResult();
         }
-        return new Report(baseline, scale, targets, searches, "generated scenes, 640x480 MJPEG, 300 frames looping");
+        return new Report(baseline, scale, targets, searches, failovers, "generated scenes, 640x480 MJPEG, 300 frames looping");
     }
 
     /// <summary>A 640x480 MJPEG clip of 300 generated frames (moving scenes with cars) timed at <paramref name="fps"/>.</summary>
@@ -199,9 +205,10 @@ internal static class ClusterBench
         long done = ids.Select((_, i) => after[i].FramesProcessed - before[i].FramesProcessed).Sum();
         var latencies = answers.Where(a => a.At >= from && a.At <= to && a.LatencyMs is not null).Select(a => a.LatencyMs!.Value).Order().ToArray();
         double P(double p) => latencies.Length == 0 ? double.NaN : latencies[(int)Math.Min(latencies.Length - 1, p * latencies.Length)];
-        var run = new Run(name, silos.Count, n, fps, elapsed, captured / elapsed, done / elapsed, processed.Max(), processed.Min(),
+        string split = string.Join("/", after.GroupBy(h => h.Silo).Select(g => g.Count()).OrderDescending());
+        var run = new Run(name, silos.Count, n, split, fps, elapsed, captured / elapsed, done / elapsed, processed.Max(), processed.Min(),
             captured > 0 ? (double)done / captured : 0, captured - done, P(0.5), P(0.95), latencies.Length, (rssMb - idleMb) / n, rssMb, memory);
-        progress($"{name} on {silos.Count} silo(s): {run.ProcessedPerSecond:F1} frames/s in all ({run.PerCamera:F2} a camera), {100 * run.AnsweredShare:F1}% of offered answered, " +
+        progress($"{name} on {silos.Count} silo(s) (cameras {split}): {run.ProcessedPerSecond:F1} frames/s in all ({run.PerCamera:F2} a camera), {100 * run.AnsweredShare:F1}% of offered answered, " +
             $"p50 {run.LatencyP50Ms:F0} ms, p95 {run.LatencyP95Ms:F0} ms, most/least served {run.ServedRatio:F2}x, {run.MemoryPerCameraMb:F0} MB a camera");
         return run;
     }
@@ -260,6 +267,58 @@ internal static class ClusterBench
         times.Sort();
         var run = new SearchRun(silos.Count, cameras, hour.Count, times.Count, times[times.Count / 2], times[(int)(0.95 * times.Count)], times[^1], (double)hits / times.Count);
         progress($"search on {silos.Count} silo(s): {cameras} cameras x {hour.Count} frames, {run.Searches} searches: p50 {run.P50Ms:F1} ms, p95 {run.P95Ms:F1} ms, max {run.MaxMs:F1} ms");
+        return run;
+    }
+
+    /// <summary><paramref name="n"/> cameras on the silos; the silo with the most of them is SIGKILLed; each of its cameras is timed until it processes frames on another silo.</summary>
+    static FailoverRun RunFailover(IClusterClient client, SiloProcesses silos, string clip, int n, Action<string> progress)
+    {
+        var ids = Enumerable.Range(0, n).Select(i => $"failover{i:D2}").ToArray();
+        progress($"failover on {silos.Count} silos: starting {n} cameras");
+        foreach (var id in ids)
+            client.GetGrain<ICameraGrain>(id).Start(new CameraSpec { Source = clip, Loop = true, StandingQuestions = [Question] }).GetAwaiter().GetResult();
+        var clock = Stopwatch.StartNew();
+        CameraHealth[] healths;
+        while ((healths = Healths(client, ids)).Any(h => h.FramesProcessed == 0) && clock.Elapsed < TimeSpan.FromMinutes(3))
+            Thread.Sleep(500);
+        var victim = healths.GroupBy(h => h.Silo).OrderByDescending(g => g.Count()).First();
+        var moving = victim.Select(h => h.Camera).ToArray();
+        int index = silos.IndexOf(victim.Key);
+        progress($"failover: SIGKILL of silo {index} ({victim.Key}), which runs {moving.Length} of the {n} cameras");
+        silos.Kill(index);
+        clock.Restart();
+        var back = new Dictionary<string, double>();
+        while (back.Count < moving.Length && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            foreach (var id in moving.Where(m => !back.ContainsKey(m)))
+            {
+                try
+                {
+                    var h = client.GetGrain<ICameraGrain>(id).Health().WaitAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+                    if (h.Silo != victim.Key && h.FramesProcessed > 0)
+                        back[id] = clock.Elapsed.TotalSeconds;
+                }
+                catch (Exception e) when (e is OrleansException or TimeoutException or CameraException)
+                {
+                    // its silo is not yet declared dead, or it is starting on another
+                }
+            }
+            Thread.Sleep(100);
+        }
+        foreach (var id in ids)
+        {
+            try
+            {
+                client.GetGrain<ICameraGrain>(id).Remove().WaitAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+            }
+        }
+        var times = back.Values.Order().ToArray();
+        var run = new FailoverRun(silos.Count, n, moving.Length, times.Length == moving.Length ? times[times.Length / 2] : double.NaN,
+            times.Length == moving.Length ? times[^1] : double.PositiveInfinity);
+        progress($"failover: {times.Length} of {moving.Length} cameras processing again on another silo, median {run.MedianSeconds:F1} s, last {run.MaxSeconds:F1} s after the SIGKILL");
         return run;
     }
 
@@ -327,8 +386,19 @@ internal static class ClusterBench
     sealed class SiloProcesses : IDisposable
     {
         readonly List<Process> processes = [];
+        readonly List<int> ports = [];
 
         public int Count => processes.Count;
+
+        /// <summary>Which silo process an Orleans silo address (S127.0.0.1:PORT:GEN) is.</summary>
+        public int IndexOf(string siloAddress) => ports.FindIndex(p => siloAddress.Contains($":{p}:", StringComparison.Ordinal));
+
+        /// <summary>SIGKILLs silo <paramref name="index"/>: no goodbye to the cluster.</summary>
+        public void Kill(int index)
+        {
+            processes[index].Kill();
+            processes[index].WaitForExit(10_000);
+        }
 
         public static SiloProcesses Start(string redis, string cluster, int count, Settings s, Action<string> progress)
         {
@@ -338,7 +408,9 @@ internal static class ClusterBench
                 for (int i = 0; i < count; i++)
                 {
                     var (file, prefix) = Self();
-                    var info = new ProcessStartInfo(file, $"{prefix}serve --redis {redis} --cluster {cluster} --silo-port {FreePort()} --gateway-port {FreePort()} --device {s.Device} --threads {s.Threads}")
+                    int port = FreePort();
+                    silos.ports.Add(port);
+                    var info = new ProcessStartInfo(file, $"{prefix}serve --redis {redis} --cluster {cluster} --silo-port {port} --gateway-port {FreePort()} --device {s.Device} --threads {s.Threads}")
                         { RedirectStandardOutput = true, RedirectStandardError = true };
                     var p = Process.Start(info)!;
                     silos.processes.Add(p);
@@ -368,7 +440,7 @@ internal static class ClusterBench
         }
 
         /// <summary>The silos' resident memory in all (MB), from /proc.</summary>
-        public double RssMb() => processes.Sum(p =>
+        public double RssMb() => processes.Where(p => !p.HasExited).Sum(p =>
         {
             var line = File.ReadLines($"/proc/{p.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
             return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;

@@ -37,7 +37,7 @@ internal static class ClusterBenchCommand
             object RunJson(ClusterBench.Run x) => new
             {
                 decode_share_of_cores = Math.Round(r.Baseline.DecodeShare(x.CapturedPerSecond), 3),
-                name = x.Name, silos = x.Silos, cameras = x.Cameras, offered_fps_per_camera = Math.Round(x.OfferedFps, 3), seconds = Math.Round(x.Seconds, 1),
+                name = x.Name, silos = x.Silos, cameras = x.Cameras, cameras_per_silo = x.Split, offered_fps_per_camera = Math.Round(x.OfferedFps, 3), seconds = Math.Round(x.Seconds, 1),
                 captured_per_second = Math.Round(x.CapturedPerSecond, 2), processed_per_second = Math.Round(x.ProcessedPerSecond, 2), processed_per_camera = Math.Round(x.PerCamera, 3),
                 most_served = Math.Round(x.MostServed, 3), least_served = Math.Round(x.LeastServed, 3), served_ratio = Math.Round(x.ServedRatio, 2),
                 answered_share = Math.Round(x.AnsweredShare, 4), dropped = x.Dropped, latency_p50_ms = Math.Round(x.LatencyP50Ms, 1), latency_p95_ms = Math.Round(x.LatencyP95Ms, 1),
@@ -53,6 +53,12 @@ internal static class ClusterBenchCommand
                 benchmark = "cluster", machine, clip = r.Clip, question = ClusterBench.Question, threads = settings.Threads, device = settings.Device.ToString(),
                 baseline = new { processed_per_second = Math.Round(r.Baseline.ProcessedPerSecond, 2), decode_ms = Math.Round(r.Baseline.DecodeMs, 2), device = r.Baseline.Device },
                 scale = r.Scale.Select(RunJson), targets = r.Targets.Select(RunJson),
+                failover = r.Failovers.Select(x => new
+                {
+                    silos = x.Silos, cameras = x.Cameras, on_killed_silo = x.OnKilledSilo,
+                    median_seconds = double.IsFinite(x.MedianSeconds) ? Math.Round(x.MedianSeconds, 2) : (double?)null,
+                    max_seconds = double.IsFinite(x.MaxSeconds) ? Math.Round(x.MaxSeconds, 2) : (double?)null,
+                }),
                 search = r.Searches.Select(x => new
                 {
                     silos = x.Silos, cameras = x.Cameras, frames_per_camera = x.FramesPerCamera, searches = x.Searches,
@@ -77,6 +83,8 @@ internal static class ClusterBenchCommand
                 o.WriteLine($"  memory a camera costs, {silosCount} silo(s): {mb:F1} MB (slope of the silos' memory over 1-{r.Scale.Max(x => x.Cameras)} cameras)");
             foreach (var x in r.Searches)
                 o.WriteLine($"  search, {x.Silos} silo(s): {x.Cameras} cameras x {x.FramesPerCamera} frames (an hour each) while they run: p50 {x.P50Ms:F1} ms, p95 {x.P95Ms:F1} ms, max {x.MaxMs:F1} ms over {x.Searches} searches");
+            foreach (var x in r.Failovers)
+                o.WriteLine($"  failover, {x.Silos} silos: SIGKILL of the silo running {x.OnKilledSilo} of {x.Cameras} cameras: processing again on another silo after {x.MedianSeconds:F1} s (median), {x.MaxSeconds:F1} s (last)");
             o.WriteLine($"wrote {Path.Combine(dir, "report.json")}, throughput.png, latency.png{(r.Targets.Any(t => t.Memory.Count > 0) ? ", memory.png" : "")}");
             return 0;
         });
