@@ -12,7 +12,7 @@ internal static class ClusterCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var command = new Command("cluster", "Cameras of a cluster started with rtmm serve: add, remove, list, ask, search, watch");
+        var command = new Command("cluster", "Cameras of a cluster started with rtmm serve: add, remove, list, ask, standing, search, watch");
         var redis = ServeCommand.Redis();
         var clusterId = ServeCommand.ClusterId();
         var json = Options.Json();
@@ -109,6 +109,20 @@ internal static class ClusterCommand
             PrintAnswer(terminal, asJson, await client.GetGrain<ICameraGrain>(parse.GetValue(askId)!).Ask(q));
         }));
 
+        var standingId = new Argument<string>("camera") { Description = "The camera's id" };
+        var addQuestion = new Option<string[]>("--ask") { Description = "Add this standing question to the running camera (kept in its registration; repeatable)" };
+        var standingCommand = new Command("standing", "The camera's latest answer to each standing question (--ask adds one first)") { standingId, addQuestion };
+        standingCommand.SetGuardedAction(terminal, (parse, cancel) => Run(terminal, Cluster(parse), cancel, async client =>
+        {
+            var camera = client.GetGrain<ICameraGrain>(parse.GetValue(standingId)!);
+            foreach (var q in parse.GetValue(addQuestion) ?? [])
+                await camera.AddStandingQuestion(q);
+            if ((parse.GetValue(addQuestion) ?? []).Length > 0)
+                await Task.Delay(1000, cancel); // answered about the next frames
+            foreach (var a in await camera.Standing())
+                PrintAnswer(terminal, parse.GetValue(json), a);
+        }));
+
         var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds (default: until Ctrl+C)" };
         var withAnswers = new Option<bool>("--answers") { Description = "Also print every camera's standing answers as they come" };
         var watch = new Command("watch", "Print every camera's alerts as they are raised and cleared (and, with --answers, its standing answers)") { seconds, withAnswers };
@@ -191,6 +205,7 @@ internal static class ClusterCommand
 
         command.Subcommands.Add(add);
         command.Subcommands.Add(search);
+        command.Subcommands.Add(standingCommand);
         command.Subcommands.Add(watch);
         command.Subcommands.Add(remove);
         command.Subcommands.Add(list);

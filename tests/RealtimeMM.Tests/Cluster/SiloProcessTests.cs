@@ -90,6 +90,11 @@ public class SiloProcessTests : TestBase
         Assert.That(second.HasExited, Is.False);
         var again = Cluster("kill", "ask", "gate", "--query", "is there a car");
         Assert.That(again.ExitCode, Is.Zero, again.ToString());
+        // the standing question registered before the kill is answered on the new silo; another one added from the command line
+        var standing = Cluster("kill", "standing", "gate", "--ask", "is there a person", "--json");
+        TestContext.Out.WriteLine(standing.Out);
+        Assert.That(standing.ExitCode, Is.Zero, standing.ToString());
+        Assert.That(standing.Out, Does.Contain("\"query\":\"how many cars are there\"").And.Contain("\"query\":\"is there a person\""));
         // every index record flushed before the kill is still there, and the camera searches them where it runs now
         var after = indexes.Read("gate", 128);
         Assert.That(after.Take(flushed.Count).Select(f => (f.FrameIndex, f.Seconds)), Is.EqualTo(flushed.Select(f => (f.FrameIndex, f.Seconds))), "0 flushed records lost");
