@@ -56,8 +56,8 @@ internal sealed class CameraDirectoryGrain(
         return Task.CompletedTask;
     }
 
-    public Task<Dictionary<string, int>> CamerasBySilo() =>
-        Task.FromResult(silos.Where(kv => state.State.Cameras.Contains(kv.Key)).GroupBy(kv => kv.Value).ToDictionary(g => g.Key, g => g.Count()));
+    public Task<Dictionary<string, string>> CameraSilos() =>
+        Task.FromResult(silos.Where(kv => state.State.Cameras.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
 
     public async Task Remove(string camera)
     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using RealtimeMM.Search;
 using StackExchange.Redis;
 
@@ -87,7 +86,7 @@ internal sealed class CameraIndex : IFrameIndexWriter
         if (existing.HasValue)
         {
             var old = System.Text.Json.JsonSerializer.Deserialize<FrameIndexHeader>((string)existing!);
-            if (old is null || old.Fingerprint != header.Fingerprint || old.Dimensions != header.Dimensions)
+            if (!header.SameEmbeddings(old))
             {
                 // another model's embeddings are not comparable: set them aside, under their fingerprint
                 string aside = $"{key}:model-{old?.Fingerprint ?? "unknown"}";
@@ -125,9 +124,8 @@ internal sealed class CameraIndex : IFrameIndexWriter
                 if (record is null || record.Length != FrameIndexFormat.RecordSize(dim) || !FrameIndexFormat.RecordIntact(record))
                     continue; // not a record of this index: never searched
                 var values = new float[dim];
-                for (int i = 0; i < dim; i++)
-                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(record.AsSpan(16 + 4 * i));
-                yield return new IndexedFrame(BinaryPrimitives.ReadInt64LittleEndian(record), BinaryPrimitives.ReadDoubleLittleEndian(record.AsSpan(8)), values);
+                var (frame, seconds) = FrameIndexFormat.ReadRecord(record, values);
+                yield return new IndexedFrame(frame, seconds, values);
             }
             if (entries.Length < 2048)
                 yield break;

@@ -38,6 +38,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
     TextSearch? textSearch;
     bool disposed;
     int outstandingAsks;
+    readonly int yes; // the answer vocabulary's "yes", for alert scores
 
     CameraPipeline(string camera, CameraSpec spec, CameraOptions options, RealtimeSession session, string silo, IReadOnlySet<string> presentAlerts, CameraIndex? index)
     {
@@ -46,6 +47,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
         this.silo = silo;
         this.options = options;
         this.session = session;
+        yes = Array.IndexOf(session.Answerer.Bundle.Manifest.Answers, "yes");
         Spec = spec;
         foreach (var q in spec.StandingQuestions)
             AddStanding(q);
@@ -66,8 +68,7 @@ internal sealed class CameraPipeline : IAsyncDisposable
             }
             if (alerts.TryGetValue(a.Query, out var alert))
             {
-                // the probability of "yes": the answer's confidence in its yes or no
-                float score = !a.Answered ? 0f : a.Text == "yes" ? a.Confidence : a.Text == "no" ? 1 - a.Confidence : 0f;
+                float score = TextAlerts.Score(a, yes); // as the SDK's own alerts score it
                 if (alert.Update(score) is { } up)
                     raised.Enqueue(new CameraAlert { Camera = camera, Text = alert.Text, Raised = up, Score = score, At = DateTimeOffset.UtcNow, Silo = silo });
             }

@@ -22,34 +22,40 @@ public sealed class CameraPlacement : PlacementStrategy
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
 public sealed class CameraPlacementAttribute() : PlacementAttribute(CameraPlacement.Instance);
 
-/// <summary>Asks the camera directory how many cameras run on each compatible silo and picks the silo with the fewest; ties at random.</summary>
+/// <summary>Asks the camera directory where the cameras run and picks the compatible silo running the fewest; ties at random.</summary>
 internal sealed class CameraPlacementDirector(IGrainFactory grains) : IPlacementDirector
 {
-    // cameras this silo placed in the last seconds, not yet counted by the directory (several placed at once: a lost silo's cameras)
-    readonly List<(string Silo, long At)> recent = [];
+    // where this silo placed cameras in the last seconds (several placed at once, such as a lost
+    // silo's cameras, before any has reported to the directory); a camera counts once, here or there
+    readonly Dictionary<string, (string Silo, long At)> recent = [];
 
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var silos = context.GetCompatibleSilos(target);
         if (silos.Length == 1)
             return silos[0];
-        Dictionary<string, int> running;
+        Dictionary<string, string> where;
         try
         {
-            running = await grains.GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).CamerasBySilo();
+            where = await grains.GetGrain<ICameraDirectoryGrain>(ICameraDirectoryGrain.Key).CameraSilos();
         }
         catch (Exception e) when (e is OrleansException or TimeoutException)
         {
             return silos[Random.Shared.Next(silos.Length)]; // the directory cannot answer (Redis away): place at random rather than not at all
         }
+        string camera = target.GrainIdentity.Key.ToString() ?? "";
         lock (recent)
         {
-            recent.RemoveAll(r => System.Diagnostics.Stopwatch.GetElapsedTime(r.At) > TimeSpan.FromSeconds(5));
-            var counts = silos.Select(s => (Silo: s, Cameras: running.GetValueOrDefault(s.ToString()) + recent.Count(r => r.Silo == s.ToString()))).ToList();
+            foreach (var gone in recent.Where(r => System.Diagnostics.Stopwatch.GetElapsedTime(r.Value.At) > TimeSpan.FromSeconds(5)).Select(r => r.Key).ToList())
+                recent.Remove(gone);
+            foreach (var (placed, r) in recent)
+                where[placed] = r.Silo;
+            where.Remove(camera); // the one being placed
+            var counts = silos.Select(s => (Silo: s, Cameras: where.Values.Count(v => v == s.ToString()))).ToList();
             int fewest = counts.Min(c => c.Cameras);
             var candidates = counts.Where(c => c.Cameras == fewest).ToArray();
             var chosen = candidates[Random.Shared.Next(candidates.Length)].Silo;
-            recent.Add((chosen.ToString(), System.Diagnostics.Stopwatch.GetTimestamp()));
+            recent[camera] = (chosen.ToString(), System.Diagnostics.Stopwatch.GetTimestamp());
             return chosen;
         }
     }

@@ -18,10 +18,10 @@ public interface ICameraDirectoryGrain : IGrainWithStringKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task Placed(string camera, string silo);
 
-    /// <summary>How many registered cameras run on each silo, as last reported (by the cameras when they start, and by the directory's rounds).</summary>
-    [Alias("CamerasBySilo")]
+    /// <summary>Where each registered camera runs (camera id to silo address), as last reported (by the cameras when they start, and by the directory's rounds).</summary>
+    [Alias("CameraSilos")]
     [Orleans.Concurrency.AlwaysInterleave]
-    Task<Dictionary<string, int>> CamerasBySilo();
+    Task<Dictionary<string, string>> CameraSilos();
 
     /// <summary>Every registered camera's id, sorted.</summary>
     [Alias("List")]

@@ -28,14 +28,13 @@ public sealed class ImageFeatures : IDisposable
         Options = options;
         this.encoder = encoder;
         this.preprocessor = preprocessor;
-        int stride = 1 << (options.Stage + 1);
-        map = new FeatureMap(options.Height / stride, options.Width / stride, channels, options.Width, options.Height);
+        map = new FeatureMap(options.Cells.Rows, options.Cells.Columns, channels, options.Width, options.Height);
     }
 
     public ImageFeatureOptions Options { get; }
 
     /// <summary>What the features are, as a vocabulary file records it: vectors from another extractor do not compare.</summary>
-    public string Name => $"resnet18-imagenet/stage{Options.Stage}/{Options.Width}x{Options.Height}";
+    public string Name => Options.Name;
 
     /// <summary>Where preprocessing runs: <c>vulkan:NAME</c> or <c>cpu</c>.</summary>
     public string Device => preprocessor.Device;
@@ -69,6 +68,8 @@ public sealed class ImageFeatures : IDisposable
             var net = File.ReadAllBytes(netPath);
             output = StageOutput(net, options.Stage);
             cut = OnnxSurgery.CutAt(net, output, swapInputChannels: true);
+            if (options.Density != FeatureDensity.Plain)
+                cut = OnnxSurgery.Densify(cut, StageOutput(net, options.Stage - 1), rowsToo: options.Density == FeatureDensity.Double);
             channels = 32 << options.Stage;
             // The preprocessing model subtracts a 224x224 BGR mean image from 0..255 pixels: its per-channel mean, in RGB, in [0, 1] units
             var (values, dims) = OnnxSurgery.Initializer(File.ReadAllBytes(prepPath), "MeanImage");
@@ -81,9 +82,9 @@ public sealed class ImageFeatures : IDisposable
             throw new ModelBundleException(netPath, "graph", $"not the ResNet18 this SDK expects ({e.Message})", e);
         }
         var spec = new PreprocessSpec { Width = options.Width, Height = options.Height, Mean = mean, Std = new Vector3(1 / 255f), Fit = FitMode.Stretch };
-        int stride = 1 << (options.Stage + 1);
+        var (rows, columns) = options.Cells;
         var encoder = new OrtEncoder<float>(netPath, OnnxSurgery.InputName(cut), [1, 3, options.Height, options.Width],
-            [(output, [1, channels, options.Height / stride, options.Width / stride])],
+            [(output, [1, channels, rows, columns])],
             options.Threads > 0 ? options.Threads : Environment.ProcessorCount, options.Spinning, model: cut);
         IPreprocessor? pre = null;
         try

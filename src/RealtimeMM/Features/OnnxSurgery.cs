@@ -9,12 +9,13 @@ namespace RealtimeMM.Features;
 /// height and width free, and can swap the colour channels the first convolution reads (so a
 /// network trained on BGR takes RGB). Everything else is copied byte for byte.
 /// </summary>
-internal static class OnnxSurgery
+internal static partial class OnnxSurgery
 {
     // Field numbers from onnx.proto (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto).
     const int ModelGraph = 7;
     const int GraphNode = 1, GraphInitializer = 5, GraphInput = 11, GraphOutput = 12, GraphValueInfo = 13;
-    const int NodeInput = 1, NodeOutput = 2, NodeOpType = 4;
+    const int NodeInput = 1, NodeOutput = 2, NodeOpType = 4, NodeAttribute = 5;
+    const int AttributeName = 1, AttributeInts = 8, AttributeType = 20, AttributeTypeInts = 7;
     const int TensorDims = 1, TensorDataType = 2, TensorFloatData = 4, TensorName = 8, TensorRawData = 9;
     const int ValueInfoName = 1;
 
@@ -90,11 +91,16 @@ internal static class OnnxSurgery
             }
         }
         writer.WriteBytes(GraphOutput, ImageValueInfo(output, "channels", "rows", "columns"));
+        return WithGraph(modelFields, writer.ToArray());
+    }
 
+    /// <summary>The model's fields with its graph replaced.</summary>
+    static byte[] WithGraph(List<Field> modelFields, byte[] graph)
+    {
         var result = new ProtoWriter();
         foreach (var f in modelFields)
             if (f.Number == ModelGraph)
-                result.WriteBytes(ModelGraph, writer.ToArray());
+                result.WriteBytes(ModelGraph, graph);
             else
                 result.Write(f);
         return result.ToArray();

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
-
 namespace RealtimeMM.Search;
 
 /// <summary>
@@ -42,11 +39,8 @@ public sealed class FrameIndex
         var embedding = new float[dim];
         long end = FrameIndexFormat.ReadRecords(stream, start, dim, record =>
         {
-            MemoryMarshal.Cast<byte, float>(record.Slice(16, 4 * dim)).CopyTo(embedding);
-            if (!BitConverter.IsLittleEndian)
-                for (int i = 0; i < dim; i++)
-                    embedding[i] = BinaryPrimitives.ReadSingleLittleEndian(record[(16 + 4 * i)..]);
-            store.Add(BinaryPrimitives.ReadInt64LittleEndian(record), BinaryPrimitives.ReadDoubleLittleEndian(record[8..]), embedding);
+            var (frame, seconds) = FrameIndexFormat.ReadRecord(record, embedding);
+            store.Add(frame, seconds, embedding);
         });
         FrameIndexRecovery? recovered = stream.Length > end
             ? new(store.Count, stream.Length - end, (stream.Length - end) % size == 0 ? "a record failed its CRC" : "a record was cut short")

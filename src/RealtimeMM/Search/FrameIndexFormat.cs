@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
@@ -65,6 +66,23 @@ internal static class FrameIndexFormat
         int crcAt = 16 + 4 * embedding.Length;
         BinaryPrimitives.WriteUInt32LittleEndian(record[crcAt..], Crc32.HashToUInt32(record[..crcAt]));
         BinaryPrimitives.WriteUInt32LittleEndian(record[(crcAt + 4)..], 0);
+    }
+
+    /// <summary>
+    /// A record's frame number and seconds, and its embedding into <paramref name="embedding"/> when
+    /// given (the record's CRC is not checked here: <see cref="RecordIntact"/>).
+    /// </summary>
+    public static (long Frame, double Seconds) ReadRecord(ReadOnlySpan<byte> record, Span<float> embedding = default)
+    {
+        if (!embedding.IsEmpty)
+        {
+            if (BitConverter.IsLittleEndian)
+                MemoryMarshal.Cast<byte, float>(record.Slice(16, 4 * embedding.Length)).CopyTo(embedding);
+            else
+                for (int i = 0; i < embedding.Length; i++)
+                    embedding[i] = BinaryPrimitives.ReadSingleLittleEndian(record[(16 + 4 * i)..]);
+        }
+        return (BinaryPrimitives.ReadInt64LittleEndian(record), BinaryPrimitives.ReadDoubleLittleEndian(record[8..]));
     }
 
     /// <summary>Whether a record's CRC holds (a torn or overwritten record fails).</summary>

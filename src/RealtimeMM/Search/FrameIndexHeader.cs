@@ -57,6 +57,9 @@ public sealed record FrameIndexHeader
             throw new FrameIndexException(file, $"holds {Dimensions}-dim embeddings, the model makes {bundle.Manifest.EmbeddingDim}");
     }
 
+    /// <summary>Whether embeddings under <paramref name="other"/> compare with these (same model weights, same size).</summary>
+    internal bool SameEmbeddings(FrameIndexHeader? other) => other is not null && other.Fingerprint == Fingerprint && other.Dimensions == Dimensions;
+
     internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this);
 
     internal static FrameIndexHeader? FromJson(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<FrameIndexHeader>(json);

@@ -72,15 +72,14 @@ public sealed class FrameIndexWriter : IFrameIndexWriter
         try
         {
             var existing = FrameIndexFormat.ReadHeader(stream, path, out long start);
-            if (existing.Fingerprint != header.Fingerprint || existing.Dimensions != header.Dimensions)
+            if (!header.SameEmbeddings(existing))
                 throw new FrameIndexException(path, $"made with model '{existing.Model}' (fingerprint {existing.Fingerprint}, {existing.Dimensions} dims), not '{header.Model}' ({header.Fingerprint}, {header.Dimensions} dims): refusing to mix embeddings; use another file");
             long records = 0, lastFrame = -1;
             double lastSeconds = double.NaN;
             long end = FrameIndexFormat.ReadRecords(stream, start, existing.Dimensions, record =>
             {
                 records++;
-                lastFrame = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(record);
-                lastSeconds = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(record[8..]);
+                (lastFrame, lastSeconds) = FrameIndexFormat.ReadRecord(record);
             });
             FrameIndexRecovery? recovered = null;
             if (stream.Length > end)

@@ -58,15 +58,19 @@ public sealed class TextAlerts
         var events = new List<AlertEvent>();
         for (int i = 0; i < alerts.Count; i++)
         {
-            float score = Score(answers[i]);
+            float score = Score(answers[i], yes);
             if (alerts[i].Alert.Update(score) is { } raised)
                 events.Add(new AlertEvent(alerts[i].Alert.Text, raised, frameIndex, timestamp, score, answers[i].Attention));
         }
         return events;
     }
 
-    /// <summary>The model's probability of "yes"; from an answerer without the scene model's answer vocabulary (taught examples, CLIP), its confidence in its yes or no (0 when it could not answer).</summary>
-    float Score(Answer answer) => !answer.Answered ? 0f
-        : answer.Probabilities is { } p ? p[yes]
+    /// <summary>
+    /// How likely "yes" is, as alerts score it: the model's probability of "yes" (the answer
+    /// vocabulary's entry <paramref name="yes"/>); from an answerer without that vocabulary (taught
+    /// examples, CLIP), its confidence in its yes or no; 0 when it could not answer.
+    /// </summary>
+    internal static float Score(Answer answer, int yes) => !answer.Answered ? 0f
+        : answer.Probabilities is { } p && yes >= 0 && yes < p.Length ? p[yes]
         : answer.Text == "yes" ? answer.Confidence : answer.Text == "no" ? 1 - answer.Confidence : 0f;
 }

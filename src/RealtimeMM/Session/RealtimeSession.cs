@@ -25,6 +25,7 @@ namespace RealtimeMM.Session;
 public sealed partial class RealtimeSession : IAsyncDisposable, IDisposable
 {
     readonly QuestionAnswerer answerer;
+    internal QuestionAnswerer Answerer => answerer;
     readonly StandingQuestions standing;
     IOverlayRenderer overlay;
     readonly FrameSlot slot = new();

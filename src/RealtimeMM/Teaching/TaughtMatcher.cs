@@ -8,9 +8,9 @@ namespace RealtimeMM.Teaching;
 /// example minus its likeness to the nearest thing its examples were shown against (the
 /// background and the negative examples): above zero, the cell looks more like the name than like
 /// anything else it was shown. An instance is a peak of that score above <see cref="Presence"/>,
-/// highest within one cell across and two down (things people teach stand upright more often than
-/// not); its box is the cells above zero nearer to it than to any other peak.
-/// Chosen on vtest.avi's development frames (40, 70, 100), not its test frames.
+/// highest within half the examples' size across and down (in whole cells, at least one); its box
+/// is the cells above zero nearer to it than to any other peak. Chosen on vtest.avi's development
+/// frames (40, 70, 100), not its test frames.
 /// </summary>
 internal static class TaughtMatcher
 {
@@ -37,31 +37,19 @@ internal static class TaughtMatcher
     public static void Score(FeatureMap map, Model model, float[] score)
     {
         int cells = map.Rows * map.Columns;
-        var best = new float[cells];
-        var t = new float[cells];
-        Max(map, model.Positives, best, t);
-        Array.Copy(best, score, cells);
+        map.MaxSimilarity(model.Positives, score);
         if (model.Negatives.Length > 0)
         {
-            Max(map, model.Negatives, best, t);
+            var best = new float[cells];
+            map.MaxSimilarity(model.Negatives, best);
             TensorPrimitives.Subtract(score.AsSpan(0, cells), best, score.AsSpan(0, cells));
-        }
-    }
-
-    static void Max(FeatureMap map, float[][] vectors, float[] best, float[] t)
-    {
-        Array.Fill(best, -1f);
-        foreach (var v in vectors)
-        {
-            map.Similarity(v, t);
-            TensorPrimitives.Max(best, t, best);
         }
     }
 
     /// <summary>
     /// The instances in a scored grid, best first: peaks above <paramref name="presence"/> at least
     /// half a thing's size apart (<paramref name="width"/> and <paramref name="height"/> as shares of
-    /// the frame; in cells, at least one).
+    /// the frame; in whole cells, at least one).
     /// </summary>
     public static List<TaughtInstance> Instances(ScoreGrid grid, float presence, double width, double height)
     {
@@ -177,8 +165,7 @@ internal static class TaughtMatcher
     {
         int cells = map.Rows * map.Columns;
         var likeness = new float[cells];
-        var t = new float[cells];
-        Max(map, positives, likeness, t);
+        map.MaxSimilarity(positives, likeness);
         float leastInside = float.MaxValue;
         for (int r = 0; r < map.Rows; r++)
             for (int c = 0; c < map.Columns; c++)

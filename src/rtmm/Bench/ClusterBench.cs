@@ -159,14 +159,9 @@ internal static class ClusterBench
 
     static Run RunCameras(string name, IClusterClient client, SiloProcesses silos, string clip, double fps, int n, double seconds, double memoryEverySeconds, double warmup, Action<string> progress)
     {
-        var ids = Enumerable.Range(0, n).Select(i => $"cam{i:D2}").ToArray();
         double idleMb = silos.RssMb();
         progress($"{name} on {silos.Count} silo(s): starting {n} camera(s)");
-        foreach (var id in ids)
-            client.GetGrain<ICameraGrain>(id).Start(new CameraSpec { Source = clip, Loop = true, StandingQuestions = [Question] }).GetAwaiter().GetResult();
-        var clock = Stopwatch.StartNew();
-        while (Healths(client, ids).Any(h => h.FramesProcessed == 0) && clock.Elapsed < TimeSpan.FromMinutes(3))
-            Thread.Sleep(500);
+        var ids = StartCameras(client, "cam", n, clip);
         Thread.Sleep(TimeSpan.FromSeconds(warmup));
         var answers = new ConcurrentQueue<CameraAnswer>();
         var subscription = CameraAlerts.SubscribeAnswersAsync(client, b =>
@@ -180,7 +175,7 @@ internal static class ClusterBench
         var from = DateTimeOffset.UtcNow;
         progress($"{name} on {silos.Count} silo(s): measuring {seconds:F0} s");
         var memory = new List<(double, double)>();
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
             double wait = memoryEverySeconds > 0 ? Math.Min(memoryEverySeconds, seconds - clock.Elapsed.TotalSeconds) : seconds - clock.Elapsed.TotalSeconds;
@@ -196,8 +191,7 @@ internal static class ClusterBench
         var to = DateTimeOffset.UtcNow;
         double rssMb = silos.RssMb();
         subscription.UnsubscribeAsync().GetAwaiter().GetResult();
-        foreach (var id in ids)
-            client.GetGrain<ICameraGrain>(id).Remove().GetAwaiter().GetResult();
+        RemoveCameras(client, ids);
         Thread.Sleep(2000);
 
         var processed = ids.Select((_, i) => (after[i].FramesProcessed - before[i].FramesProcessed) / elapsed).ToArray();
@@ -239,16 +233,12 @@ internal static class ClusterBench
         IReadOnlyList<string> texts, FrameIndexHeader header, Action<string> progress)
     {
         const int cameras = 16;
-        var ids = Enumerable.Range(0, cameras).Select(i => $"search{i:D2}").ToArray();
+        var ids = Ids("search", cameras);
         progress($"search on {silos.Count} silo(s): filling {cameras} cameras' indexes with {hour.Count} frames each");
         using (var store = new CameraIndexStore(redis, cluster))
             foreach (var id in ids)
                 store.Fill(id, header, hour);
-        foreach (var id in ids)
-            client.GetGrain<ICameraGrain>(id).Start(new CameraSpec { Source = clip, Loop = true, StandingQuestions = [Question] }).GetAwaiter().GetResult();
-        var clock = Stopwatch.StartNew();
-        while (Healths(client, ids).Any(h => h.FramesProcessed == 0 || h.IndexFrames < hour.Count) && clock.Elapsed < TimeSpan.FromMinutes(3))
-            Thread.Sleep(500);
+        StartCameras(client, "search", cameras, clip, h => h.IndexFrames >= hour.Count);
         var times = new List<double>();
         long hits = 0;
         for (int i = 0; i < 120; i++)
@@ -262,8 +252,7 @@ internal static class ClusterBench
                 hits += found.Hits.Count;
             }
         }
-        foreach (var id in ids)
-            client.GetGrain<ICameraGrain>(id).Remove().GetAwaiter().GetResult();
+        RemoveCameras(client, ids);
         times.Sort();
         var run = new SearchRun(silos.Count, cameras, hour.Count, times.Count, times[times.Count / 2], times[(int)(0.95 * times.Count)], times[^1], (double)hits / times.Count);
         progress($"search on {silos.Count} silo(s): {cameras} cameras x {hour.Count} frames, {run.Searches} searches: p50 {run.P50Ms:F1} ms, p95 {run.P95Ms:F1} ms, max {run.MaxMs:F1} ms");
@@ -273,20 +262,15 @@ internal static class ClusterBench
     /// <summary><paramref name="n"/> cameras on the silos; the silo with the most of them is SIGKILLed; each of its cameras is timed until it processes frames on another silo.</summary>
     static FailoverRun RunFailover(IClusterClient client, SiloProcesses silos, string clip, int n, Action<string> progress)
     {
-        var ids = Enumerable.Range(0, n).Select(i => $"failover{i:D2}").ToArray();
         progress($"failover on {silos.Count} silos: starting {n} cameras");
-        foreach (var id in ids)
-            client.GetGrain<ICameraGrain>(id).Start(new CameraSpec { Source = clip, Loop = true, StandingQuestions = [Question] }).GetAwaiter().GetResult();
-        var clock = Stopwatch.StartNew();
-        CameraHealth[] healths;
-        while ((healths = Healths(client, ids)).Any(h => h.FramesProcessed == 0) && clock.Elapsed < TimeSpan.FromMinutes(3))
-            Thread.Sleep(500);
+        var ids = StartCameras(client, "failover", n, clip);
+        var healths = Healths(client, ids);
         var victim = healths.GroupBy(h => h.Silo).OrderByDescending(g => g.Count()).First();
         var moving = victim.Select(h => h.Camera).ToArray();
         int index = silos.IndexOf(victim.Key);
         progress($"failover: SIGKILL of silo {index} ({victim.Key}), which runs {moving.Length} of the {n} cameras");
         silos.Kill(index);
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         var back = new Dictionary<string, double>();
         while (back.Count < moving.Length && clock.Elapsed < TimeSpan.FromMinutes(2))
         {
@@ -305,6 +289,34 @@ internal static class ClusterBench
             }
             Thread.Sleep(100);
         }
+        RemoveCameras(client, ids);
+        var times = back.Values.Order().ToArray();
+        var run = new FailoverRun(silos.Count, n, moving.Length, times.Length == moving.Length ? times[times.Length / 2] : double.NaN,
+            times.Length == moving.Length ? times[^1] : double.PositiveInfinity);
+        progress($"failover: {times.Length} of {moving.Length} cameras processing again on another silo, median {run.MedianSeconds:F1} s, last {run.MaxSeconds:F1} s after the SIGKILL");
+        return run;
+    }
+
+    static string[] Ids(string prefix, int n) => Enumerable.Range(0, n).Select(i => $"{prefix}{i:D2}").ToArray();
+
+    /// <summary>
+    /// Starts <paramref name="n"/> cameras replaying the clip with the one standing question, and
+    /// waits (up to 3 minutes) until each has processed a frame and meets <paramref name="ready"/>.
+    /// </summary>
+    static string[] StartCameras(IClusterClient client, string prefix, int n, string clip, Func<CameraHealth, bool>? ready = null)
+    {
+        var ids = Ids(prefix, n);
+        foreach (var id in ids)
+            client.GetGrain<ICameraGrain>(id).Start(new CameraSpec { Source = clip, Loop = true, StandingQuestions = [Question] }).GetAwaiter().GetResult();
+        var clock = Stopwatch.StartNew();
+        while (Healths(client, ids).Any(h => h.FramesProcessed == 0 || (ready is not null && !ready(h))) && clock.Elapsed < TimeSpan.FromMinutes(3))
+            Thread.Sleep(500);
+        return ids;
+    }
+
+    /// <summary>Removes the cameras; one whose silo is gone and that is not back within 30 s is left to the directory.</summary>
+    static void RemoveCameras(IClusterClient client, IEnumerable<string> ids)
+    {
         foreach (var id in ids)
         {
             try
@@ -315,11 +327,6 @@ internal static class ClusterBench
             {
             }
         }
-        var times = back.Values.Order().ToArray();
-        var run = new FailoverRun(silos.Count, n, moving.Length, times.Length == moving.Length ? times[times.Length / 2] : double.NaN,
-            times.Length == moving.Length ? times[^1] : double.PositiveInfinity);
-        progress($"failover: {times.Length} of {moving.Length} cameras processing again on another silo, median {run.MedianSeconds:F1} s, last {run.MaxSeconds:F1} s after the SIGKILL");
-        return run;
     }
 
     static CameraHealth[] Healths(IClusterClient client, string[] ids) =>

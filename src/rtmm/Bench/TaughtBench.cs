@@ -16,12 +16,13 @@ namespace RealtimeMM.Cli.Bench;
 /// </summary>
 internal static class TaughtBench
 {
-    public sealed record Run(string Answerer, int Frames, double Seconds, double EncodeMs, double AnswerMs, string Device)
+    public sealed record Run(string Answerer, string Features, int Frames, double Seconds, double EncodeMs, double AnswerMs, string Device)
     {
         public double Fps => Frames / Seconds;
     }
 
-    public static (Run Taught, Run Scene) Measure(string footage, double seconds, int threads, Action<string> progress)
+    /// <summary>One taught run for each feature density (their cost and the SDK's default side by side), then the scene model's.</summary>
+    public static (IReadOnlyList<Run> Taught, Run Scene) Measure(string footage, double seconds, int threads, IReadOnlyList<FeatureDensity> densities, Action<string> progress)
     {
         string json = Path.Combine(footage, "vtest.json");
         if (!File.Exists(json))
@@ -33,9 +34,10 @@ internal static class TaughtBench
         var boxes = teach.GetProperty("boxes").EnumerateArray()
             .Select(b => new BoxF((float)(b[0].GetDouble() * sx), (float)(b[1].GetDouble() * sy), (float)(b[2].GetDouble() * sx), (float)(b[3].GetDouble() * sy))).ToArray();
 
-        Run Time(bool teaching)
+        Run Time(bool teaching, FeatureDensity density)
         {
-            using var session = RealtimeSession.Create(new RealtimeSessionOptions { Teaching = teaching, InferenceThreads = threads, Features = new ImageFeatureOptions { Threads = threads, Spinning = false } });
+            var features = new ImageFeatureOptions { Threads = threads, Spinning = false, Density = density };
+            using var session = RealtimeSession.Create(new RealtimeSessionOptions { Teaching = teaching, InferenceThreads = threads, Features = features });
             if (teaching)
                 foreach (var b in boxes)
                     session.Teach("person", teachFrame.AsSpan(), 640, 480, 640 * 3, b);
@@ -44,7 +46,7 @@ internal static class TaughtBench
             session.Answered += (_, a) => answerer = a.Answerer;
             var encode = new List<double>();
             var answer = new List<double>();
-            progress($"{(teaching ? "taught examples" : "scene model")}: {seconds} s of 640x480 frames, each decoded, answered, then the next ({session.Device})");
+            progress($"{(teaching ? $"taught examples, {density} features" : "scene model")}: {seconds} s of 640x480 frames, each decoded, answered, then the next ({session.Device})");
             // two frames to warm up, then the clock
             int frames = 0;
             Stopwatch? clock = null;
@@ -66,9 +68,9 @@ internal static class TaughtBench
             }
             encode.Sort();
             answer.Sort();
-            return new Run(answerer, frames, clock!.Elapsed.TotalSeconds, encode[encode.Count / 2], answer[answer.Count / 2], session.Device);
+            return new Run(answerer, teaching ? density.ToString() : "", frames, clock!.Elapsed.TotalSeconds, encode[encode.Count / 2], answer[answer.Count / 2], session.Device);
         }
-        return (Time(teaching: true), Time(teaching: false));
+        return (densities.Select(d => Time(teaching: true, d)).ToList(), Time(teaching: false, default));
     }
 
     /// <summary>The JPEG decoded and resized to 640x480 BGR24 (area filter), with the scale from its own size.</summary>

@@ -14,15 +14,8 @@ public class CameraGrainTests : TestBase
 {
     TestCluster cluster = null!;
 
-    sealed class Silo : ISiloConfigurator
-    {
-        public void Configure(ISiloBuilder silo) =>
-            silo.AddMemoryGrainStorage(CameraSiloExtensions.StorageName).AddMemoryGrainStorage("PubSubStore")
-                .AddCameras(new CameraOptions { Device = DevicePreference.Cpu, InferenceThreads = 1, AskTimeout = TimeSpan.FromSeconds(20) });
-    }
-
     [OneTimeSetUp]
-    public async Task StartCluster() => cluster = await TestClusters.StartAsync<Silo>();
+    public async Task StartCluster() => cluster = await TestClusters.StartAsync<TestClusters.CameraSilo>();
 
     [OneTimeTearDown]
     public Task StopCluster() => TestClusters.StopAsync(cluster);

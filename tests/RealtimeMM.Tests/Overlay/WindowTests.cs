@@ -226,7 +226,7 @@ public class LiveTeachWindowTests : TestBase
         }
         Assert.That(live.ExitCode, Is.Zero, stderr.Result);
         Assert.That(stdout.Result, Does.Contain("live: taught 'van' (1 example(s)) from frame"));
-        var taught = RealtimeMM.Teaching.TaughtVocabulary.Open(vocabulary, "resnet18-imagenet/stage3/640x480", 256);
+        var taught = RealtimeMM.Teaching.TaughtVocabulary.Open(vocabulary, new RealtimeMM.Features.ImageFeatureOptions().Name, 256);
         var box = taught.ExamplesOf("van").Single().Box;
         Assert.That((box.X, box.Y, box.Width, box.Height), Is.EqualTo((652f, 44f, 73f, 56f)).Within(2f), "the box as dragged, in frame pixels");
         // after teaching, the standing question is answered from the example: white

@@ -100,12 +100,88 @@ public class ImageFeaturesTests : VulkanFixture
         Assert.That(hits, Is.GreaterThanOrEqualTo((int)Math.Ceiling(0.9 * Footage.Frames.Length)));
     }
 
+    [TestCase(FeatureDensity.DoubleAcross, 30, 80)]
+    [TestCase(FeatureDensity.Double, 60, 80)]
+    public void DenseMap_EveryOtherCell_IsThePlainMapsCell(FeatureDensity density, int rows, int columns)
+    {
+        // the stage's strided convolutions at stride 1 and the later ones dilated: the plain map's cells are still there, exactly
+        using var plain = ImageFeatures.Open(new ImageFeatureOptions { Device = DevicePreference.Cpu, Density = FeatureDensity.Plain });
+        using var dense = ImageFeatures.Open(new ImageFeatureOptions { Device = DevicePreference.Cpu, Density = density });
+        using var frame = Footage.Read(Footage.Teach[0].File);
+        var a = plain.Extract(frame.AsImageView()).CopyTo(null);
+        var b = dense.Extract(frame.AsImageView());
+        Assert.That((plain.Rows, plain.Columns, b.Rows, b.Columns), Is.EqualTo((30, 40, rows, columns)));
+        int down = rows / a.Rows;
+        double worst = 0, between = 0;
+        for (int r = 0; r < a.Rows; r++)
+            for (int c = 0; c < a.Columns; c++)
+            {
+                var x = a.Cell(r, c);
+                worst = Math.Max(worst, x.ToArray().Zip(b.Cell(down * r, 2 * c).ToArray()).Max(p => Math.Abs(p.First - p.Second)));
+                if (c + 1 < a.Columns) // a cell between two plain ones is unlike both (it sees the frame half a cell on), yet near them
+                    between = Math.Max(between, 1 - System.Numerics.Tensors.TensorPrimitives.Dot(x, b.Cell(down * r, 2 * c + 1)));
+            }
+        TestContext.Out.WriteLine($"{dense.Name}: {b.Columns}x{b.Rows} cells; max |dense - plain| over the plain map's cells = {worst:E2}; cells between: cosine to their left neighbour down to {1 - between:F3}");
+        Assert.That(worst, Is.LessThan(1e-4));
+        Assert.That(between, Is.GreaterThan(0.01), "the cells between are computed, not copies");
+        Assert.That(dense.Name, Is.Not.EqualTo(plain.Name), "vocabularies of the two do not mix");
+    }
+
+    [Test]
+    public void Densify_APoolingDownstream_IsRefusedNamingIt()
+    {
+        var net = File.ReadAllBytes(NetPath);
+        var nodes = OnnxSurgery.Nodes(net);
+        string conv1 = nodes.First(n => n.OpType == "Relu").Outputs[0]; // the max pooling follows it
+        var e = Assert.Throws<ArgumentException>(() => OnnxSurgery.Densify(net, conv1, rowsToo: true));
+        TestContext.Out.WriteLine(e!.Message);
+        Assert.That(e.Message, Does.Contain("MaxPool").And.Contain("cannot be densified"));
+        Assert.Throws<ArgumentException>(() => OnnxSurgery.Densify(net, "no-such-tensor", rowsToo: false));
+    }
+
+    [Test]
+    public void MaxSimilarity_BlockedKernel_MatchesOneVectorAtATime()
+    {
+        // 7x9 cells (not a multiple of the 4-cell blocks) against 8 vectors (not a multiple of 3)
+        var rng = new Random(3);
+        var map = new FeatureMap(7, 9, 256, 640, 480);
+        for (int i = 0; i < map.Rows * map.Columns; i++)
+        {
+            var cell = map.Cells.AsSpan(i * 256, 256);
+            for (int k = 0; k < 256; k++)
+                cell[k] = (float)(rng.NextDouble() - 0.3);
+            FeatureMap.Normalise(cell);
+        }
+        var vectors = Enumerable.Range(0, 8).Select(_ =>
+        {
+            var v = Enumerable.Range(0, 256).Select(_ => (float)(rng.NextDouble() - 0.3)).ToArray();
+            FeatureMap.Normalise(v);
+            return v;
+        }).ToArray();
+        var expected = Enumerable.Repeat(-1f, map.Rows * map.Columns).ToArray();
+        var one = new float[expected.Length];
+        foreach (var v in vectors)
+        {
+            map.Similarity(v, one);
+            System.Numerics.Tensors.TensorPrimitives.Max(expected, one, expected);
+        }
+        var best = new float[expected.Length];
+        map.MaxSimilarity(vectors, best);
+        double worst = expected.Zip(best).Max(p => Math.Abs(p.First - p.Second));
+        TestContext.Out.WriteLine($"max |blocked - one vector at a time| over {best.Length} cells x {vectors.Length} vectors = {worst:E2}");
+        Assert.That(worst, Is.LessThan(1e-5));
+        map.MaxSimilarity([], best);
+        Assert.That(best, Is.All.EqualTo(-1f), "no vectors: nothing is like anything");
+        Assert.Throws<ArgumentException>(() => map.MaxSimilarity([new float[255]], best));
+    }
+
     [TestCase(100, 288, "Width")]
     [TestCase(384, 0, "Height")]
     [TestCase(384, 288, "Stage", 5)]
-    public void Open_OptionOutOfRange_NamesIt(int width, int height, string name, int stage = 3)
+    [TestCase(384, 288, "Density", 3, 7)]
+    public void Open_OptionOutOfRange_NamesIt(int width, int height, string name, int stage = 3, int density = 1)
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ImageFeatures.Open(new ImageFeatureOptions { Width = width, Height = height, Stage = stage, Device = DevicePreference.Cpu }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ImageFeatures.Open(new ImageFeatureOptions { Width = width, Height = height, Stage = stage, Density = (FeatureDensity)density, Device = DevicePreference.Cpu }));
         Assert.That(e!.ParamName, Is.EqualTo(name));
     }
 

@@ -42,7 +42,7 @@ public class TeachingTests : TestBase
             Assert.That((await again.AskAsync("is there a delivery van").WaitAsync(TimeSpan.FromSeconds(30))).Text, Is.EqualTo("yes"));
             Assert.That(again.Forget("delivery van"), Is.True);
         }
-        Assert.That(TaughtVocabulary.Open(vocabulary, "resnet18-imagenet/stage3/640x480", 256).Names, Is.Empty);
+        Assert.That(TaughtVocabulary.Open(vocabulary, new RealtimeMM.Features.ImageFeatureOptions().Name, 256).Names, Is.Empty);
     }
 
     [Test]
@@ -111,14 +111,18 @@ public class TeachingTests : TestBase
     [Test]
     public void BenchTaught_Json_TimesBothAnswerersOnTheSameFrames()
     {
-        var r = Rtmm.Run("bench", "taught", "--seconds", "1", "--threads", "2", "--footage", Footage.Folder, "--json");
+        var r = Rtmm.Run("bench", "taught", "--seconds", "1", "--threads", "2", "--density", "Plain,DoubleAcross", "--footage", Footage.Folder, "--json");
         Assert.That(r.ExitCode, Is.Zero, r.ToString());
         var j = JsonDocument.Parse(r.Out).RootElement;
-        Assert.That(j.GetProperty("taught").GetProperty("answerer").GetString(), Is.EqualTo("taught-examples"));
+        var taught = j.GetProperty("taught").EnumerateArray().ToList();
+        Assert.That(taught.Select(t => t.GetProperty("features").GetString()), Is.EqualTo(new[] { "Plain", "DoubleAcross" }), "a run per density asked for");
+        Assert.That(taught.Select(t => t.GetProperty("answerer").GetString()), Is.All.EqualTo("taught-examples"));
         Assert.That(j.GetProperty("scene_model").GetProperty("answerer").GetString(), Is.EqualTo("scene-model"));
-        foreach (var run in new[] { "taught", "scene_model" })
-            Assert.That(j.GetProperty(run).GetProperty("frames").GetInt32(), Is.Positive, run);
-        Assert.That(j.GetProperty("ratio").GetDouble(), Is.Positive);
+        foreach (var run in taught.Append(j.GetProperty("scene_model")))
+            Assert.That(run.GetProperty("frames").GetInt32(), Is.Positive, run.ToString());
+        Assert.That(j.GetProperty("ratio").EnumerateArray().Select(x => x.GetDouble()), Is.All.Positive);
+        var density = Rtmm.Run("bench", "taught", "--seconds", "1", "--density", "Sparse", "--footage", Footage.Folder);
+        Assert.That((density.ExitCode, density.Error.Trim()), Is.EqualTo((1, "rtmm: --density 'Sparse' is not one of Plain, DoubleAcross, Double")));
         var missing = Rtmm.Run("bench", "taught", "--seconds", "1", "--footage", Temp);
         Assert.That(missing.ExitCode, Is.EqualTo(1));
         Assert.That(missing.Error, Does.Contain("vtest.json: not found"));

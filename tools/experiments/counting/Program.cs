@@ -1,6 +1,7 @@
 // How many people? Counting variants for the taught answerer ("person" from the three boxes of frame 10),
 // compared on the development frames of tests/data/real-footage (never on "frames", the test set).
-// FINE=1 adds stage 2 inside stage 3; BLOBS=T prints each connected region above T; DUMP=DIR draws score maps.
+// DENSITY=Plain|DoubleAcross|Double picks the map's density; FINE=1 adds stage 2 inside stage 3; BLOBS=T prints each
+// connected region above T; DUMP=DIR draws score maps; GRIDS=FILE writes the score grids as JSON.
 using System.Text.Json;
 using OpenCvSharp;
 using RealtimeMM.Bundle;
@@ -17,7 +18,7 @@ BoxF Box(JsonElement b) => new(b[0].GetSingle(), b[1].GetSingle(), b[2].GetSingl
 var world = World.Default;
 // SIZE=WxH: the features at another input size (default 640x480)
 var size = (Environment.GetEnvironmentVariable("SIZE") ?? "640x480").Split('x').Select(int.Parse).ToArray();
-using var taught = TaughtAnswerer.Open(null, world, new ImageFeatureOptions { Device = DevicePreference.Cpu, Width = size[0], Height = size[1] });
+using var taught = TaughtAnswerer.Open(null, world, new ImageFeatureOptions { Device = DevicePreference.Cpu, Width = size[0], Height = size[1], Density = Enum.Parse<FeatureDensity>(Environment.GetEnvironmentVariable("DENSITY") ?? "Plain") });
 Console.WriteLine($"features {taught.Features.Name}: {taught.Features.Columns}x{taught.Features.Rows} cells");
 foreach (var t in doc.GetProperty("teach").EnumerateArray())
 {
@@ -27,6 +28,22 @@ foreach (var t in doc.GetProperty("teach").EnumerateArray())
 }
 var generic = TaughtMatcher.GenericBackground(3, taught.Features.Channels);
 var model = TaughtMatcher.ModelOf("person", taught.Vocabulary.ExamplesOf("person"), generic);
+
+// GRIDS=FILE: every development frame's score grid (and the teaching frame's), for analysis elsewhere
+if (Environment.GetEnvironmentVariable("GRIDS") is { } gridsFile)
+{
+    var all = new List<object>();
+    foreach (var set in sets.Append("teach"))
+        foreach (var f in set == "teach" ? new[] { doc.GetProperty("teach")[0] } : doc.GetProperty(set).EnumerateArray().ToArray())
+        {
+            using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
+            var map = taught.Features.Extract(m.AsImageView());
+            var score = new float[map.Rows * map.Columns];
+            TaughtMatcher.Score(map, model, score);
+            all.Add(new { set, frame = f.GetProperty("frame").GetInt32(), rows = map.Rows, cols = map.Columns, score });
+        }
+    File.WriteAllText(gridsFile, JsonSerializer.Serialize(all));
+}
 
 var frames = new List<(string Set, int Index, int Low, int High, ScoreGrid Grid, BoxF[] People)>();
 foreach (var set in sets)
@@ -63,6 +80,9 @@ void Report(string name, Func<ScoreGrid, int> count, bool detail = false)
 }
 
 Report("peaks (shipped)", g => TaughtMatcher.Instances(g, TaughtMatcher.Presence, model.Width, model.Height).Count, true);
+// the same windows rounded up to whole cells (what Instances rounds to the nearest)
+Report("peaks, windows rounded up", g => TaughtMatcher.Instances(g, TaughtMatcher.Presence,
+    Math.Ceiling(model.Width * g.Columns / 2) * 2 / g.Columns, Math.Ceiling(model.Height * g.Rows / 2) * 2 / g.Rows).Count, true);
 
 // the teaching frame, scored like the others: how much score one person holds
 ScoreGrid teachGrid;
