@@ -1,7 +1,7 @@
 // How many people? Counting variants for the taught answerer ("person" from the three boxes of frame 10),
 // compared on the development frames of tests/data/real-footage (never on "frames", the test set).
 // DENSITY=Plain|DoubleAcross|Double picks the map's density; FINE=1 adds stage 2 inside stage 3; BLOBS=T prints each
-// connected region above T; DUMP=DIR draws score maps; GRIDS=FILE writes the score grids as JSON.
+// connected region above T; DUMP=DIR draws score maps (ROUNDUP=1: peaks with the windows rounded up); GRIDS=FILE writes the score grids as JSON.
 using System.Text.Json;
 using OpenCvSharp;
 using RealtimeMM.Bundle;
@@ -134,7 +134,9 @@ if (Environment.GetEnvironmentVariable("DUMP") is { } dump)
             Cv2.AddWeighted(m, 0.55, color, 0.45, 0, m);
             foreach (var b in f.GetProperty("people").EnumerateArray().Select(Box))
                 Cv2.Rectangle(m, new Rect((int)b.X, (int)b.Y, (int)b.Width, (int)b.Height), Scalar.White, 1);
-            foreach (var i in TaughtMatcher.Instances(g, TaughtMatcher.Presence, model.Width, model.Height))
+            bool up = Environment.GetEnvironmentVariable("ROUNDUP") is not null; // the windows rounded up to whole cells
+            foreach (var i in TaughtMatcher.Instances(g, TaughtMatcher.Presence, up ? Math.Ceiling(model.Width * g.Columns / 2) * 2 / g.Columns : model.Width,
+                up ? Math.Ceiling(model.Height * g.Rows / 2) * 2 / g.Rows : model.Height))
             {
                 Cv2.Circle(m, new Point(i.PeakX * m.Width / g.FrameWidth, i.PeakY * m.Height / g.FrameHeight), 5, Scalar.Black, -1);
                 Cv2.PutText(m, i.Score.ToString("F2"), new Point(i.PeakX * m.Width / g.FrameWidth + 6, i.PeakY * m.Height / g.FrameHeight), HersheyFonts.HersheyPlain, 1, Scalar.White);
