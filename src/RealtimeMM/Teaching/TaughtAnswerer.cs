@@ -26,6 +26,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
     readonly Stack<TaughtFrame> spare = new();
     Dictionary<string, TaughtMatcher.Model> models = [];
     readonly IReadOnlyList<float[]> generic;
+    readonly FeatureMap? unlike;
 
     public TaughtAnswerer(ImageFeatures features, TaughtVocabulary vocabulary, World world, bool ownsFeatures = true)
     {
@@ -39,6 +40,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         this.world = world;
         Vocabulary = vocabulary;
         generic = UseGenericBackground ? TaughtMatcher.GenericBackground(features.Options.Stage, features.Channels) : [];
+        unlike = UseGenericBackground ? TaughtMatcher.Unlike(features.Options.Stage, features.Channels) : null;
         vocabulary.Changed += (_, _) => Rebuild();
         Rebuild();
     }
@@ -105,7 +107,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
     {
         var examples = Vocabulary.Examples;
         models = examples.Where(e => !e.Negative).Select(e => e.Name).Distinct()
-            .ToDictionary(n => n, n => TaughtMatcher.ModelOf(n, examples.Where(e => e.Name == n), generic));
+            .ToDictionary(n => n, n => TaughtMatcher.ModelOf(n, examples.Where(e => e.Name == n), generic, unlike));
     }
 
     public void Read(ImageView frame, FrameEncoding encoding)
@@ -149,7 +151,11 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         return Scored(taught.Map, model).Found;
     }
 
-    /// <summary>Each taught name's best score on an encoded frame (above <see cref="TaughtMatcher.Presence"/>: found there); empty when the frame was not read.</summary>
+    /// <summary>
+    /// Each taught name's best score on an encoded frame, less how far the name's own bar stands above
+    /// <see cref="TaughtMatcher.Presence"/> (so above <see cref="TaughtMatcher.Presence"/>: found there,
+    /// for every name); empty when the frame was not read.
+    /// </summary>
     internal IReadOnlyDictionary<string, float> Scores(FrameEncoding frame)
     {
         var map = frame.Attached<TaughtFrame>(this)?.Map;
@@ -160,7 +166,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         foreach (var (name, model) in models)
         {
             TaughtMatcher.Score(map, model, score);
-            scores[name] = score.Max();
+            scores[name] = score.Max() - (model.Presence - TaughtMatcher.Presence);
         }
         return scores;
     }
@@ -177,7 +183,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
             var (grid, found) = Scored(map, models[name]);
             var timings = frame.Timings();
             timings["match"] = Math.Round(Stopwatch.GetElapsedTime(t0).TotalMilliseconds, 3);
-            answers.Add(ThingAnswers.For(q, name, world, grid, found, TaughtMatcher.Presence, Margin, i => ColorOf(grid, i, taught.Rgb), timings, features.Device));
+            answers.Add(ThingAnswers.For(q, name, world, grid, found, models[name].Presence, Margin, i => ColorOf(grid, i, taught.Rgb), timings, features.Device));
         }
         return answers;
     }
@@ -190,7 +196,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         var score = new float[map.Rows * map.Columns];
         TaughtMatcher.Score(map, model, score);
         var grid = new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, score);
-        return (grid, TaughtMatcher.Instances(grid, TaughtMatcher.Presence, model.Width, model.Height));
+        return (grid, TaughtMatcher.Instances(grid, model));
     }
 
     string? ColorOf(ScoreGrid grid, TaughtInstance instance, byte[] rgb)

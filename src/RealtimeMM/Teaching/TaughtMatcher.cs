@@ -7,10 +7,12 @@ namespace RealtimeMM.Teaching;
 /// Finds a taught name in a feature map. Every cell scores its likeness to the name's nearest
 /// example minus its likeness to the nearest thing its examples were shown against (the
 /// background and the negative examples): above zero, the cell looks more like the name than like
-/// anything else it was shown. An instance is a peak of that score above <see cref="Presence"/>,
-/// highest within half the examples' size across and down (in whole cells, at least one); its box
-/// is the cells above zero nearer to it than to any other peak. Chosen on vtest.avi's development
-/// frames (40, 70, 100), not its test frames.
+/// anything else it was shown. The name is in a frame when its best cell scores above the name's
+/// own bar (<see cref="Model.Presence"/>: at least <see cref="Presence"/>, and above its best score
+/// on photos of other things, <see cref="Unlike"/>); its instances are then the peaks of the score
+/// above <see cref="Presence"/>, each highest within half the examples' size across and down (in
+/// whole cells, at least one), its box the cells above zero nearer to it than to any other peak.
+/// Chosen on vtest.avi's development frames, not its test frames.
 /// </summary>
 internal static class TaughtMatcher
 {
@@ -20,18 +22,33 @@ internal static class TaughtMatcher
     const int BackgroundClusters = 8, ClusterRounds = 20;
 
     /// <summary>
-    /// A name's examples, ready to score: unit vectors of what it is and of what it is not, and its
-    /// examples' mean size as a share of their frames (two peaks closer than half of it are one thing).
+    /// A name's examples, ready to score: unit vectors of what it is and of what it is not, its
+    /// examples' mean size as a share of their frames (two peaks closer than half of it are one thing),
+    /// and the score its best cell must pass for the name to be in a frame.
     /// </summary>
-    public sealed record Model(string Name, float[][] Positives, float[][] Negatives, double Width, double Height);
+    public sealed record Model(string Name, float[][] Positives, float[][] Negatives, double Width, double Height, float Presence = TaughtMatcher.Presence);
 
-    public static Model ModelOf(string name, IEnumerable<TaughtExample> examples, IReadOnlyList<float[]> generic)
+    /// <param name="unlike">Cells of photos of other things (<see cref="Unlike"/>; null: none): the name's bar is raised to its best score there.</param>
+    public static Model ModelOf(string name, IEnumerable<TaughtExample> examples, IReadOnlyList<float[]> generic, FeatureMap? unlike = null)
     {
         var list = examples.ToList();
         var positives = list.Where(e => !e.Negative).ToList();
-        return new Model(name, positives.Select(e => e.Vector).ToArray(), [.. list.SelectMany(e => e.Negative ? [e.Vector] : e.Background), .. generic],
+        var model = new Model(name, positives.Select(e => e.Vector).ToArray(), [.. list.SelectMany(e => e.Negative ? [e.Vector] : e.Background), .. generic],
             positives.Average(e => e.Box.Width / e.FrameWidth), positives.Average(e => e.Box.Height / e.FrameHeight));
+        if (unlike is null || unlike.Channels != positives[0].Vector.Length)
+            return model;
+        var score = new float[unlike.Rows * unlike.Columns];
+        Score(unlike, model, score);
+        return model with { Presence = Math.Max(Presence, TensorPrimitives.Max(score)) };
     }
+
+    /// <summary>
+    /// The instances of the model's name in a scored grid, best first: none when no cell passes the
+    /// name's bar (<see cref="Model.Presence"/>), else every peak above <see cref="Presence"/> (one
+    /// sure instance makes the fainter ones around it count too, as in hysteresis thresholding).
+    /// </summary>
+    public static List<TaughtInstance> Instances(ScoreGrid grid, Model model) =>
+        TensorPrimitives.Max(grid.Score) > model.Presence ? Instances(grid, Presence, model.Width, model.Height) : [];
 
     /// <summary>Each cell's score (likeness to the name minus likeness to its background), into <paramref name="score"/>.</summary>
     public static void Score(FeatureMap map, Model model, float[] score)
@@ -154,6 +171,37 @@ internal static class TaughtMatcher
         if (all.Length % channels != 0)
             throw new InvalidOperationException($"resnet18-stage3-background.bin holds {all.Length} numbers, not rows of {channels}");
         return all.Chunk(channels).ToArray();
+    }
+
+    /// <summary>
+    /// Photos of other things, as the features see them: the 2048 stage-3 cells of the same photos as
+    /// <see cref="GenericBackground"/> least like its centres (a name scores highest on those photos
+    /// in cells unlike every centre; <c>tools/BackgroundBank</c> makes the file), as a one-row map of
+    /// unit vectors. A name's best score on them is how high it scores where it is not (mostly: the
+    /// photos hold a few people and animals, so those names' bars come out higher). Null for features
+    /// of another stage.
+    /// </summary>
+    public static FeatureMap? Unlike(int stage, int channels)
+    {
+        if (stage != 3)
+            return null;
+        using var stream = typeof(TaughtMatcher).Assembly.GetManifestResourceStream("resnet18-stage3-unlike.bin")
+            ?? throw new InvalidOperationException("the SDK lacks its resource resnet18-stage3-unlike.bin");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        var halves = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(bytes);
+        if (halves.Length % channels != 0)
+            throw new InvalidOperationException($"resnet18-stage3-unlike.bin holds {halves.Length} numbers, not rows of {channels}");
+        int n = halves.Length / channels;
+        var map = new FeatureMap(1, n, channels, n, 1);
+        for (int i = 0; i < halves.Length; i++)
+            map.Cells[i] = (float)halves[i];
+        for (int i = 0; i < n; i++)
+        {
+            var v = map.Cells.AsSpan(i * channels, channels);
+            TensorPrimitives.Divide(v, TensorPrimitives.Norm(v), v); // unit again after rounding to halves
+        }
+        return map;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@
 // compared on the development frames of tests/data/real-footage (never on "frames", the test set).
 // DENSITY=Plain|DoubleAcross|Double picks the map's density; FINE=1 adds stage 2 inside stage 3; BLOBS=T prints each
 // connected region above T; DOGS=1 counts false dogs with and without the other names as negatives; DUMP=DIR draws score maps (ROUNDUP=1: peaks with the windows rounded up); GRIDS=FILE writes the score grids as JSON.
+// FEATURES=DIR writes the feature maps (float32); CALIBRATE=FOLDER compares each name's own bar (its best score on FOLDER's photos) on the development frames.
 using System.Text.Json;
 using OpenCvSharp;
 using RealtimeMM.Bundle;
@@ -40,13 +41,14 @@ if (Environment.GetEnvironmentVariable("DOGS") is not null)
     var personOthers = taught.Vocabulary.Examples.Where(e => e.Name != "person" && !e.Negative).Select(e => e.Vector).ToArray();
     var personAgainstOthers = personAlone with { Negatives = [.. personAlone.Negatives, .. personOthers] };
     int n = 0, alone = 0, against = 0, pAlone = 0, pAgainst = 0;
+    var dogMax = new List<float>();
     foreach (var set in sets)
         foreach (var f in doc.GetProperty(set).EnumerateArray())
         {
             using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
             var map = taught.Features.Extract(m.AsImageView());
             var sc = new float[map.Rows * map.Columns];
-            TaughtMatcher.Score(map, dogAlone, sc); alone += sc.Max() > TaughtMatcher.Presence ? 1 : 0;
+            TaughtMatcher.Score(map, dogAlone, sc); alone += sc.Max() > TaughtMatcher.Presence ? 1 : 0; dogMax.Add(sc.Max());
             TaughtMatcher.Score(map, dogAgainstOthers, sc); against += sc.Max() > TaughtMatcher.Presence ? 1 : 0;
             var g = new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, sc);
             int people = f.GetProperty("people").GetArrayLength(), partial = f.GetProperty("partial_people").GetArrayLength();
@@ -61,6 +63,7 @@ if (Environment.GetEnvironmentVariable("DOGS") is not null)
             n++;
         }
     Console.WriteLine($"'is there a dog' on {n} development street frames (no dog): yes {alone} (dog's own negatives), {against} (person and van examples among them too)");
+    Console.WriteLine($"the dog's best score on each street frame: {string.Join(" ", dogMax.Order().Select(x => x.ToString("F3")))}");
     Console.WriteLine($"people counted within ±1: {pAlone} (own negatives), {pAgainst} (dog and van examples among them too)");
     // and the dog in person.jpg is still found
     using var other = Cv2.ImRead(Path.Combine(dir, "..", "real-photos", "darknet-person.jpg"));
@@ -72,6 +75,105 @@ if (Environment.GetEnvironmentVariable("DOGS") is not null)
     return;
 }
 var model = TaughtMatcher.ModelOf("person", taught.Vocabulary.ExamplesOf("person"), generic);
+
+// CALIBRATE=FOLDER: each name's best score on every photo of FOLDER (photos that are mostly without the name: opencv-doc's
+// examples/data), and how a per-name presence at a quantile of those scores would answer on the development frames
+if (Environment.GetEnvironmentVariable("CALIBRATE") is { } photoDir)
+{
+    using (var d = Cv2.ImRead(Path.Combine(dir, "..", "real-photos", "darknet-dog.jpg")))
+        taught.Teach("dog", d.AsImageView(), new BoxF(133, 222, 175, 318));
+    var models = new[] { "person", "van", "dog" }.Select(nm => TaughtMatcher.ModelOf(nm, taught.Vocabulary.ExamplesOf(nm), generic)).ToArray();
+    var nulls = models.Select(_ => new List<float>()).ToArray();
+    var allCells = new List<float[]>();
+    foreach (var file in Directory.GetFiles(photoDir).Order(StringComparer.Ordinal))
+    {
+        using var m = Cv2.ImRead(file, ImreadModes.Color);
+        if (m.Empty()) continue;
+        var map = taught.Features.Extract(m.AsImageView());
+        var sc = new float[map.Rows * map.Columns];
+        for (int i = 0; i < models.Length; i++) { TaughtMatcher.Score(map, models[i], sc); nulls[i].Add(sc.Max()); }
+        for (int r = 0; r < map.Rows; r++) for (int c = 0; c < map.Columns; c++) allCells.Add(map.Cell(r, c).ToArray());
+    }
+    // the same null from a random sample of the photos' cells (what a shipped bank could hold)
+    var allMap = new FeatureMap(1, allCells.Count, allCells[0].Length, allCells.Count, 1);
+    allCells.SelectMany(x => x).ToArray().CopyTo(allMap.Cells, 0);
+    var typical = new float[allCells.Count];
+    allMap.MaxSimilarity(generic.ToArray(), typical);
+    var byTypical = Enumerable.Range(0, allCells.Count).OrderBy(i => typical[i]).ToArray();
+    Console.WriteLine($"{allCells.Count} cells; likeness to the generic bank: min {typical.Min():F3} median {typical.Order().ElementAt(typical.Length / 2):F3}");
+    foreach (var n in new[] { 1024, 2048, 4096, 8192 })
+    {
+        var sample = byTypical.Take(n).Select(i => allCells[i]).ToArray();
+        var one = new FeatureMap(1, n, sample[0].Length, n, 1);
+        sample.SelectMany(x => x).ToArray().CopyTo(one.Cells, 0);
+        var sc = new float[n];
+        Console.WriteLine($"sample of {n} cells: " + string.Join(", ", models.Select(md => { TaughtMatcher.Score(one, md, sc); var o = sc.Order().ToArray(); return $"{md.Name} max {o[^1]:F3} q999 {o[(int)(0.999 * n)]:F3}"; })));
+    }
+    for (int i = 0; i < models.Length; i++)
+        Console.WriteLine($"{models[i].Name}: best score per photo ({nulls[i].Count}): {string.Join(" ", nulls[i].Order().Select(x => x.ToString("F3")))}");
+    float Quantile(List<float> xs, double q) { var o = xs.Order().ToArray(); return o[Math.Min(o.Length - 1, (int)Math.Floor(q * o.Length))]; }
+    // development frames' scores per name
+    var dev = new List<(int People, int Partial, float[][] Scores, ScoreGrid[] Grids)>();
+    foreach (var set in sets)
+        foreach (var f in doc.GetProperty(set).EnumerateArray())
+        {
+            using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
+            var map = taught.Features.Extract(m.AsImageView());
+            var scores = models.Select(md => { var sc = new float[map.Rows * map.Columns]; TaughtMatcher.Score(map, md, sc); return sc; }).ToArray();
+            dev.Add((f.GetProperty("people").GetArrayLength(), f.GetProperty("partial_people").GetArrayLength(), scores,
+                scores.Select(sc => new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, sc)).ToArray()));
+        }
+    float crossDog;
+    using (var other = Cv2.ImRead(Path.Combine(dir, "..", "real-photos", "darknet-person.jpg")))
+    {
+        var om = taught.Features.Extract(other.AsImageView());
+        var os = new float[om.Rows * om.Columns];
+        TaughtMatcher.Score(om, models[2], os); crossDog = os.Max();
+    }
+    // the shipped rule: each name's bar at its best score on the SDK's cells of other photos (TaughtMatcher.Unlike), instances by hysteresis
+    var unlikeMap = TaughtMatcher.Unlike(3, taught.Features.Channels);
+    var barred = new[] { "person", "van", "dog" }.Select(nm => TaughtMatcher.ModelOf(nm, taught.Vocabulary.ExamplesOf(nm), generic, unlikeMap)).ToArray();
+    {
+        int person = dev.Count(x => TaughtMatcher.Instances(x.Grids[0], barred[0]).Count > 0), van = dev.Count(x => TaughtMatcher.Instances(x.Grids[1], barred[1]).Count > 0);
+        int dogs = dev.Count(x => TaughtMatcher.Instances(x.Grids[2], barred[2]).Count > 0);
+        int counted = dev.Count(x => { int c = TaughtMatcher.Instances(x.Grids[0], barred[0]).Count; return c >= x.People - 1 && c <= x.People + x.Partial + 1; });
+        Console.WriteLine($"shipped bars ({string.Join(", ", barred.Select(b => $"{b.Name} {b.Presence:F3}"))}): person yes {person}/{dev.Count}, van yes {van}/{dev.Count}, false dogs {dogs}/{dev.Count}, counted ±1 {counted}/{dev.Count}, dog in person.jpg {(crossDog > barred[2].Presence ? "found" : "missed")} ({crossDog:F3})");
+        // the other way round: the small dog of person.jpg taught, the dog of dog.jpg to find
+        var small = TaughtAnswerer.Open(null, world, new ImageFeatureOptions { Device = DevicePreference.Cpu });
+        using (var p = Cv2.ImRead(Path.Combine(dir, "..", "real-photos", "darknet-person.jpg")))
+            small.Teach("dog", p.AsImageView(), new BoxF(65, 263, 140, 80));
+        var smallDog = TaughtMatcher.ModelOf("dog", small.Vocabulary.ExamplesOf("dog"), generic, unlikeMap);
+        float found;
+        using (var o = Cv2.ImRead(Path.Combine(dir, "..", "real-photos", "darknet-dog.jpg")))
+        {
+            var om = taught.Features.Extract(o.AsImageView());
+            var os = new float[om.Rows * om.Columns];
+            TaughtMatcher.Score(om, smallDog, os); found = os.Max();
+        }
+        int smallFalse = 0;
+        var smallMax = new List<float>();
+        foreach (var set in sets)
+            foreach (var f in doc.GetProperty(set).EnumerateArray())
+            {
+                using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
+                var map = taught.Features.Extract(m.AsImageView());
+                var sc = new float[map.Rows * map.Columns];
+                TaughtMatcher.Score(map, smallDog, sc);
+                smallMax.Add(sc.Max());
+                smallFalse += sc.Max() > smallDog.Presence ? 1 : 0;
+            }
+        Console.WriteLine($"person.jpg's small dog: bar {smallDog.Presence:F3}; dog.jpg's dog scores {found:F3} ({(found > smallDog.Presence ? "found" : "missed")}); false dogs {smallFalse}/{dev.Count} (at {TaughtMatcher.Presence}: {smallMax.Count(x => x > TaughtMatcher.Presence)}); street maxima {string.Join(" ", smallMax.Order().Select(x => x.ToString("F3")))}");
+        small.Dispose();
+    }
+    foreach (var q in new[] { 0.0, 0.5, 0.75, 0.9, 0.95, 1.0 })
+    {
+        var t = models.Select((md, i) => q == 0 ? TaughtMatcher.Presence : Math.Max(TaughtMatcher.Presence, Quantile(nulls[i], q))).ToArray();
+        int person = dev.Count(x => x.Scores[0].Max() > t[0]), van = dev.Count(x => x.Scores[1].Max() > t[1]), dogs = dev.Count(x => x.Scores[2].Max() > t[2]);
+        int counted = dev.Count(x => { int c = TaughtMatcher.Instances(x.Grids[0], t[0], models[0].Width, models[0].Height).Count; return c >= x.People - 1 && c <= x.People + x.Partial + 1; });
+        Console.WriteLine($"presence at quantile {q:F2} ({string.Join(", ", t.Select((v, i) => $"{models[i].Name} {v:F3}"))}): person yes {person}/{dev.Count}, van yes {van}/{dev.Count}, false dogs {dogs}/{dev.Count}, counted ±1 {counted}/{dev.Count}, dog in person.jpg {(crossDog > t[2] ? "found" : "missed")} ({crossDog:F3})");
+    }
+    return;
+}
 
 // GRIDS=FILE: every development frame's score grid (and the teaching frame's), for analysis elsewhere
 if (Environment.GetEnvironmentVariable("GRIDS") is { } gridsFile)
@@ -87,6 +189,24 @@ if (Environment.GetEnvironmentVariable("GRIDS") is { } gridsFile)
             all.Add(new { set, frame = f.GetProperty("frame").GetInt32(), rows = map.Rows, cols = map.Columns, score });
         }
     File.WriteAllText(gridsFile, JsonSerializer.Serialize(all));
+}
+
+// FEATURES=DIR: every development frame's feature map (and the teaching frame's) as raw float32 rows x columns x channels
+if (Environment.GetEnvironmentVariable("FEATURES") is { } featuresDir)
+{
+    Directory.CreateDirectory(featuresDir);
+    foreach (var set in sets.Append("teach"))
+        foreach (var f in set == "teach" ? new[] { doc.GetProperty("teach")[0] } : doc.GetProperty(set).EnumerateArray().ToArray())
+        {
+            using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
+            var map = taught.Features.Extract(m.AsImageView());
+            var cells = new float[map.Rows * map.Columns * map.Channels];
+            for (int r = 0; r < map.Rows; r++)
+                for (int c = 0; c < map.Columns; c++)
+                    map.Cell(r, c).CopyTo(cells.AsSpan((r * map.Columns + c) * map.Channels));
+            File.WriteAllBytes(Path.Combine(featuresDir, $"{set}-{f.GetProperty("frame").GetInt32():000}-{map.Rows}x{map.Columns}x{map.Channels}.f32"),
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(cells.AsSpan()).ToArray());
+        }
 }
 
 var frames = new List<(string Set, int Index, int Low, int High, ScoreGrid Grid, BoxF[] People)>();
