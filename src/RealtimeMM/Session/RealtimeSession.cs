@@ -140,7 +140,11 @@ public sealed partial class RealtimeSession : IAsyncDisposable, IDisposable
         SubmitFrame(new ReadOnlySpan<byte>((void*)pixels, checked(stride * (height - 1) + width * 3)), width, height, stride);
     }
 
-    /// <summary>Answers <paramref name="question"/> about the next frame the worker processes.</summary>
+    /// <summary>
+    /// Answers <paramref name="question"/> about the next frame the worker processes. In a stream that is
+    /// the newest frame; to ask about one image, ask first and then submit it (asked after its frame was
+    /// processed, a question waits for the next frame).
+    /// </summary>
     public Task<Answer> AskAsync(string question, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(question);

@@ -80,6 +80,13 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
     public bool IsWorldClass(string name) => world.Classes.Contains(TaughtNames.Normalise(name));
 
     /// <summary>
+    /// The score a frame's best cell must pass for <paramref name="name"/> to be found there: the
+    /// name's best score on photos of other things (<c>docs/real-world.md</c>), at least 0.03. High
+    /// when its examples look like common things; null for a name with no example of what it is.
+    /// </summary>
+    public float? Bar(string name) => models.TryGetValue(TaughtNames.Normalise(name), out var m) ? m.Presence : null;
+
+    /// <summary>
     /// Teaches <paramref name="name"/> (or, with <paramref name="negative"/>, what it is not) from the
     /// thing in <paramref name="box"/> and writes the vocabulary. Throws <see cref="ArgumentException"/>
     /// naming the problem for an empty, zero-area or out-of-frame box and for a bad name.

@@ -52,7 +52,7 @@ internal static class TeachCommand
                     foreach (var n in v.Names)
                     {
                         var examples = v.ExamplesOf(n);
-                        terminal.Out.WriteLine($"{n}: {examples.Count(e => !e.Negative)} example(s), {examples.Count(e => e.Negative)} negative ({string.Join("; ", examples.Select(e => $"{e.Source} {e.Box}"))})");
+                        terminal.Out.WriteLine($"{n}: {examples.Count(e => !e.Negative)} example(s), {examples.Count(e => e.Negative)} negative ({string.Join("; ", examples.Select(e => $"{e.Source} {e.Box}"))}); found above {taught.Bar(n):F3}");
                     }
                     if (v.Names.Count == 0)
                         terminal.Out.WriteLine($"{file}: nothing taught yet");
@@ -79,10 +79,10 @@ internal static class TeachCommand
                         {
                             ["name"] = example.Name, ["negative"] = example.Negative, ["box"] = new[] { b.X, b.Y, b.Width, b.Height },
                             ["source"] = example.Source, ["examples"] = v.ExamplesOf(example.Name).Count, ["vocabulary"] = v.Path,
-                            ["world_class"] = taught.IsWorldClass(example.Name),
+                            ["world_class"] = taught.IsWorldClass(example.Name), ["bar"] = taught.Bar(example.Name),
                         });
                     else
-                        terminal.Out.WriteLine($"taught '{example.Name}'{(example.Negative ? " (what it is not)" : "")} from {example.Source} {b}: {v.ExamplesOf(example.Name).Count} example(s) in {v.Path}"
+                        terminal.Out.WriteLine($"taught '{example.Name}'{(example.Negative ? " (what it is not)" : "")} from {example.Source} {b}: {v.ExamplesOf(example.Name).Count} example(s) in {v.Path}; found where it scores above {taught.Bar(example.Name):F3} (its best on photos of other things)"
                             + (taught.IsWorldClass(example.Name) ? $" ('{example.Name}' is also a class of the scene world: questions about it now go to the taught examples)" : ""));
                 }
             }

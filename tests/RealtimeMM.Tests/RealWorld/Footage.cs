@@ -1,12 +1,24 @@
 using System.Text.Json;
 using OpenCvSharp;
 using RealtimeMM.Features;
+using RealtimeMM.Session;
 
 namespace RealtimeMM.Tests.RealWorld;
 
 /// <summary>The hand-checked frames of vtest.avi in tests/data/real-footage (README there).</summary>
 internal static class Footage
 {
+    /// <summary>
+    /// Asks <paramref name="question"/> about <paramref name="frame"/>: asked first, then the frame submitted (a
+    /// question is answered about the next frame the worker processes; asked after submitting, it can miss the frame).
+    /// </summary>
+    public static async Task<RealtimeMM.Answering.Answer> AskAbout(this RealtimeSession session, Mat frame, string question)
+    {
+        var pending = session.AskAsync(question);
+        session.SubmitFrame(frame);
+        return await pending.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     public static string Folder => Path.Combine(Tools.RepositoryRoot(), "tests", "data", "real-footage");
 
     public sealed record AnnotatedFrame(int Index, string File, BoxF[] People, BoxF[] PartialPeople, BoxF Van)

@@ -78,14 +78,12 @@ public class TaughtSearchTests : TestBase
         {
             using (var m = Footage.Read(Footage.Teach[1].File))
             {
-                session.SubmitFrame(m);
-                await session.AskAsync("is there a car").WaitAsync(TimeSpan.FromSeconds(30));
+                await session.AskAbout(m, "is there a car");
                 session.TeachFromLatest("van", Footage.Teach[1].Boxes[0]);
             }
             foreach (var (m, _) in frames)
             {
-                session.SubmitFrame(m);
-                await session.AskAsync("is there a van").WaitAsync(TimeSpan.FromSeconds(30)); // the frame is processed (and offered to the index)
+                await session.AskAbout(m, "is there a van"); // the frame is processed (and offered to the index)
             }
         }
         var names = TaughtIndex.Load(TaughtIndex.PathFor(index));
