@@ -27,6 +27,36 @@ foreach (var t in doc.GetProperty("teach").EnumerateArray())
     foreach (var b in t.GetProperty("boxes").EnumerateArray())
         taught.Teach(t.GetProperty("name").GetString()!, m.AsImageView(), Box(b));
 }
+// SCALES=0.6,1.5: each "person" box taught again from the teaching frame scaled by each factor (smaller: the frame shrunk into a
+// mirrored border of the same size; larger: the frame enlarged and cut around the box), examples of the same people at other sizes
+if (Environment.GetEnvironmentVariable("SCALES") is { } scalesText)
+{
+    var t0 = doc.GetProperty("teach")[0];
+    using var m = Cv2.ImRead(Path.Combine(dir, t0.GetProperty("file").GetString()!));
+    foreach (var sc in scalesText.Split(',').Select(double.Parse))
+        foreach (var b in t0.GetProperty("boxes").EnumerateArray().Select(Box))
+        {
+            using var scaled = new Mat();
+            Cv2.Resize(m, scaled, new Size((int)Math.Round(m.Width * sc), (int)Math.Round(m.Height * sc)), interpolation: sc < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
+            var sb = new BoxF((float)(b.X * sc), (float)(b.Y * sc), (float)(b.Width * sc), (float)(b.Height * sc));
+            using var canvas = new Mat();
+            if (sc < 1)
+            {
+                // the shrunk frame at the middle of a mirrored border: the box keeps its place relative to the middle
+                int left = (m.Width - scaled.Width) / 2, top = (m.Height - scaled.Height) / 2;
+                Cv2.CopyMakeBorder(scaled, canvas, top, m.Height - scaled.Height - top, left, m.Width - scaled.Width - left, BorderTypes.Reflect101);
+                sb = sb with { X = sb.X + left, Y = sb.Y + top };
+            }
+            else
+            {
+                int x0 = (int)Math.Clamp(sb.X + sb.Width / 2 - m.Width / 2.0, 0, scaled.Width - m.Width), y0 = (int)Math.Clamp(sb.Y + sb.Height / 2 - m.Height / 2.0, 0, scaled.Height - m.Height);
+                scaled[new Rect(x0, y0, m.Width, m.Height)].CopyTo(canvas);
+                sb = sb with { X = sb.X - x0, Y = sb.Y - y0 };
+            }
+            taught.Teach("person", canvas.AsImageView(), sb, source: $"scale {sc}");
+        }
+    Console.WriteLine($"person examples: {taught.Vocabulary.ExamplesOf("person").Count} (scales 1,{scalesText})");
+}
 var generic = TaughtMatcher.GenericBackground(3, taught.Features.Channels);
 // DOGS=1: "is there a dog" on the development frames (no dog on the street), a dog taught on darknet's dog.jpg, with and
 // without the other taught names' examples (person, van) among its negatives
@@ -175,6 +205,34 @@ if (Environment.GetEnvironmentVariable("CALIBRATE") is { } photoDir)
     return;
 }
 
+// FRESH=1: counting on the frames of vtest-counts.json (counts only, held out from the choice on the development frames), then stop
+if (Environment.GetEnvironmentVariable("FRESH") is not null)
+{
+    var fresh = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "vtest-counts.json"))).RootElement.GetProperty("frames");
+    // the windows: the size of the examples as taught (boxes at scale 1), whatever other sizes were added
+    var asTaught = taught.Vocabulary.ExamplesOf("person").Where(e => !e.Source.StartsWith("scale")).ToList();
+    double w1 = asTaught.Average(e => e.Box.Width / e.FrameWidth), h1 = asTaught.Average(e => e.Box.Height / e.FrameHeight);
+    int within = 0, exact = 0, withinAsTaught = 0, n = 0;
+    var wrong = new List<string>();
+    foreach (var f in fresh.EnumerateArray())
+    {
+        using var m = Cv2.ImRead(Path.Combine(dir, f.GetProperty("file").GetString()!));
+        var map = taught.Features.Extract(m.AsImageView());
+        var sc = new float[map.Rows * map.Columns];
+        TaughtMatcher.Score(map, model, sc);
+        var g = new ScoreGrid(map.Rows, map.Columns, map.FrameWidth, map.FrameHeight, sc);
+        int lo = f.GetProperty("people").GetInt32(), hi = lo + f.GetProperty("partial_people").GetInt32();
+        int c = TaughtMatcher.Instances(g, TaughtMatcher.Presence, model.Width, model.Height).Count;
+        int c1 = TaughtMatcher.Instances(g, TaughtMatcher.Presence, w1, h1).Count;
+        if (c >= lo - 1 && c <= hi + 1) within++; else wrong.Add($"{f.GetProperty("frame").GetInt32()}:{c}/{lo}-{hi}");
+        if (c >= lo && c <= hi) exact++;
+        if (c1 >= lo - 1 && c1 <= hi + 1) withinAsTaught++;
+        n++;
+    }
+    Console.WriteLine($"fresh frames ({n}): within ±1 {within}, exact {exact} [{string.Join(" ", wrong)}]; windows of the boxes as taught: within ±1 {withinAsTaught}");
+    return;
+}
+
 // GRIDS=FILE: every development frame's score grid (and the teaching frame's), for analysis elsewhere
 if (Environment.GetEnvironmentVariable("GRIDS") is { } gridsFile)
 {
@@ -275,7 +333,7 @@ foreach (var floor in new[] { 0f, 0.01f, 0.02f, 0.03f, 0.05f })
     Report($"mass/unit floor {floor}", g => (int)Math.Round(Mass(g, floor) / unit), true);
 }
 foreach (var presence in new[] { 0.02f, 0.03f, 0.05f, 0.08f })
-    foreach (var scale in new[] { 0.5, 0.75, 1.0 })
+    foreach (var scale in new[] { 0.5, 0.75, 0.8, 1.0, 1.25, 1.5 })
         Report($"peaks presence {presence} window x{scale}", g => TaughtMatcher.Instances(g, presence, model.Width * scale, model.Height * scale).Count);
 
 if (Environment.GetEnvironmentVariable("DUMP") is { } dump)
