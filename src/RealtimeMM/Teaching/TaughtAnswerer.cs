@@ -100,14 +100,37 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         {
             var map = features.Extract(frame);
             var vector = map.Pool(box);
-            var positives = Vocabulary.ExamplesOf(n).Where(e => !e.Negative).Select(e => e.Vector).ToList();
+            var positives = Vocabulary.ExamplesOf(n).Where(e => !e.Negative).SelectMany(e => (e.Views ?? []).Select(v => v.Vector).Prepend(e.Vector)).ToList();
             if (negative && positives.Count == 0)
                 throw new ArgumentException($"'{n}' has no example of what it is yet: teach one before what it is not", nameof(negative));
             var background = negative ? [] : TaughtMatcher.Background(map, box, [.. positives, vector]);
-            var example = new TaughtExample(n, vector, background, box, frame.Width, frame.Height, negative, source, DateTimeOffset.UtcNow);
+            var views = negative ? null : Larger(frame, box, [.. positives, vector]);
+            var example = new TaughtExample(n, vector, background, box, frame.Width, frame.Height, negative, source, DateTimeOffset.UtcNow, views);
             Vocabulary.Add(example);
             return example;
         }
+    }
+
+    /// <summary>How much larger an example's second view shows its box (<see cref="TaughtView"/>).</summary>
+    internal const double ViewScale = 1.5;
+
+    /// <summary>
+    /// The box seen <see cref="ViewScale"/> times larger: the frame cut to a window of 1/<see cref="ViewScale"/> its
+    /// size around the box (inside the frame), which the features scale to their input size. None when the box does
+    /// not fit in that window.
+    /// </summary>
+    TaughtView[]? Larger(ImageView frame, BoxF box, float[][] positives)
+    {
+        int w = (int)Math.Round(frame.Width / ViewScale), h = (int)Math.Round(frame.Height / ViewScale);
+        if (box.Width > w || box.Height > h)
+            return null;
+        int x0 = (int)Math.Clamp(Math.Round(box.X + box.Width / 2 - w / 2.0), 0, frame.Width - w);
+        int y0 = (int)Math.Clamp(Math.Round(box.Y + box.Height / 2 - h / 2.0), 0, frame.Height - h);
+        var window = new ImageView(frame.Pixels[(y0 * frame.Stride + x0 * frame.Channels)..], w, h, frame.Stride, frame.Channels);
+        var inWindow = box with { X = box.X - x0, Y = box.Y - y0 };
+        var map = features.Extract(window);
+        var vector = map.Pool(inWindow);
+        return [new TaughtView(ViewScale, vector, TaughtMatcher.Background(map, inWindow, [.. positives, vector]))];
     }
 
     void Rebuild()

@@ -16,5 +16,7 @@ namespace RealtimeMM.Teaching;
 /// <param name="Negative">It shows what the name is not.</param>
 /// <param name="Source">Where the frame came from (a file, "camera 0 frame 120"), for people reading the vocabulary.</param>
 /// <param name="Taught">When.</param>
+/// <param name="Views">The box seen larger (<see cref="TaughtView"/>); none for negative examples, for boxes over two
+/// thirds of their frame, and for examples taught before views existed.</param>
 public sealed record TaughtExample(string Name, float[] Vector, IReadOnlyList<float[]> Background, BoxF Box, int FrameWidth, int FrameHeight,
-    bool Negative, string Source, DateTimeOffset Taught);
+    bool Negative, string Source, DateTimeOffset Taught, IReadOnlyList<TaughtView>? Views = null);

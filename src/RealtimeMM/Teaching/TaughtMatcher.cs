@@ -33,7 +33,9 @@ internal static class TaughtMatcher
     {
         var list = examples.ToList();
         var positives = list.Where(e => !e.Negative).ToList();
-        var model = new Model(name, positives.Select(e => e.Vector).ToArray(), [.. list.SelectMany(e => e.Negative ? [e.Vector] : e.Background), .. generic],
+        // every view of an example is an example of the name; the instances' spacing is the boxes' size as shown
+        var model = new Model(name, positives.SelectMany(e => (e.Views ?? []).Select(v => v.Vector).Prepend(e.Vector)).ToArray(),
+            [.. list.SelectMany(e => e.Negative ? [e.Vector] : e.Background.Concat((e.Views ?? []).SelectMany(v => v.Background))), .. generic],
             positives.Average(e => e.Box.Width / e.FrameWidth), positives.Average(e => e.Box.Height / e.FrameHeight));
         if (unlike is null || unlike.Channels != positives[0].Vector.Length)
             return model;

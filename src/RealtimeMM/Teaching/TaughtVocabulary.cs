@@ -139,7 +139,8 @@ public sealed class TaughtVocabulary
     public void Add(TaughtExample example)
     {
         ArgumentNullException.ThrowIfNull(example);
-        if (example.Vector.Length != Channels || example.Background.Any(b => b.Length != Channels))
+        if (example.Vector.Length != Channels || example.Background.Any(b => b.Length != Channels)
+            || (example.Views ?? []).Any(v => v.Vector.Length != Channels || v.Background.Any(b => b.Length != Channels)))
             throw new ArgumentException($"an example's vectors must have {Channels} numbers (the vocabulary's features '{Features}')", nameof(example));
         Change(() => examples.Add(example with { Name = TaughtNames.Normalise(example.Name) }));
     }
@@ -225,7 +226,18 @@ public sealed class TaughtVocabulary
         return end < 0 ? "" : $" (an example of '{line[(at + 8)..end]}')";
     }
 
-    static JsonObject NodeOf(TaughtExample e) => new()
+    static JsonObject NodeOf(TaughtExample e)
+    {
+        var node = Node(e);
+        if (e.Views is { Count: > 0 } views)
+            node["views"] = new JsonArray(views.Select(v => (JsonNode)new JsonObject
+            {
+                ["scale"] = v.Scale, ["vector"] = Vector(v.Vector), ["background"] = new JsonArray(v.Background.Select(b => (JsonNode)Vector(b)!).ToArray()),
+            }).ToArray());
+        return node;
+    }
+
+    static JsonObject Node(TaughtExample e) => new()
     {
         ["name"] = e.Name,
         ["negative"] = e.Negative,
@@ -253,7 +265,8 @@ public sealed class TaughtVocabulary
         return new TaughtExample(TaughtNames.Normalise(n["name"]!.GetValue<string>()), Read(n["vector"]),
             n["background"]!.AsArray().Select(Read).ToList(), new BoxF(box[0], box[1], box[2], box[3]), frame[0], frame[1],
             n["negative"]!.GetValue<bool>(), n["source"]?.GetValue<string>() ?? "",
-            DateTimeOffset.Parse(n["taught"]!.GetValue<string>(), CultureInfo.InvariantCulture));
+            DateTimeOffset.Parse(n["taught"]!.GetValue<string>(), CultureInfo.InvariantCulture),
+            n["views"]?.AsArray().Select(v => new TaughtView(v!["scale"]!.GetValue<double>(), Read(v["vector"]), v["background"]!.AsArray().Select(Read).ToList())).ToList());
     }
 
     static string Vector(float[] v)

@@ -41,6 +41,17 @@ internal static class Footage
         return (teach, frames, root.GetProperty("van_color").GetString()!);
     });
 
+    /// <summary>A frame of vtest-counts.json: people counted by eye, no boxes.</summary>
+    public sealed record CountedFrame(int Index, string File, int People, int PartialPeople);
+
+    /// <summary>The frames held out to judge counting (vtest-counts.json).</summary>
+    public static CountedFrame[] Counted => counted.Value;
+
+    static readonly Lazy<CountedFrame[]> counted = new(() =>
+        JsonDocument.Parse(System.IO.File.ReadAllText(Path.Combine(Folder, "vtest-counts.json"))).RootElement.GetProperty("frames").EnumerateArray()
+            .Select(f => new CountedFrame(f.GetProperty("frame").GetInt32(), f.GetProperty("file").GetString()!, f.GetProperty("people").GetInt32(), f.GetProperty("partial_people").GetInt32()))
+            .ToArray());
+
     public static Example[] Teach => doc.Value.Teach;
     public static AnnotatedFrame[] Frames => doc.Value.Frames;
     public static string VanColor => doc.Value.VanColor;

@@ -38,7 +38,24 @@ public class TaughtVocabularyTests : TestBase
         Assert.That(person[1].Background.SelectMany(b => b), Is.EqualTo(original.Background.SelectMany(b => b)));
         Assert.That(person[1].Box, Is.EqualTo(original.Box));
         Assert.That(person[1].Taught, Is.EqualTo(original.Taught));
+        Assert.That(person[1].Views, Is.Null, "an example without views");
         Assert.That(Listing(Temp), Is.EqualTo(new[] { "names.rtmm-vocab" }), "no temporary file is left");
+    }
+
+    [Test]
+    public void ViewsOfAnExample_AreThereAfterReopening()
+    {
+        var v = TaughtVocabulary.Open(File, Features, Channels);
+        var plain = Example("van", 5);
+        var larger = new TaughtView(1.5, Example("van", 6).Vector, Example("van", 7).Background);
+        v.Add(plain with { Views = [larger] });
+        var e = TaughtVocabulary.Open(File, Features, Channels).ExamplesOf("van").Single();
+        Assert.That(e.Views, Has.Count.EqualTo(1));
+        Assert.That((e.Views![0].Scale, e.Views[0].Vector), Is.EqualTo((1.5, larger.Vector)));
+        Assert.That(e.Views[0].Background.SelectMany(b => b), Is.EqualTo(larger.Background.SelectMany(b => b)));
+        var wrong = new TaughtView(1.5, new float[Channels + 1], []);
+        Assert.That(() => v.Add(plain with { Views = [wrong] }), Throws.ArgumentException.With.Message.Contains($"{Channels} numbers"));
+        Assert.That(v.Examples, Has.Count.EqualTo(1), "the bad example was not added");
     }
 
     [Test]
