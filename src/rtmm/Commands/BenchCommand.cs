@@ -168,7 +168,7 @@ internal static class BenchCommand
         var footage = new Option<string>("--footage") { Description = "The annotated real frames (tests/data/real-footage)", DefaultValueFactory = _ => Path.Combine("tests", "data", "real-footage") };
         var taughtSeconds = new Option<double>("--seconds") { Description = "How long each session runs", DefaultValueFactory = _ => 20.0 };
         var threads = new Option<int>("--threads") { Description = "Inference threads of both sessions (RealtimeSession's default leaves a core to the app: cores - 1)", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var densities = new Option<string>("--density") { Description = "Feature densities to time, comma-separated: Plain, DoubleAcross (the SDK's default), Double", DefaultValueFactory = _ => "DoubleAcross,Double,Plain" };
+        var densities = new Option<string>("--density") { Description = "Feature densities to time, comma-separated: Plain (the SDK's default), DoubleAcross, Double", DefaultValueFactory = _ => "DoubleAcross,Double,Plain" };
         var taught = new Command("taught", "Taught questions on a real 640x480 stream end to end (decode, features, answer), against the scene model in the same run") { footage, taughtSeconds, threads, densities, json };
         taught.SetGuardedAction(terminal, (parse, _) =>
         {

@@ -40,6 +40,15 @@ if (Environment.GetEnvironmentVariable("SCALES") is { } scalesText)
             Cv2.Resize(m, scaled, new Size((int)Math.Round(m.Width * sc), (int)Math.Round(m.Height * sc)), interpolation: sc < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear);
             var sb = new BoxF((float)(b.X * sc), (float)(b.Y * sc), (float)(b.Width * sc), (float)(b.Height * sc));
             using var canvas = new Mat();
+            if (Environment.GetEnvironmentVariable("CROP") is not null && sc > 1)
+            {
+                // as the SDK makes its views: the frame cut to 1/sc of its size around the box (the features scale it up)
+                int w = (int)Math.Round(m.Width / sc), h = (int)Math.Round(m.Height / sc);
+                int cx0 = (int)Math.Clamp(Math.Round(b.X + b.Width / 2 - w / 2.0), 0, m.Width - w), cy0 = (int)Math.Clamp(Math.Round(b.Y + b.Height / 2 - h / 2.0), 0, m.Height - h);
+                m[new Rect(cx0, cy0, w, h)].CopyTo(canvas);
+                taught.Teach("person", canvas.AsImageView(), b with { X = b.X - cx0, Y = b.Y - cy0 }, source: $"scale {sc}");
+                continue;
+            }
             if (sc < 1)
             {
                 // the shrunk frame at the middle of a mirrored border: the box keeps its place relative to the middle
