@@ -59,9 +59,17 @@ internal static class TaughtMatcher
         map.MaxSimilarity(model.Positives, score);
         if (model.Negatives.Length > 0)
         {
-            var best = new float[cells];
-            map.MaxSimilarity(model.Negatives, best);
-            TensorPrimitives.Subtract(score.AsSpan(0, cells), best, score.AsSpan(0, cells));
+            var rented = System.Buffers.ArrayPool<float>.Shared.Rent(cells); // per frame and name: no garbage
+            try
+            {
+                var best = rented.AsSpan(0, cells);
+                map.MaxSimilarity(model.Negatives, best);
+                TensorPrimitives.Subtract(score.AsSpan(0, cells), best, score.AsSpan(0, cells));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            }
         }
     }
 

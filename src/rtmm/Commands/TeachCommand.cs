@@ -52,7 +52,7 @@ internal static class TeachCommand
                     foreach (var n in v.Names)
                     {
                         var examples = v.ExamplesOf(n);
-                        terminal.Out.WriteLine($"{n}: {examples.Count(e => !e.Negative)} example(s), {examples.Count(e => e.Negative)} negative ({string.Join("; ", examples.Select(e => $"{e.Source} {e.Box}"))}); found above {taught.Bar(n):F3}");
+                        terminal.Out.WriteLine($"{n}: {examples.Count(e => !e.Negative)} example(s), {examples.Count(e => e.Negative)} negative ({string.Join("; ", examples.Select(e => $"{e.Source} {e.Box}{(e.Negative || e.Views is { Count: > 0 } ? "" : ", no larger view (taught before views existed, or a box over two thirds of its frame)")}"))}); found above {taught.Bar(n):F3}");
                     }
                     if (v.Names.Count == 0)
                         terminal.Out.WriteLine($"{file}: nothing taught yet");
