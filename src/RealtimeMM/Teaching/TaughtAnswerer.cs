@@ -70,6 +70,9 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
     /// <summary>For measurements only: answerers made while false score names without the generic background.</summary>
     internal static bool UseGenericBackground { get; set; } = true;
 
+    /// <summary>For measurements only: while false, <see cref="Teach"/> makes no larger views of its examples.</summary>
+    internal static bool SeeLarger { get; set; } = true;
+
     public TaughtVocabulary Vocabulary { get; }
 
     public ImageFeatures Features => features;
@@ -104,7 +107,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
             if (negative && positives.Count == 0)
                 throw new ArgumentException($"'{n}' has no example of what it is yet: teach one before what it is not", nameof(negative));
             var background = negative ? [] : TaughtMatcher.Background(map, box, [.. positives, vector]);
-            var views = negative ? null : Larger(frame, box, [.. positives, vector]);
+            var views = negative || !SeeLarger ? null : Larger(frame, box, [.. positives, vector]);
             var example = new TaughtExample(n, vector, background, box, frame.Width, frame.Height, negative, source, DateTimeOffset.UtcNow, views);
             Vocabulary.Add(example);
             return example;

@@ -17,6 +17,8 @@ var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "vtest.json"))).
 BoxF Box(JsonElement b) => new(b[0].GetSingle(), b[1].GetSingle(), b[2].GetSingle(), b[3].GetSingle());
 
 var world = World.Default;
+// NOVIEWS=1: examples without their larger views (TaughtView), as before session 19
+TaughtAnswerer.SeeLarger = Environment.GetEnvironmentVariable("NOVIEWS") is null;
 // SIZE=WxH: the features at another input size (default 640x480)
 var size = (Environment.GetEnvironmentVariable("SIZE") ?? "640x480").Split('x').Select(int.Parse).ToArray();
 using var taught = TaughtAnswerer.Open(null, world, new ImageFeatureOptions { Device = DevicePreference.Cpu, Width = size[0], Height = size[1], Density = Enum.Parse<FeatureDensity>(Environment.GetEnvironmentVariable("DENSITY") ?? "Plain") });
