@@ -103,7 +103,7 @@ public sealed class TaughtAnswerer : IAnswerer, IFrameReader, IDisposable
         {
             var map = features.Extract(frame);
             var vector = map.Pool(box);
-            var positives = Vocabulary.ExamplesOf(n).Where(e => !e.Negative).SelectMany(e => (e.Views ?? []).Select(v => v.Vector).Prepend(e.Vector)).ToList();
+            var positives = Vocabulary.ExamplesOf(n).Where(e => !e.Negative).SelectMany(TaughtMatcher.Vectors).ToList();
             if (negative && positives.Count == 0)
                 throw new ArgumentException($"'{n}' has no example of what it is yet: teach one before what it is not", nameof(negative));
             var background = negative ? [] : TaughtMatcher.Background(map, box, [.. positives, vector]);

@@ -34,7 +34,7 @@ internal static class TaughtMatcher
         var list = examples.ToList();
         var positives = list.Where(e => !e.Negative).ToList();
         // every view of an example is an example of the name; the instances' spacing is the boxes' size as shown
-        var model = new Model(name, positives.SelectMany(e => (e.Views ?? []).Select(v => v.Vector).Prepend(e.Vector)).ToArray(),
+        var model = new Model(name, positives.SelectMany(Vectors).ToArray(),
             [.. list.SelectMany(e => e.Negative ? [e.Vector] : e.Background.Concat((e.Views ?? []).SelectMany(v => v.Background))), .. generic],
             positives.Average(e => e.Box.Width / e.FrameWidth), positives.Average(e => e.Box.Height / e.FrameHeight));
         if (unlike is null || unlike.Channels != positives[0].Vector.Length)
@@ -43,6 +43,9 @@ internal static class TaughtMatcher
         Score(unlike, model, score);
         return model with { Presence = Math.Max(Presence, TensorPrimitives.Max(score)) };
     }
+
+    /// <summary>An example's vector and its views' (what the name looks like, as shown and seen larger).</summary>
+    public static IEnumerable<float[]> Vectors(TaughtExample example) => (example.Views ?? []).Select(v => v.Vector).Prepend(example.Vector);
 
     /// <summary>
     /// The instances of the model's name in a scored grid, best first: none when no cell passes the
@@ -172,16 +175,38 @@ internal static class TaughtMatcher
     {
         if (stage != 3)
             return [];
-        using var stream = typeof(TaughtMatcher).Assembly.GetManifestResourceStream("resnet18-stage3-background.bin")
-            ?? throw new InvalidOperationException("the SDK lacks its resource resnet18-stage3-background.bin");
+        return Rows(background.Value, channels, "resnet18-stage3-background.bin").Chunk(channels).ToArray();
+    }
+
+    // the SDK's two banks, read from their resources once per process (every answerer shares them, read only)
+    static readonly Lazy<float[]> background = new(() =>
+    {
+        var bytes = Resource("resnet18-stage3-background.bin");
+        var all = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, all, 0, all.Length * 4);
+        return all;
+    });
+
+    static readonly Lazy<float[]> unlikeCells = new(() =>
+    {
+        var halves = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(Resource("resnet18-stage3-unlike.bin"));
+        var all = new float[halves.Length];
+        for (int i = 0; i < halves.Length; i++)
+            all[i] = (float)halves[i];
+        return all;
+    });
+
+    static byte[] Resource(string name)
+    {
+        using var stream = typeof(TaughtMatcher).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the SDK lacks its resource {name}");
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
-        var all = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, all, 0, bytes.Length);
-        if (all.Length % channels != 0)
-            throw new InvalidOperationException($"resnet18-stage3-background.bin holds {all.Length} numbers, not rows of {channels}");
-        return all.Chunk(channels).ToArray();
+        return bytes;
     }
+
+    static float[] Rows(float[] all, int channels, string name) => all.Length % channels == 0 ? all
+        : throw new InvalidOperationException($"{name} holds {all.Length} numbers, not rows of {channels}");
 
     /// <summary>
     /// Photos of other things, as the features see them: the 2048 stage-3 cells of the same photos as
@@ -195,17 +220,10 @@ internal static class TaughtMatcher
     {
         if (stage != 3)
             return null;
-        using var stream = typeof(TaughtMatcher).Assembly.GetManifestResourceStream("resnet18-stage3-unlike.bin")
-            ?? throw new InvalidOperationException("the SDK lacks its resource resnet18-stage3-unlike.bin");
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        var halves = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, Half>(bytes);
-        if (halves.Length % channels != 0)
-            throw new InvalidOperationException($"resnet18-stage3-unlike.bin holds {halves.Length} numbers, not rows of {channels}");
-        int n = halves.Length / channels;
+        var all = Rows(unlikeCells.Value, channels, "resnet18-stage3-unlike.bin");
+        int n = all.Length / channels;
         var map = new FeatureMap(1, n, channels, n, 1);
-        for (int i = 0; i < halves.Length; i++)
-            map.Cells[i] = (float)halves[i];
+        all.CopyTo(map.Cells, 0);
         for (int i = 0; i < n; i++)
         {
             var v = map.Cells.AsSpan(i * channels, channels);

@@ -232,7 +232,7 @@ public sealed class TaughtVocabulary
         if (e.Views is { Count: > 0 } views)
             node["views"] = new JsonArray(views.Select(v => (JsonNode)new JsonObject
             {
-                ["scale"] = v.Scale, ["vector"] = Vector(v.Vector), ["background"] = new JsonArray(v.Background.Select(b => (JsonNode)Vector(b)!).ToArray()),
+                ["scale"] = v.Scale, ["vector"] = Vector(v.Vector), ["background"] = Vectors(v.Background),
             }).ToArray());
         return node;
     }
@@ -246,7 +246,7 @@ public sealed class TaughtVocabulary
         ["source"] = e.Source,
         ["taught"] = e.Taught.ToString("O", CultureInfo.InvariantCulture),
         ["vector"] = Vector(e.Vector),
-        ["background"] = new JsonArray(e.Background.Select(b => (JsonNode)Vector(b)!).ToArray()),
+        ["background"] = Vectors(e.Background),
     };
 
     static TaughtExample ExampleOf(JsonObject n, int channels)
@@ -268,6 +268,8 @@ public sealed class TaughtVocabulary
             DateTimeOffset.Parse(n["taught"]!.GetValue<string>(), CultureInfo.InvariantCulture),
             n["views"]?.AsArray().Select(v => new TaughtView(v!["scale"]!.GetValue<double>(), Read(v["vector"]), v["background"]!.AsArray().Select(Read).ToList())).ToList());
     }
+
+    static JsonArray Vectors(IEnumerable<float[]> vectors) => new(vectors.Select(b => (JsonNode)Vector(b)!).ToArray());
 
     static string Vector(float[] v)
     {
